@@ -1,0 +1,1 @@
+"""Helpers shared by every part of the platform (logging), kept tiny on purpose."""

@@ -1,0 +1,1 @@
+"""Offline side of the platform: data, features, training, evaluation, reports and drift."""
