@@ -41,9 +41,7 @@ def datagen(
     ),
     scale: Annotated[float, typer.Option(min=0.0001, max=2.0, help="1.0 = full Kaggle size.")] = 0.01,
     seed: Annotated[int, typer.Option(help="Same seed, same bytes.")] = 42,
-    drift: Annotated[
-        bool, typer.Option(help="Plant drift in the 'production' (test) applications.")
-    ] = False,
+    drift: Annotated[bool, typer.Option(help="Plant drift in the 'production' (test) applications.")] = False,
 ) -> None:
     """Generate synthetic Home Credit tables with the real schema and planted default risk."""
     from training.datagen import generate
@@ -69,3 +67,73 @@ def ingest(
         console.print(f"[bold red]ingest refused:[/] {error}")
         raise typer.Exit(code=2) from error
     print_summary("ingest", result)
+
+
+@app.command()
+def features(
+    parquet: Annotated[Path, typer.Option(help="Folder of ingested Parquet tables.")] = Path("data/parquet"),
+    out: Annotated[Path, typer.Option(help="Folder for the feature tables (one per view).")] = Path(
+        "data/features"
+    ),
+) -> None:
+    """Build the feature tables with the DuckDB SQL of feature_repo/sql."""
+    from training.features import build_features
+
+    print_summary("features", build_features(parquet_dir=parquet, out=out))
+
+
+@app.command()
+def apply() -> None:
+    """Register the Feast definitions of feature_repo/ (`feast apply`)."""
+    from training import store
+
+    store.apply()
+    console.print(f"feast apply: done ({store.online_backend()} online store)")
+
+
+@app.command()
+def materialize() -> None:
+    """Load the latest feature values into the online store (`feast materialize-incremental`)."""
+    from training import store
+
+    store.materialize()
+    console.print(f"feast materialize-incremental: done ({store.online_backend()} online store)")
+
+
+@app.command()
+def dataset(
+    parquet: Annotated[Path, typer.Option(help="Folder of ingested Parquet tables.")] = Path("data/parquet"),
+    out: Annotated[Path, typer.Option(help="Folder for the training/production sets.")] = Path(
+        "data/dataset"
+    ),
+    split: Annotated[str, typer.Option(help="train (with TARGET) or test (production clients).")] = "train",
+) -> None:
+    """Point-in-time features of every application of a split, from Feast's offline store."""
+    from training.dataset import build_dataset
+
+    if split not in ("train", "test"):
+        raise typer.BadParameter("split must be train or test", param_hint="--split")
+    print_summary(f"{split} set", build_dataset(parquet_dir=parquet, out=out, split=split))  # type: ignore[arg-type]
+
+
+@app.command()
+def train(
+    dataset_path: Annotated[Path, typer.Option("--dataset", help="Training set parquet.")] = Path(
+        "data/dataset/train.parquet"
+    ),
+    trials: Annotated[int, typer.Option(min=1, help="Ray Tune trials (search budget).")] = 30,
+    folds: Annotated[int, typer.Option(min=2, help="Cross-validation folds.")] = 5,
+    seed: Annotated[int, typer.Option(help="Seed of splits, search and models.")] = 42,
+    cost_fn: Annotated[float, typer.Option(min=0, help="Cost of a missed defaulter.")] = 10.0,
+    cost_fp: Annotated[float, typer.Option(min=0, help="Cost of a wrongly refused good client.")] = 1.0,
+    address: Annotated[str | None, typer.Option(help="Ray cluster address (default: local cores).")] = None,
+) -> None:
+    """Compare models, tune LightGBM with Ray Tune, refit the best, register it in MLflow."""
+    from training.cost import CostWeights
+    from training.train import TrainOptions
+    from training.train import train as run_training
+
+    options = TrainOptions(
+        trials=trials, folds=folds, seed=seed, weights=CostWeights(fn=cost_fn, fp=cost_fp), address=address
+    )
+    print_summary("training", run_training(dataset_path, options))

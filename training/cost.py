@@ -24,6 +24,9 @@ class CostWeights:
             raise ValueError(f"cost weights must be non-negative, got fn={self.fn}, fp={self.fp}")
 
 
+DEFAULT_WEIGHTS = CostWeights()
+
+
 @dataclass(frozen=True)
 class ThresholdChoice:
     """The threshold with the lowest cost on some predictions, and that cost."""
@@ -47,7 +50,7 @@ def _validated(y_true: ArrayLike, proba: ArrayLike) -> tuple[np.ndarray, np.ndar
 
 
 def business_cost(
-    y_true: ArrayLike, proba: ArrayLike, threshold: float, weights: CostWeights = CostWeights()
+    y_true: ArrayLike, proba: ArrayLike, threshold: float, weights: CostWeights = DEFAULT_WEIGHTS
 ) -> float:
     """Mean cost per application when refusing every application with proba >= threshold."""
     y, p = _validated(y_true, proba)
@@ -58,7 +61,7 @@ def business_cost(
 
 
 def best_threshold(
-    y_true: ArrayLike, proba: ArrayLike, weights: CostWeights = CostWeights()
+    y_true: ArrayLike, proba: ArrayLike, weights: CostWeights = DEFAULT_WEIGHTS
 ) -> ThresholdChoice:
     """Exact minimiser of `business_cost` over all thresholds, in O(n log n).
 

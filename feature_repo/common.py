@@ -1,0 +1,27 @@
+"""Entity and locations shared by every feature definition of the credit-scoring repo."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from feast import Entity, ValueType
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+OWNER = "risk-data@pret-a-depenser.example"
+
+
+def feature_table_path(view: str) -> str:
+    """Absolute path of a feature view's Parquet table, so no path depends on the caller's cwd."""
+    data_dir = Path(os.environ.get("CREDIT_DATA_DIR", REPO_ROOT / "data")).resolve()
+    return str(data_dir / "features" / f"{view}.parquet")
+
+
+client = Entity(
+    name="client",
+    join_keys=["SK_ID_CURR"],
+    value_type=ValueType.INT64,
+    description="A loan applicant, identified by the application id SK_ID_CURR.",
+    owner=OWNER,
+    tags={"domain": "credit", "pii": "false"},
+)
