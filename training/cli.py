@@ -137,3 +137,32 @@ def train(
         trials=trials, folds=folds, seed=seed, weights=CostWeights(fn=cost_fn, fp=cost_fp), address=address
     )
     print_summary("training", run_training(dataset_path, options))
+
+
+@app.command()
+def evaluate(
+    dataset_path: Annotated[Path, typer.Option("--dataset", help="Training set parquet.")] = Path(
+        "data/dataset/train.parquet"
+    ),
+    raw: Annotated[Path, typer.Option(help="Raw folder holding the synthetic truth file.")] = Path(
+        "data/raw"
+    ),
+    out: Annotated[Path, typer.Option(help="JSON file for the figures.")] = Path("data/evaluation.json"),
+) -> None:
+    """The champion's hold-out figures beside the oracle's (planted probability)."""
+    from training.evaluate import evaluate as run_evaluation
+
+    print_summary("champion vs oracle (hold-out)", run_evaluation(dataset_path, raw, out))
+
+
+@app.command()
+def report(
+    dataset_path: Annotated[Path, typer.Option("--dataset", help="Training set parquet.")] = Path(
+        "data/dataset/train.parquet"
+    ),
+    docs: Annotated[Path, typer.Option(help="Folder for methodology.md/.html and figures.")] = Path("docs"),
+) -> None:
+    """Write the methodology note from the MLflow runs of the champion."""
+    from training.report import write_report
+
+    print_summary("methodology note", write_report(dataset_path, docs))

@@ -105,3 +105,18 @@ def shap_figures(shap_values: np.ndarray, rows: pd.DataFrame, folder: Path, top:
         plot(explanation, max_display=top, show=False)
         paths.append(_save(plt.gcf(), folder / name))
     return paths
+
+
+def waterfall_figure(
+    contributions: np.ndarray, values: pd.Series, base_value: float, *, title: str, path: Path, top: int = 12
+) -> Path:
+    """How one client's features move the log-odds from the average client's to theirs."""
+    import shap
+
+    explanation = shap.Explanation(
+        values=contributions, base_values=base_value, data=values.to_numpy(), feature_names=list(values.index)
+    )
+    plt.figure()
+    shap.plots.waterfall(explanation, max_display=top, show=False)
+    plt.gcf().suptitle(title)
+    return _save(plt.gcf(), path)

@@ -127,6 +127,14 @@ def champion_run(client: MlflowClient | None = None) -> tuple[ModelVersion, Run]
     return version, client.get_run(version.run_id)
 
 
+def feature_order(model_uri: str) -> list[str]:
+    """The model's input columns in order, from its logged signature (the contract with the services)."""
+    signature = mlflow.models.get_model_info(model_uri).signature
+    if signature is None:
+        raise LookupError(f"model {model_uri} was logged without a signature")
+    return signature.inputs.input_names()
+
+
 def promote_if_better(client: MlflowClient, version: str, holdout_cost: float) -> bool:
     """New version becomes 'challenger'; it takes 'champion' only with a lower hold-out cost."""
     client.set_registered_model_alias(MODEL_NAME, CHALLENGER, version)
