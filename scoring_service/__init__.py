@@ -1,0 +1,1 @@
+"""gRPC scoring service: default probability and decision of the registry's champion model."""

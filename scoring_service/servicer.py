@@ -1,0 +1,95 @@
+"""Scoring servicer: converts protobuf ↔ domain; the logic is the model bundle's."""
+
+from __future__ import annotations
+
+import asyncio
+
+import grpc
+import numpy as np
+
+from protos.credit.v1 import scoring_pb2, scoring_pb2_grpc
+from scoring_service.bundle import ModelBundle
+from scoring_service.errors import InvalidFeaturesError
+from scoring_service.grpc_support import decision, feature_values, guarded, model_ref, request_id
+from scoring_service.holder import ModelHolder
+from scoring_service.online import OnlineFeatures
+
+MAX_BATCH = 1000
+
+
+async def request_matrix(
+    bundle: ModelBundle, online: OnlineFeatures, requests: list[scoring_pb2.ScoreRequest]
+) -> np.ndarray:
+    """Rows in the model's order: explicit features as given, client ids read from the online store."""
+    if len(requests) > MAX_BATCH:
+        raise InvalidFeaturesError(f"batch of {len(requests)} rows exceeds the limit of {MAX_BATCH}")
+    by_client = [r.client_id for r in requests if r.WhichOneof("subject") == "client_id"]
+    fetched = iter(await asyncio.to_thread(online.rows, by_client) if by_client else [])
+    rows = []
+    for position, request in enumerate(requests):
+        subject = request.WhichOneof("subject")
+        if subject == "features":
+            rows.append(feature_values(request.features))
+        elif subject == "client_id":
+            rows.append(next(fetched))
+        else:
+            raise InvalidFeaturesError(f"request {position}: give either client_id or features")
+    return bundle.matrix(rows)
+
+
+class ScoringServicer(scoring_pb2_grpc.ScoringServicer):
+    """Score, ScoreBatch and ModelInfo over the holder's current bundle."""
+
+    def __init__(self, holder: ModelHolder[ModelBundle], online: OnlineFeatures) -> None:
+        self._holder = holder
+        self._online = online
+
+    async def _score(self, requests: list[scoring_pb2.ScoreRequest]) -> list[scoring_pb2.ScoreResponse]:
+        bundle = self._holder.current
+        probabilities = bundle.predict(await request_matrix(bundle, self._online, requests))
+        return [
+            scoring_pb2.ScoreResponse(
+                request_id=request_id(request),
+                client_id=request.client_id,
+                probability=float(probability),
+                decision=decision(bundle, float(probability)),
+                threshold=bundle.threshold,
+                model=model_ref(bundle),
+            )
+            for request, probability in zip(requests, probabilities, strict=True)
+        ]
+
+    async def Score(  # noqa: N802 (gRPC method name)
+        self, request: scoring_pb2.ScoreRequest, context: grpc.aio.ServicerContext
+    ) -> scoring_pb2.ScoreResponse:
+        async def body() -> scoring_pb2.ScoreResponse:
+            return (await self._score([request]))[0]
+
+        return await guarded(context, body)
+
+    async def ScoreBatch(  # noqa: N802
+        self, request: scoring_pb2.ScoreBatchRequest, context: grpc.aio.ServicerContext
+    ) -> scoring_pb2.ScoreBatchResponse:
+        async def body() -> scoring_pb2.ScoreBatchResponse:
+            return scoring_pb2.ScoreBatchResponse(responses=await self._score(list(request.requests)))
+
+        return await guarded(context, body)
+
+    async def ModelInfo(  # noqa: N802
+        self, request: scoring_pb2.ModelInfoRequest, context: grpc.aio.ServicerContext
+    ) -> scoring_pb2.ModelInfoResponse:
+        async def body() -> scoring_pb2.ModelInfoResponse:
+            bundle = self._holder.current
+            trees, leaves = bundle.size
+            return scoring_pb2.ModelInfoResponse(
+                model=model_ref(bundle),
+                threshold=bundle.threshold,
+                cost_false_negative=bundle.cost_fn,
+                cost_false_positive=bundle.cost_fp,
+                features=list(bundle.features),
+                trees=trees,
+                leaves=leaves,
+                loaded_at=bundle.loaded_at,
+            )
+
+        return await guarded(context, body)
