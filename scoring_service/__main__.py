@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 
 from credit_common.logging import configure_logging
@@ -11,24 +10,13 @@ from scoring_service.holder import ModelHolder
 from scoring_service.online import OnlineFeatures
 from scoring_service.server import serve
 from scoring_service.servicer import ScoringServicer
-from scoring_service.settings import ServiceSettings
+from scoring_service.settings import parse_settings
 from training import tracking
 from training.store import FEATURE_SERVICE, get_store
 
 
-def parse_settings(prefix: str = "SCORING_") -> ServiceSettings:
-    """Settings from the environment, overridden by command-line flags."""
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--host")
-    parser.add_argument("--port", type=int)
-    parser.add_argument("--model-uri")
-    parser.add_argument("--poll-seconds", type=float)
-    flags = {k: v for k, v in vars(parser.parse_args()).items() if v is not None}
-    return ServiceSettings(_env_prefix=prefix, **flags)  # type: ignore[call-arg]
-
-
 def main() -> None:
-    settings = parse_settings()
+    settings = parse_settings(prefix="SCORING_", default_port=50051)
     configure_logging(settings.log_level)
     tracking.configure()
     holder = ModelHolder(settings.model_uri, prepare=lambda bundle: bundle)

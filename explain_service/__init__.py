@@ -1,0 +1,1 @@
+"""gRPC explanation service: SHAP contributions of each feature to a client's score."""

@@ -1,0 +1,72 @@
+"""Typed async client of the Explainer service, used by the gateway and the tests."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+
+from protos.credit.v1 import explain_pb2, explain_pb2_grpc, scoring_pb2
+from scoring_service.client import score_request
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One feature's value and its SHAP contribution to the log-odds of default."""
+
+    feature: str
+    value: float | None
+    shap: float
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """A score's explanation: base value + sum of contributions = raw score (log-odds)."""
+
+    request_id: str
+    client_id: int
+    probability: float
+    refused: bool
+    threshold: float
+    base_value: float
+    raw_score: float
+    model_version: str
+    contributions: tuple[Contribution, ...]
+
+
+def _explanation(response: explain_pb2.ExplainResponse) -> Explanation:
+    return Explanation(
+        request_id=response.request_id,
+        client_id=response.client_id,
+        probability=response.probability,
+        refused=response.decision == scoring_pb2.DECISION_REFUSED,
+        threshold=response.threshold,
+        base_value=response.base_value,
+        raw_score=response.raw_score,
+        model_version=response.model.version,
+        contributions=tuple(
+            Contribution(c.feature, None if c.missing else c.value, c.shap) for c in response.contributions
+        ),
+    )
+
+
+class ExplainClient:
+    """Calls Explain/ExplainBatch with a deadline on every call."""
+
+    def __init__(self, channel: grpc.aio.Channel, timeout: float = 2.0) -> None:
+        self._stub = explain_pb2_grpc.ExplainerStub(channel)
+        self.timeout = timeout
+
+    async def explain(
+        self, client_id: int | None = None, features: Mapping[str, Any] | None = None, request_id: str = ""
+    ) -> Explanation:
+        request = score_request(client_id, features, request_id)
+        return _explanation(await self._stub.Explain(request, timeout=self.timeout))
+
+    async def explain_batch(self, requests: list[scoring_pb2.ScoreRequest]) -> list[Explanation]:
+        reply = await self._stub.ExplainBatch(
+            scoring_pb2.ScoreBatchRequest(requests=requests), timeout=self.timeout
+        )
+        return [_explanation(response) for response in reply.responses]
