@@ -1,0 +1,1 @@
+"""REST gateway (FastAPI): combines online features, Score and Explain into one answer per request."""
