@@ -1,0 +1,197 @@
+"""Benchmark of the batch feature build: wall time and peak memory per data scale.
+
+`python -m bench.features --scales 0.01 --scales 1.0` prepares each scale in a work folder (synthetic
+data through `python -m training datagen` then `ingest`, or with `--random-data` random tables with
+the real schema and row counts, enough to time the SQL when the generator is not available), then
+runs `build_features` in a fresh subprocess that reports its own peak RSS, so the figure is the
+build's alone. `--parquet DIR` times prepared folders instead. Prints a table and writes
+bench/results/features.json. Goal at scale 1.0: under 120 s and 4 GB peak on 2 cores.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from training import tables
+from training.duck import connect, quote
+
+RESULTS = Path(__file__).resolve().parent / "results" / "features.json"
+GOAL_SECONDS = 120.0
+GOAL_RSS_MB = 4096.0
+
+# Runs in the measured subprocess: build, then report the process's own peak RSS (kB on Linux).
+_CHILD = """
+import json, resource, sys
+from pathlib import Path
+from training.features import build_features
+r = build_features(Path(sys.argv[1]), Path(sys.argv[2]), progress=False)
+peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": r.seconds, "rows": r.rows, "features": r.features, "peak_rss_mb": peak_mb}))
+"""
+
+console = Console(width=120)
+app = typer.Typer(add_completion=False)
+
+
+def _run(args: list[str]) -> float:
+    """Run a command of the project (from the repo root) and return its wall time."""
+    started = time.perf_counter()
+    subprocess.run(args, check=True, cwd=Path(__file__).resolve().parent.parent)
+    return time.perf_counter() - started
+
+
+def _column_sql(column: tables.Column) -> str:
+    """A random value of the column's dtype (a profile level for categoricals); ids stay unique."""
+    if column.levels and column.dtype == "string":
+        levels = ", ".join(quote(level) for level in column.levels)
+        return f"([{levels}])[1 + floor(random() * {len(column.levels)})::INT]"
+    if column.dtype == "string":
+        return "'x'"
+    return "(random() * 2000 - 1000)::BIGINT" if column.dtype == "int64" else "(random() * 2000 - 1000)"
+
+
+def write_random_tables(out: Path, scale: float) -> float:
+    """Random tables with the real schema and scale x the real row counts (timing only, no signal)."""
+    started = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    counts = {t: max(1, round(tables.row_count(t) * scale)) for t in tables.TABLE_NAMES}
+    n_apps = counts["application_train"] + counts["application_test"]
+    n_bureau = counts["bureau"]
+    keys = {
+        "SK_ID_CURR": f"100000 + floor(random() * {n_apps})::BIGINT",
+        "SK_ID_BUREAU": f"5000000 + floor(random() * {n_bureau})::BIGINT",
+        "SK_ID_PREV": "1000000 + floor(random() * 2000000)::BIGINT",
+    }
+    firsts = {"application_train": 100000, "application_test": 100000 + counts["application_train"]}
+    con = connect(out)
+    try:
+        for table in tables.TABLE_NAMES:
+            own = {
+                "application_train": "SK_ID_CURR",
+                "application_test": "SK_ID_CURR",
+                "bureau": "SK_ID_BUREAU",
+            }
+            select = []
+            for column in tables.columns(table):
+                if column.name == own.get(table):
+                    start = firsts.get(table, 5000000)
+                    select.append(f"{start} + i AS {column.name}")
+                elif column.name in keys:
+                    select.append(f"{keys[column.name]} AS {column.name}")
+                else:
+                    select.append(f"{_column_sql(column)} AS {column.name}")
+            rows = f"SELECT {', '.join(select)} FROM range({counts[table]}) t(i)"
+            con.execute(f"COPY ({rows}) TO {quote(out / f'{table}.parquet')} (FORMAT parquet)")
+        train = counts["application_train"]
+        con.execute(
+            f"""COPY (SELECT 100000 + i AS SK_ID_CURR,
+                      CASE WHEN i < {train} THEN 'train' ELSE 'test' END AS SPLIT,
+                      TIMESTAMPTZ '2024-01-01 00:00:00+00' + to_minutes(i) AS APPLICATION_TIME
+                  FROM range({n_apps}) t(i)) TO {quote(out / "application_time.parquet")} (FORMAT parquet)"""
+        )
+    finally:
+        con.close()
+    return time.perf_counter() - started
+
+
+def prepare(work: Path, scale: float, random_data: bool) -> tuple[Path, float]:
+    """A Parquet folder for `scale` (reused if already there) and the seconds spent preparing it."""
+    kind = "random" if random_data else "synthetic"
+    parquet = work / f"{kind}-{scale:g}" / "parquet"
+    if (parquet / "application_time.parquet").is_file():
+        return parquet, 0.0
+    if random_data:
+        return parquet, write_random_tables(parquet, scale)
+    raw = parquet.parent / "raw"
+    python = sys.executable
+    seconds = _run([python, "-m", "training", "datagen", "--out", str(raw), "--scale", str(scale)])
+    seconds += _run([python, "-m", "training", "ingest", "--raw", str(raw), "--out", str(parquet)])
+    return parquet, seconds
+
+
+def measure(parquet: Path) -> dict:
+    """Build the features of `parquet` in a fresh process; its wall time, rows and peak RSS."""
+    out = parquet.parent / "features"
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(parquet), str(out)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    report["process_seconds"] = round(time.perf_counter() - started, 3)
+    report["input_rows"] = _input_rows(parquet)
+    return report
+
+
+def _input_rows(parquet: Path) -> dict[str, int]:
+    con = connect(parquet.parent)
+    try:
+        return {
+            table: con.execute(
+                f"SELECT count(*) FROM read_parquet({quote(parquet / f'{table}.parquet')})"
+            ).fetchone()[0]
+            for table in tables.TABLE_NAMES
+        }
+    finally:
+        con.close()
+
+
+@app.command()
+def main(
+    scales: Annotated[
+        list[float], typer.Option(help="Data scales to prepare and time (1.0 = Kaggle size).")
+    ] = [],  # noqa: B006
+    parquet: Annotated[list[Path], typer.Option(help="Prepared ingest folders to time as they are.")] = [],  # noqa: B006
+    work: Annotated[Path, typer.Option(help="Where prepared scales are kept and reused.")] = Path(
+        "data/bench"
+    ),
+    random_data: Annotated[
+        bool, typer.Option(help="Random tables with the real schema instead of datagen+ingest (timing only).")
+    ] = False,
+) -> None:
+    """Time the feature build at each scale or folder; print a table and write bench/results/features.json."""
+    runs = []
+    cases = [(f"folder {p}", p, 0.0) for p in parquet]
+    for scale in scales or ([] if parquet else [0.01]):
+        folder, prep = prepare(work, scale, random_data)
+        cases.append((f"{'random' if random_data else 'synthetic'} scale {scale:g}", folder, prep))
+    for label, folder, prep in cases:
+        report = measure(folder)
+        runs.append({"data": label, "parquet": str(folder), "prepare_seconds": round(prep, 3), **report})
+    table = Table(title="feature build (2 threads, memory_limit 3GB)")
+    for header in ("data", "applications", "input rows", "features", "build s", "process s", "peak RSS MB"):
+        table.add_column(header, justify="left" if header == "data" else "right")
+    for run in runs:
+        slow = run["seconds"] > GOAL_SECONDS or run["peak_rss_mb"] > GOAL_RSS_MB
+        table.add_row(
+            run["data"],
+            f"{run['rows']['application']:,}",
+            f"{sum(run['input_rows'].values()):,}",
+            str(sum(run["features"].values())),
+            f"{run['seconds']:.1f}",
+            f"{run['process_seconds']:.1f}",
+            f"[{'red' if slow else 'green'}]{run['peak_rss_mb']:.0f}[/]",
+        )
+    console.print(table)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    staging = RESULTS.with_suffix(".json.tmp")
+    goal = {"seconds": GOAL_SECONDS, "peak_rss_mb": GOAL_RSS_MB, "cores": os.cpu_count()}
+    staging.write_text(json.dumps({"goal_at_scale_1": goal, "runs": runs}, indent=2))
+    os.replace(staging, RESULTS)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,39 @@
+-- Feature view `pos_cash`: monthly snapshots of the client's previous point-of-sale and cash loans with
+-- us, one row per client with at least one such month.
+--
+-- Input: `POS_CASH_balance` (one row per loan and month). Clients without history get NULL for every
+-- feature, counts included.
+-- Every output column: `expression AS POS_NAME, -- description` (parsed by training/feature_catalog.py).
+WITH latest_per_loan AS (
+    SELECT
+        SK_ID_CURR,
+        SK_ID_PREV,
+        arg_max(CNT_INSTALMENT_FUTURE, MONTHS_BALANCE) AS instalments_left
+    FROM POS_CASH_balance
+    GROUP BY SK_ID_CURR, SK_ID_PREV
+),
+
+per_client_latest AS (
+    SELECT SK_ID_CURR, sum(instalments_left) AS instalments_left
+    FROM latest_per_loan
+    GROUP BY SK_ID_CURR
+)
+
+SELECT
+    SK_ID_CURR,
+    count(*) AS POS_MONTHS_COUNT, -- Number of past monthly snapshots of point-of-sale and cash loans
+    count(DISTINCT SK_ID_PREV) AS POS_LOAN_COUNT, -- Number of previous point-of-sale and cash loans with us
+    count(DISTINCT SK_ID_PREV) FILTER (WHERE NAME_CONTRACT_STATUS = 'Completed') AS POS_COMPLETED_COUNT, -- Number of previous point-of-sale and cash loans completed
+    max(MONTHS_BALANCE) AS POS_MONTHS_BALANCE_MAX, -- Most recent month of a loan snapshot (months before the application, negative)
+    avg(MONTHS_BALANCE) AS POS_MONTHS_BALANCE_MEAN, -- Average month of the loan snapshots (months before the application, negative)
+    max(SK_DPD) AS POS_SK_DPD_MAX, -- Most days past due on a previous loan in any month
+    avg(SK_DPD) AS POS_SK_DPD_MEAN, -- Average days past due on previous loans per month
+    max(SK_DPD_DEF) AS POS_SK_DPD_DEF_MAX, -- Most days past due in any month, small debts tolerated
+    avg(SK_DPD_DEF) AS POS_SK_DPD_DEF_MEAN, -- Average days past due per month, small debts tolerated
+    avg((SK_DPD > 0)::DOUBLE) AS POS_DPD_MONTH_SHARE, -- Share of loan months with a payment past due
+    avg(CNT_INSTALMENT) AS POS_CNT_INSTALMENT_MEAN, -- Average term (number of instalments) of previous loans
+    avg(CNT_INSTALMENT_FUTURE) AS POS_CNT_INSTALMENT_FUTURE_MEAN, -- Average number of instalments left to pay per loan month
+    any_value(per_client_latest.instalments_left) AS POS_INSTALMENTS_LEFT_SUM, -- Instalments still to pay on previous loans at their latest snapshot
+FROM POS_CASH_balance
+LEFT JOIN per_client_latest USING (SK_ID_CURR)
+GROUP BY SK_ID_CURR
