@@ -1,0 +1,1 @@
+"""Building blocks of the synthetic Home Credit generator (one module per table family)."""
