@@ -11,6 +11,7 @@ from datetime import timedelta
 from common import OWNER, client, feature_table_path
 from feast import FeatureView, Field, FileSource, PushSource
 from feast.types import Float64
+
 from training.feature_catalog import feature_catalog
 
 # An application's features stay valid for the life of a credit decision file.
