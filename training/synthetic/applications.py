@@ -42,6 +42,8 @@ EDUCATION_BEST_FIRST = (
     "Secondary / secondary special",
     "Lower secondary",
 )
+_TERMS = np.array([12, 18, 24, 30, 36, 48, 60])
+_TERM_PROBS = np.array([0.2, 0.15, 0.2, 0.15, 0.12, 0.1, 0.08])
 _BUILDING_SUFFIXES = ("_AVG", "_MODE", "_MEDI")
 _BUILDING_STRINGS = ("FONDKAPREMONT_MODE", "HOUSETYPE_MODE", "WALLSMATERIAL_MODE", "EMERGENCYSTATE_MODE")
 
@@ -76,7 +78,7 @@ def _groups() -> tuple[dict[str, str], dict[str, str]]:
             null[name] = "bureau_enquiries"
         elif name.endswith("_CNT_SOCIAL_CIRCLE"):
             null[name] = "social_circle"
-            value[name] = name[:3]
+            value[name] = "social_circle"
         elif name.startswith("REGION_RATING_CLIENT"):
             value[name] = "region_rating"
     return value, null
@@ -89,7 +91,9 @@ def _amounts(n: int, rng: np.random.Generator, wealth: np.ndarray, revolving: np
     goods = np.maximum(np.rint(goods / 4500) * 4500, 22500.0)
     insurance = np.where(rng.random(n) < 0.25, 1.0, 1.0 + rng.uniform(0.0, 0.3, n))
     credit = np.rint(goods * insurance * 2) / 2
-    months = rng.choice(np.array([12, 18, 24, 30, 36, 48, 60]), n, p=[0.2, 0.15, 0.2, 0.15, 0.12, 0.1, 0.08])
+    # Larger credits run longer, which keeps annuities in the real range.
+    term_u = rank_uniform(np.log(credit) + 0.5 * rng.standard_normal(n))
+    months = _TERMS[np.searchsorted(np.cumsum(_TERM_PROBS)[:-1], term_u)]
     rate = rng.uniform(0.008, 0.02, n)
     factor = np.where(revolving, 0.05, rate / (1 - (1 + rate) ** -months))
     annuity = np.rint(credit * factor * 2) / 2

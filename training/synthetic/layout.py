@@ -54,9 +54,9 @@ def allocate(
     """Per-parent child counts summing exactly to `total`, as close as possible to `natural`.
 
     With more natural rows than wanted, a random subset of parents keeps its full history (the last
-    one is cut short), so kept histories stay coherent with their dates; `preference` weights that
-    draw (long histories would otherwise dominate the rows). With fewer, the deficit is
-    spread in proportion to the natural counts, never above `cap`.
+    one is cut short), so kept histories stay coherent with their dates. With fewer, the deficit is
+    spread in proportion to the natural counts, never above `cap`. `preference` weights both draws
+    (long histories would otherwise dominate the rows).
     """
     natural = natural.astype(np.int64)
     available = int(natural.sum())
@@ -78,7 +78,7 @@ def allocate(
         room = np.where(natural > 0, limit - counts, 0)
         if deficit <= 0 or room.sum() <= 0:
             break
-        weights = natural * (room > 0)
+        weights = natural * (room > 0) * (1.0 if preference is None else preference)
         counts += np.minimum(rng.multinomial(deficit, weights / weights.sum()), room)
     return counts
 

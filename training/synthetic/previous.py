@@ -21,6 +21,7 @@ from training.synthetic.marginals import (
     fill,
     numeric,
     quantile_values,
+    rank_uniform,
     spec,
     with_nulls,
 )
@@ -83,9 +84,11 @@ def make_previous(clients: Clients, scale: float, seed: int) -> Previous:
     application = np.rint(quantile_values(col("AMT_APPLICATION"), rng.uniform(0.2, 1.0, n)) * 100) / 100
     factor = rng.choice(np.array([1.0, 1.1, 0.9]), n, p=[0.6, 0.3, 0.1]) * rng.uniform(0.97, 1.03, n)
     credit = np.where(empty, 0.0, np.rint(application * factor * 100) / 100)
-    application = np.where(empty, 0.0, application)
-    term = np.where(revolving, 0.0, numeric(col("CNT_PAYMENT"), rng.uniform(0.12, 1.0, n)))
+    # Larger credits run longer (rank coupling), which keeps annuities in the real range.
+    term_u = 0.12 + 0.88 * rank_uniform(np.log1p(application) + 0.7 * rng.standard_normal(n))
+    term = np.where(revolving, 0.0, numeric(col("CNT_PAYMENT"), term_u))
     term = np.where((term == 0) & ~revolving, 12.0, term)
+    application = np.where(empty, 0.0, application)
     rate = rng.uniform(0.008, 0.03, n)
     annuity_factor = np.where(revolving, 0.05, rate / (1 - (1 + rate) ** -np.maximum(term, 1)))
     annuity = np.rint(credit * annuity_factor * 1000) / 1000
@@ -98,7 +101,10 @@ def make_previous(clients: Clients, scale: float, seed: int) -> Previous:
         revolving | (first_due == SENTINEL_DAYS), SENTINEL_DAYS, first_due + 30 * np.maximum(term - 1, 0)
     )
     early = rng.random(n) < 0.15
+    # Finished loans (some repaid early) have a last due day; running ones the sentinel, unless repaid.
+    repaid = (last_due_1st > 0) & (last_due_1st != SENTINEL_DAYS) & (rng.random(n) < 0.4)
     last_due = np.where(last_due_1st <= 0, last_due_1st - early * rng.integers(0, 180, n), SENTINEL_DAYS)
+    last_due = np.where(repaid, np.rint(first_due + (-1 - first_due) * rng.random(n)), last_due)
     last_due = np.maximum(last_due, first_due.clip(max=0))
     termination = np.where(
         last_due == SENTINEL_DAYS, SENTINEL_DAYS, np.minimum(last_due + rng.integers(0, 30, n), -1)

@@ -160,10 +160,9 @@ def _cards(ctx: _Context, parents: np.ndarray, counts: np.ndarray) -> Callable:
         atm_count, pos_count = np.ceil(atm / 30000), np.ceil(pos / 6000)
         no_detail = rng.random(n) < col("AMT_DRAWINGS_ATM_CURRENT").null_rate
         no_instalment = rng.random(n) < col("AMT_INST_MIN_REGULARITY").null_rate
-        payment = (
-            np.rint(balance * np.clip(rng.uniform(0.05, 1.0, n) - 0.2 * (utilisation > 0.8), 0.03, 1) * 100)
-            / 100
-        )
+        # Most months repay a small share of the balance; near-maxed cards repay less.
+        paid_share = rng.beta(0.7, 3.5, n) * np.where(utilisation > 0.8, 0.6, 1.0)
+        payment = np.rint(balance * paid_share * 100) / 100
         dpd, dpd_def = _dpd(rng, 0.5 * ctx.pos_dpd_p[client], 40.0)
         given = {
             **ctx.common(cards[card]),
@@ -214,7 +213,7 @@ def write_repayments(
     loans = np.flatnonzero(prev.approved & ~prev.revolving)
     natural = np.minimum(prev.term[loans].astype(np.int64) + 1, elapsed[loans])
     rng = stream(seed, "POS_CASH_balance")
-    counts = allocate(natural, round(row_count("POS_CASH_balance") * scale), rng, 96, 1 / natural.clip(1))
+    counts = allocate(natural, round(row_count("POS_CASH_balance") * scale), rng, 96, natural.clip(1) ** -1.5)
 
     def record_pos(table: Table, parent: np.ndarray) -> None:
         history.add("pos_months", prev.client[parent])
