@@ -51,14 +51,9 @@ def evaluate(dataset: Path, raw: Path, out: Path | None = None) -> Evaluation:
     tracking.configure()
     version, run = tracking.champion_run(MlflowClient())
     rows = _holdout_rows(run.info.run_id, dataset)
-    model = mlflow.sklearn.load_model(f"models:/{tracking.MODEL_NAME}/{version.version}")
-    columns = model.feature_names_in_ if hasattr(model, "feature_names_in_") else None
-    features = (
-        rows[list(columns)]
-        if columns is not None
-        else rows.drop(columns=["SK_ID_CURR", "event_timestamp", LABEL])
-    )
-    proba = model.predict_proba(features.astype(float))[:, 1]
+    uri = f"models:/{tracking.MODEL_NAME}/{version.version}"
+    model = mlflow.sklearn.load_model(uri)
+    proba = model.predict_proba(rows[tracking.feature_order(uri)].astype(float))[:, 1]
     truth = pd.read_csv(raw / TRUTH_FILE, usecols=["SK_ID_CURR", "PLANTED_PROBABILITY"])
     planted = rows[["SK_ID_CURR"]].merge(truth, on="SK_ID_CURR", how="left")["PLANTED_PROBABILITY"].to_numpy()
     if np.isnan(planted).any():
@@ -70,7 +65,7 @@ def evaluate(dataset: Path, raw: Path, out: Path | None = None) -> Evaluation:
     oracle_threshold = weights.fp / (weights.fn + weights.fp)
     oracle_scores: Scores = score_predictions(y, planted, oracle_threshold, weights)
     result = Evaluation(
-        model_version=version.version,
+        model_version=str(version.version),
         rows=len(rows),
         model_auc=model_scores.auc,
         oracle_auc=oracle_scores.auc,

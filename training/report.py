@@ -240,4 +240,4 @@ def write_report(dataset: Path, docs: Path = Path("docs")) -> ReportResult:
     html = MarkdownIt("commonmark").enable("table").render(markdown)
     page = "<!doctype html><html lang='en'><meta charset='utf-8'><title>Methodology</title>{}</html>"
     html_path.write_text(page.format(f"<body>{html}</body>"))
-    return ReportResult(str(md_path), str(html_path), version.version, 2 + len(candidates) + len(trials))
+    return ReportResult(str(md_path), str(html_path), str(version.version), 2 + len(candidates) + len(trials))

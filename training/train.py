@@ -141,6 +141,12 @@ def _tuned_contender(x: pd.DataFrame, y: np.ndarray, options: TrainOptions, stor
         weights=options.weights,
         early_stopping_rounds=None,
     )
+    _log_cv(
+        "lightgbm_tuned",
+        {**params, "family": "lightgbm", "imbalance": imbalance, "folds": options.folds},
+        {**refit.scores.as_dict("cv_"), METRIC: refit.scores.business_cost, "fit_seconds": refit.fit_seconds},
+        {"kind": "candidate"},
+    )
     mlflow.log_dict(trial_config, "best_trial_config.json")
     return _Contender(
         "lightgbm_tuned",

@@ -1,0 +1,85 @@
+"""The training pipeline end to end on scale-0.01 data with a tiny search budget, in a temporary MLflow."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mlflow
+import pytest
+from mlflow import MlflowClient
+
+from training import tracking
+from training.evaluate import evaluate
+from training.report import SECTIONS, write_report
+from training.store import FEATURE_SERVICE
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+def test_the_registered_champion_carries_what_serving_needs(platform) -> None:
+    # given the session's training
+    result = platform.train_result
+    # when reading the champion from the registry
+    version = tracking.champion(MlflowClient())
+    # then it is the trained version, with threshold, cost weights, feature service and hold-out figures
+    assert version is not None, "the first model must become champion"
+    assert str(version.version) == result.model_version, "champion = the version just trained"
+    assert float(version.tags["threshold"]) == pytest.approx(result.threshold), "threshold on the version"
+    assert (version.tags["cost_fn"], version.tags["cost_fp"]) == ("10.0", "1.0"), (
+        "cost weights on the version"
+    )
+    assert version.tags["feature_service"] == FEATURE_SERVICE, "feature service pinned by the version"
+    assert 0 < float(version.tags["holdout_business_cost"]) < 1.5, "hold-out cost recorded"
+    features = tracking.feature_order(f"models:/{tracking.MODEL_NAME}/{version.version}")
+    assert len(features) > 300, "the signature lists every feature in order"
+
+
+def test_every_model_and_trial_has_its_child_run(platform) -> None:
+    client = MlflowClient()
+    parent = client.get_run(platform.train_result.parent_run_id)
+    children = client.search_runs(
+        [parent.info.experiment_id], filter_string=f"tags.mlflow.parentRunId = '{parent.info.run_id}'"
+    )
+    kinds = [run.data.tags.get("kind") for run in children]
+    assert kinds.count("candidate") == 6, "dummy, 2 logistic regressions, 2 LightGBM, tuned LightGBM"
+    assert kinds.count("tune_trial") == 3, "one run per Ray Tune trial"
+    assert kinds.count("final") == 1, "one final model run"
+    costs = platform.train_result.cv_costs
+    assert costs["dummy_prior"] == max(costs.values()), f"the dummy must be the worst: {costs}"
+
+
+def test_the_champion_is_close_to_the_oracle(platform, tmp_path: Path) -> None:
+    figures = evaluate(platform.dataset, platform.raw, tmp_path / "evaluation.json")
+    assert (tmp_path / "evaluation.json").exists(), "figures written as JSON"
+    # small data and a tiny budget: loose bounds, the real goals are measured by bench/train
+    assert 0.85 < figures.auc_ratio < 1.1, f"AUC ratio {figures.auc_ratio:.3f}"
+    assert figures.cost_ratio < 1.35, f"cost ratio {figures.cost_ratio:.3f}"
+
+
+def test_the_methodology_note_has_every_section(platform, tmp_path: Path) -> None:
+    result = write_report(platform.dataset, tmp_path)
+    text = Path(result.markdown).read_text()
+    for title in SECTIONS:
+        assert f"## {title}" in text, f"section '{title}' missing"
+    assert "| dummy_prior |" in text, "the results table lists the models"
+    for image in ("cost_curve.png", "shap_importance.png", "local_highest_risk.png"):
+        assert (tmp_path / "figures" / image).exists(), f"figure {image} written"
+    assert "<table>" in Path(result.html).read_text(), "HTML version with the table"
+
+
+def test_a_challenger_becomes_champion_only_when_cheaper(tmp_path: Path) -> None:
+    # given a registry with champion version 1 at hold-out cost 0.40
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'registry.db'}")
+    try:
+        client = MlflowClient()
+        client.create_registered_model(tracking.MODEL_NAME)
+        for cost in (0.40, 0.45, 0.35):
+            version = str(client.create_model_version(tracking.MODEL_NAME, source=str(tmp_path)).version)
+            client.set_model_version_tag(tracking.MODEL_NAME, version, "holdout_business_cost", str(cost))
+            promoted = tracking.promote_if_better(client, version, cost)
+            # then 1 (first) and 3 (cheaper) are promoted, 2 (dearer) stays challenger
+            assert promoted == (version in ("1", "3")), f"version {version} at cost {cost}"
+            assert str(client.get_model_version_by_alias(tracking.MODEL_NAME, "challenger").version) == version
+        assert str(tracking.champion(client).version) == "3", "the cheapest version is champion"
+    finally:
+        mlflow.set_tracking_uri(tracking.tracking_uri())
