@@ -79,7 +79,8 @@ def test_a_challenger_becomes_champion_only_when_cheaper(tmp_path: Path) -> None
             promoted = tracking.promote_if_better(client, version, cost)
             # then 1 (first) and 3 (cheaper) are promoted, 2 (dearer) stays challenger
             assert promoted == (version in ("1", "3")), f"version {version} at cost {cost}"
-            assert str(client.get_model_version_by_alias(tracking.MODEL_NAME, "challenger").version) == version
+            challenger = client.get_model_version_by_alias(tracking.MODEL_NAME, "challenger")
+            assert str(challenger.version) == version, "every new version is the challenger"
         assert str(tracking.champion(client).version) == "3", "the cheapest version is champion"
     finally:
         mlflow.set_tracking_uri(tracking.tracking_uri())
