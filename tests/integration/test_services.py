@@ -1,0 +1,245 @@
+"""Scoring and Explainer gRPC services: real servers, real Redis, the session's MLflow champion."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import threading
+import time
+from pathlib import Path
+
+import grpc
+import mlflow
+import numpy as np
+import pandas as pd
+import pytest
+from grpc_health.v1 import health_pb2
+from mlflow import MlflowClient
+
+from explain_service.client import ExplainClient
+from protos.credit.v1 import explain_pb2_grpc, scoring_pb2, scoring_pb2_grpc
+from scoring_service.client import ScoringClient, score_request
+from training import tracking
+
+from .conftest import Server, start_server
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def holdout(platform) -> pd.DataFrame:
+    _, run = tracking.champion_run()
+    ids = mlflow.artifacts.load_dict(f"runs:/{run.info.run_id}/holdout_ids.json")["SK_ID_CURR"]
+    frame = pd.read_parquet(platform.dataset)
+    return frame[frame["SK_ID_CURR"].isin(ids)].head(200).reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def champion_uri(platform) -> str:
+    return f"models:/{tracking.MODEL_NAME}/{tracking.champion().version}"
+
+
+def scoring_stub(server: Server) -> scoring_pb2_grpc.ScoringStub:
+    return scoring_pb2_grpc.ScoringStub(grpc.insecure_channel(server.target))
+
+
+def test_scores_equal_the_offline_pipeline_for_200_holdout_clients(
+    scoring_server: Server, holdout: pd.DataFrame, champion_uri: str
+) -> None:
+    # given the offline pipeline's probabilities on the training set rows
+    pipeline = mlflow.sklearn.load_model(champion_uri)
+    expected = pipeline.predict_proba(holdout[tracking.feature_order(champion_uri)].astype(float))[:, 1]
+    stub = scoring_stub(scoring_server)
+    # when scoring each client by id (features read from Redis by the service)
+    replies = [
+        stub.Score(scoring_pb2.ScoreRequest(client_id=int(i)), timeout=5) for i in holdout["SK_ID_CURR"]
+    ]
+    # then probabilities agree to 1e-9 and decisions follow the threshold
+    got = np.array([r.probability for r in replies])
+    assert len(replies) == 200, "200 hold-out clients scored"
+    assert np.max(np.abs(got - expected)) < 1e-9, f"max |Δp| = {np.max(np.abs(got - expected)):.2e}"
+    for reply in replies:
+        refused = reply.probability >= reply.threshold
+        assert reply.decision == (scoring_pb2.DECISION_REFUSED if refused else scoring_pb2.DECISION_GRANTED)
+        assert reply.model.name == tracking.MODEL_NAME, "the model name is in the answer"
+
+
+def test_a_batch_equals_single_scores(scoring_server: Server, holdout: pd.DataFrame) -> None:
+    stub = scoring_stub(scoring_server)
+    requests = [
+        scoring_pb2.ScoreRequest(client_id=int(i), request_id=f"r{i}") for i in holdout["SK_ID_CURR"][:100]
+    ]
+    batch = stub.ScoreBatch(scoring_pb2.ScoreBatchRequest(requests=requests), timeout=10).responses
+    singles = [stub.Score(request, timeout=5) for request in requests]
+    assert [b.request_id for b in batch] == [r.request_id for r in requests], "request ids echoed in order"
+    assert [b.probability for b in batch] == pytest.approx([s.probability for s in singles], abs=1e-12)
+
+
+def test_explicit_features_score_like_the_client_id(
+    scoring_server: Server, holdout: pd.DataFrame, champion_uri: str
+) -> None:
+    row = holdout.iloc[0]
+    features = {
+        name: (None if pd.isna(row[name]) else float(row[name]))
+        for name in tracking.feature_order(champion_uri)
+    }
+    by_features = asyncio.run(_score_with_client(scoring_server, features))
+    by_id = scoring_stub(scoring_server).Score(
+        scoring_pb2.ScoreRequest(client_id=int(row["SK_ID_CURR"])), timeout=5
+    )
+    assert by_features.probability == pytest.approx(by_id.probability, abs=1e-12), "same row, same score"
+    assert by_features.client_id == 0, "no client id for an explicit feature vector"
+
+
+async def _score_with_client(server: Server, features: dict):
+    async with grpc.aio.insecure_channel(server.target) as channel:
+        return await ScoringClient(channel, timeout=5).score(features=features, request_id="explicit")
+
+
+def test_shap_contributions_add_up_to_the_raw_score(explain_server: Server, holdout: pd.DataFrame) -> None:
+    async def explain_all() -> list:
+        async with grpc.aio.insecure_channel(explain_server.target) as channel:
+            client = ExplainClient(channel, timeout=10)
+            return [await client.explain(client_id=int(i)) for i in holdout["SK_ID_CURR"][:50]]
+
+    for explanation in asyncio.run(explain_all()):
+        total = explanation.base_value + sum(c.shap for c in explanation.contributions)
+        assert total == pytest.approx(explanation.raw_score, abs=1e-6), "base + Σ shap = raw score"
+        assert 1 / (1 + math.exp(-explanation.raw_score)) == pytest.approx(explanation.probability, abs=1e-9)
+        impacts = [abs(c.shap) for c in explanation.contributions]
+        assert impacts == sorted(impacts, reverse=True), "contributions sorted by impact"
+        assert len(explanation.contributions) > 300, "every feature is explained"
+
+
+@pytest.mark.parametrize(
+    ("request_factory", "code", "named"),
+    [
+        (lambda f: scoring_pb2.ScoreRequest(client_id=1), grpc.StatusCode.NOT_FOUND, "unknown client 1"),
+        (lambda f: score_request(features=dict.fromkeys(f[1:], 0.0)), grpc.StatusCode.INVALID_ARGUMENT, "f0"),
+        (
+            lambda f: score_request(features={**dict.fromkeys(f, 0.0), "NOPE": 1.0}),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "NOPE",
+        ),
+        (
+            lambda f: score_request(features={**dict.fromkeys(f, 0.0), f[2]: "abc"}),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "f2",
+        ),
+        (lambda f: scoring_pb2.ScoreRequest(), grpc.StatusCode.INVALID_ARGUMENT, "client_id or features"),
+    ],
+    ids=["unknown-client", "missing-feature", "unknown-feature", "non-numeric", "empty-request"],
+)
+def test_errors_have_their_status_and_name_the_cause(
+    scoring_server: Server, explain_server: Server, champion_uri: str, request_factory, code, named: str
+) -> None:
+    features = tracking.feature_order(champion_uri)
+    expected_text = {"f0": features[0], "f2": features[2]}.get(named, named)
+    request = request_factory(features)
+    for call in (
+        scoring_stub(scoring_server).Score,
+        explain_pb2_grpc.ExplainerStub(grpc.insecure_channel(explain_server.target)).Explain,
+    ):
+        with pytest.raises(grpc.RpcError) as caught:
+            call(request, timeout=5)
+        assert caught.value.code() == code, f"{caught.value.code()} instead of {code}"
+        assert expected_text in caught.value.details(), (
+            f"message must name {expected_text}: {caught.value.details()}"
+        )
+
+
+def test_an_expired_deadline_is_deadline_exceeded(scoring_server: Server, holdout: pd.DataFrame) -> None:
+    requests = [scoring_pb2.ScoreRequest(client_id=int(i)) for i in holdout["SK_ID_CURR"]] * 5
+    with pytest.raises(grpc.RpcError) as caught:
+        scoring_stub(scoring_server).ScoreBatch(
+            scoring_pb2.ScoreBatchRequest(requests=requests), timeout=0.001
+        )
+    assert caught.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+
+
+def test_model_info_tells_the_version_and_size(scoring_server: Server, champion_uri: str) -> None:
+    info = scoring_stub(scoring_server).ModelInfo(scoring_pb2.ModelInfoRequest(), timeout=5)
+    assert info.model.version == champion_uri.rsplit("/", 1)[-1], "the champion's version answers"
+    assert info.trees > 0, "tree count reported"
+    assert info.leaves >= info.trees, "leaf count reported"
+    assert list(info.features) == tracking.feature_order(champion_uri), "features in the model's order"
+
+
+def _register_copy_of_champion(alias: str) -> str:
+    """A second version of the champion's pipeline under `alias` (as a retraining would register)."""
+    champion = tracking.champion()
+    pipeline = mlflow.sklearn.load_model(f"models:/{tracking.MODEL_NAME}/{champion.version}")
+    with mlflow.start_run(run_name="copy-for-swap-test"):
+        info = mlflow.sklearn.log_model(
+            pipeline,
+            name="model",
+            registered_model_name=tracking.MODEL_NAME,
+            signature=mlflow.models.get_model_info(
+                f"models:/{tracking.MODEL_NAME}/{champion.version}"
+            ).signature,
+            skops_trusted_types=tracking._trusted_types(pipeline),
+        )
+    client = MlflowClient()
+    version = str(info.registered_model_version)
+    for key, value in champion.tags.items():
+        client.set_model_version_tag(tracking.MODEL_NAME, version, key, value)
+    client.set_registered_model_alias(tracking.MODEL_NAME, alias, version)
+    return version
+
+
+def test_health_follows_the_model_and_an_alias_swap_drops_no_call(
+    platform, holdout: pd.DataFrame, tmp_path: Path
+) -> None:
+    # given a server following an alias that does not exist yet
+    client = MlflowClient()
+    server = start_server(
+        "scoring_service",
+        tmp_path,
+        "--poll-seconds",
+        "0.3",
+        "--model-uri",
+        f"models:/{tracking.MODEL_NAME}@swap",
+    )
+    try:
+        time.sleep(15)
+        assert server.process.poll() is None, f"server died:\n{server.log.read_text()[-2000:]}"
+        assert server.health(timeout=5) == health_pb2.HealthCheckResponse.NOT_SERVING, "no model: NOT_SERVING"
+        # when the alias appears, it loads the model and serves
+        first = str(tracking.champion().version)
+        client.set_registered_model_alias(tracking.MODEL_NAME, "swap", first)
+        server.wait_serving()
+        # and when the alias moves under concurrent load
+        stub = scoring_stub(server)
+        failures, versions, stop = [], set(), threading.Event()
+
+        def load() -> None:
+            ids = holdout["SK_ID_CURR"].tolist()
+            while not stop.is_set():
+                try:
+                    versions.add(
+                        stub.Score(
+                            scoring_pb2.ScoreRequest(client_id=int(ids[len(versions) % 50])), timeout=5
+                        ).model.version
+                    )
+                except grpc.RpcError as error:
+                    failures.append(error.code())
+
+        workers = [threading.Thread(target=load) for _ in range(4)]
+        for worker in workers:
+            worker.start()
+        second = _register_copy_of_champion("swap")
+        deadline = time.monotonic() + 60
+        while second not in versions and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(0.5)
+        stop.set()
+        for worker in workers:
+            worker.join()
+        # then no call failed and the new version answered
+        assert not failures, f"{len(failures)} calls failed during the swap: {set(failures)}"
+        assert {first, second} <= versions, f"both versions answered: {versions}"
+        info = stub.ModelInfo(scoring_pb2.ModelInfoRequest(), timeout=5)
+        assert info.model.version == second, "ModelInfo tells the new version"
+    finally:
+        client.delete_registered_model_alias(tracking.MODEL_NAME, "swap")
+        assert server.stop() == 0, "SIGTERM stops the server cleanly"
