@@ -166,3 +166,63 @@ def report(
     from training.report import write_report
 
     print_summary("methodology note", write_report(dataset_path, docs))
+
+
+@app.command()
+def drift(
+    reference: Annotated[
+        Path | None,
+        typer.Option(help="Training features parquet [default: $CREDIT_DATA_DIR/dataset/train.parquet]."),
+    ] = None,
+    current: Annotated[
+        Path | None,
+        typer.Option(
+            help="Prediction log folder (JSONL) or features parquet [default: $CREDIT_DATA_DIR/predictions]."
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder for drift_report.html and drift.json [default: $CREDIT_DATA_DIR/drift]."),
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Prediction log: first instant, ISO (UTC if naive).")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="Prediction log: end instant (excluded), ISO.")] = None,
+    top_n: Annotated[int, typer.Option(min=1, help="Monitor the champion's N most important features.")] = 30,
+    alert_share: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Alert when this share of features drifted.")
+    ] = 0.3,
+    max_rows: Annotated[
+        int, typer.Option(min=0, help="Seeded sample size per side (0 = all rows).")
+    ] = 100_000,
+    seed: Annotated[int, typer.Option(help="Seed of the row samples.")] = 42,
+    method: Annotated[
+        str,
+        typer.Option(
+            help="Test of every column: material_shift (normed Wasserstein >= threshold and KS p < 0.05), "
+            "auto (Evidently's choice per column) or an Evidently test name (ks, psi, wasserstein, ...)."
+        ),
+    ] = "material_shift",
+    threshold: Annotated[float | None, typer.Option(help="Drift threshold of that test.")] = None,
+) -> None:
+    """Data drift of production against the training features (Evidently). Exit 0 = no alert, 1 = alert,
+    2 = unusable input."""
+    from training.drift import EXIT_INPUT, DriftInputError, DriftOptions, detect_drift, exit_code
+
+    options = DriftOptions(
+        top_n=top_n,
+        alert_share=alert_share,
+        max_rows=max_rows,
+        seed=seed,
+        since=since,
+        until=until,
+        method=method,
+        threshold=threshold,
+    )
+    try:
+        result = detect_drift(reference, current, out, options)
+    except (DriftInputError, LookupError) as error:
+        console.print(f"[bold red]drift refused:[/] {error}")
+        raise typer.Exit(code=EXIT_INPUT) from error
+    print_summary("data drift" + (" [bold red]ALERT[/]" if result.alert else ""), result)
+    raise typer.Exit(code=exit_code(result))
