@@ -1,0 +1,21 @@
+"""`python -m gateway`: serve the REST API with uvicorn (GATEWAY_* environment variables)."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from credit_common.logging import configure_logging
+from gateway.app import create_app
+from gateway.settings import get_settings
+
+
+def main() -> None:
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    uvicorn.run(
+        create_app(settings), host=settings.host, port=settings.port, log_config=None, access_log=False
+    )
+
+
+if __name__ == "__main__":
+    main()

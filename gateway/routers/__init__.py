@@ -1,0 +1,1 @@
+"""One router per resource: clients, applications, system (model, health, metrics)."""

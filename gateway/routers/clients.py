@@ -1,0 +1,194 @@
+"""Known clients: descriptive data, score with reasons, explanation, comparison, what-if simulation."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
+
+from gateway.deps import Advisor, AnyCaller, State
+from gateway.labels import feature_labels, field_group, field_labels
+from gateway.population import FILTER_FEATURES
+from gateway.reasons import Language
+from gateway.schemas import (
+    BivariateOut,
+    ClientOut,
+    ClientSummary,
+    ComparisonOut,
+    DistributionOut,
+    ExplanationOut,
+    FieldOut,
+    ScoreOut,
+    SimulationIn,
+)
+from gateway.views import explanation_out, score_out
+from training.feature_catalog import feature_catalog
+from training.features import application_features
+
+router = APIRouter(prefix="/v1/clients", tags=["clients"])
+ClientId = Annotated[int, "SK_ID_CURR"]
+Group = Annotated[str, Query(pattern="^(all|similar|filtered)$", description="all, similar or filtered.")]
+Lang = Annotated[Language, Query(description="Language of the reasons: en or fr.")]
+
+
+@router.get("", operation_id="search_clients", response_model=list[ClientSummary])
+def search_clients(
+    state: State,
+    caller: Advisor,
+    search: Annotated[str, Query(max_length=12, pattern="^[0-9]*$")] = "",
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> list[ClientSummary]:
+    """Clients whose id starts with `search` (the advisors' searchable list)."""
+    return [
+        ClientSummary(
+            client_id=row["SK_ID_CURR"],
+            contract_type=row["NAME_CONTRACT_TYPE"],
+            income_type=row["NAME_INCOME_TYPE"],
+            credit_amount=row["AMT_CREDIT"],
+        )
+        for row in state.directory.search(search, limit)
+    ]
+
+
+@router.get("/{client_id}", operation_id="get_client", response_model=ClientOut)
+def get_client(client_id: ClientId, state: State, caller: Advisor) -> ClientOut:
+    """The client's application fields, labelled and grouped."""
+    record = state.directory.get(client_id)
+    if record is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown client {client_id}")
+    labels = field_labels()
+    return ClientOut(
+        client_id=client_id,
+        fields=[
+            FieldOut(name=k, label=labels.get(k, k), group=field_group(k), value=v) for k, v in record.items()
+        ],
+    )
+
+
+@router.get("/{client_id}/score", operation_id="score_client", response_model=ScoreOut)
+async def score_client(client_id: ClientId, state: State, caller: AnyCaller, lang: Lang = "en") -> ScoreOut:
+    """Probability, decision at the business threshold, and the top reasons each way."""
+    features = await state.decisions.client_features(client_id)
+    decision = await state.decisions.decide(client_id, features)
+    state.metrics.model_answered(decision.score.model_version)
+    return score_out(decision, lang)
+
+
+@router.get("/{client_id}/explanation", operation_id="explain_client", response_model=ExplanationOut)
+async def explain_client(client_id: ClientId, state: State, caller: AnyCaller) -> ExplanationOut:
+    """Every feature's contribution to the client's score."""
+    features = await state.decisions.client_features(client_id)
+    decision = await state.decisions.decide(client_id, features, record=False)
+    explained = explanation_out(decision)
+    if explained is None:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            decision.explanation_missing_reason or "explanation unavailable",
+            headers={"Retry-After": str(state.settings.retry_after_seconds)},
+        )
+    return explained
+
+
+def _filters(
+    income_type: str | None, contract_type: str | None, education: str | None, age_band: str | None
+) -> dict[str, str]:
+    given = {
+        "income_type": income_type,
+        "contract_type": contract_type,
+        "education": education,
+        "age_band": age_band,
+    }
+    return {k: v for k, v in given.items() if v is not None and k in FILTER_FEATURES}
+
+
+async def _client_values(state: State, client_id: int) -> dict[str, float | None]:
+    known = state.population.client_values(client_id)
+    return known if known is not None else await state.decisions.client_features(client_id)
+
+
+@router.get("/{client_id}/comparison", operation_id="compare_client", response_model=ComparisonOut)
+async def compare_client(
+    *,
+    client_id: ClientId,
+    state: State,
+    caller: Advisor,
+    group: Group = "all",
+    features: Annotated[str | None, Query(description="Comma-separated features; default the top 5.")] = None,
+    income_type: Annotated[str | None, Query(description="Income type code (filtered group).")] = None,
+    contract_type: Annotated[str | None, Query(description="1 revolving, 0 cash (filtered group).")] = None,
+    education: Annotated[str | None, Query(description="Education code (filtered group).")] = None,
+    age_band: Annotated[str | None, Query(description="<30, 30-40, 40-50, 50-60 or 60+.")] = None,
+) -> ComparisonOut:
+    """The client's values beside the distribution of all clients, a filtered group or similar clients."""
+    values = await _client_values(state, client_id)
+    filters = _filters(income_type, contract_type, education, age_band)
+    rows = state.population.group(group, values, filters)
+    chosen = features.split(",") if features else state.population.features[:5]
+    labels = feature_labels()
+    return ComparisonOut(
+        client_id=client_id,
+        group=group,
+        group_size=len(rows),
+        filters=filters,
+        features=[
+            DistributionOut(
+                label=labels.get(name, name), **vars(state.population.describe(name, rows, values.get(name)))
+            )
+            for name in chosen
+        ],
+    )
+
+
+@router.get(
+    "/{client_id}/comparison/bivariate", operation_id="compare_client_bivariate", response_model=BivariateOut
+)
+async def compare_bivariate(
+    *,
+    client_id: ClientId,
+    state: State,
+    caller: Advisor,
+    x: str,
+    y: str,
+    group: Group = "all",
+    income_type: str | None = None,
+    contract_type: str | None = None,
+    education: str | None = None,
+    age_band: str | None = None,
+    limit: Annotated[int, Query(ge=10, le=5000)] = 1000,
+) -> BivariateOut:
+    """Two features of a group as points, with the client highlighted."""
+    values = await _client_values(state, client_id)
+    rows = state.population.group(group, values, _filters(income_type, contract_type, education, age_band))
+    labels = feature_labels()
+    return BivariateOut(
+        client_id=client_id,
+        group=group,
+        x=x,
+        y=y,
+        x_label=labels.get(x, x),
+        y_label=labels.get(y, y),
+        client=(values.get(x), values.get(y)),
+        points=state.population.points(x, y, rows, limit),
+    )
+
+
+@router.post("/{client_id}/simulation", operation_id="simulate_client", response_model=ScoreOut)
+async def simulate(
+    client_id: ClientId, body: SimulationIn, state: State, caller: Advisor, lang: Lang = "en"
+) -> ScoreOut:
+    """What-if: the client's score with another credit amount (and annuity). Not a decision: not logged."""
+    record = state.directory.get(client_id)
+    if record is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown client {client_id}")
+    record["AMT_CREDIT"] = body.credit_amount
+    if body.annuity is not None:
+        record["AMT_ANNUITY"] = body.annuity
+    features = await state.decisions.client_features(client_id)
+    recomputed = application_features(record, event_time=datetime.now(tz=UTC)).iloc[0]
+    for spec in feature_catalog()["application"]:
+        value = recomputed[spec.name]
+        features[spec.name] = None if math.isnan(value) else float(value)
+    decision = await state.decisions.decide(client_id, features, record=False)
+    return score_out(decision, lang)

@@ -1,0 +1,84 @@
+"""The model behind the answers, the health of every dependency, and Prometheus metrics."""
+
+from __future__ import annotations
+
+import asyncio
+
+import grpc
+import redis
+from fastapi import APIRouter, Response, status
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from gateway.deps import AnyCaller, ServiceCaller, State
+from gateway.schemas import DependencyOut, HealthOut, ModelOut
+from training.store import online_backend, redis_address
+
+router = APIRouter(tags=["system"])
+
+
+@router.get("/v1/model", operation_id="get_model", response_model=ModelOut)
+async def get_model(state: State, caller: AnyCaller) -> ModelOut:
+    """The model version serving now, its threshold, cost weights and size."""
+    info = await state.decisions.scoring.model_info()
+    return ModelOut(
+        name=info.model.name,
+        version=info.model.version,
+        threshold=info.threshold,
+        cost_false_negative=info.cost_false_negative,
+        cost_false_positive=info.cost_false_positive,
+        feature_service=info.model.feature_service,
+        features=len(info.features),
+        trees=info.trees,
+        leaves=info.leaves,
+        loaded_at=info.loaded_at,
+    )
+
+
+async def _grpc_health(channel: grpc.aio.Channel) -> DependencyOut:
+    try:
+        reply = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=0.5)
+    except grpc.aio.AioRpcError as error:
+        return DependencyOut(ok=False, detail=error.code().name)
+    serving = reply.status == health_pb2.HealthCheckResponse.SERVING
+    return DependencyOut(ok=serving, detail=health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status))
+
+
+def _online_store_health() -> DependencyOut:
+    if online_backend() != "redis":
+        return DependencyOut(ok=True, detail="sqlite online store (embedded)")
+    host, port = redis_address()
+    try:
+        redis.Redis(host=host, port=port, socket_timeout=0.5, socket_connect_timeout=0.5).ping()
+    except redis.RedisError as error:
+        return DependencyOut(ok=False, detail=type(error).__name__)
+    return DependencyOut(ok=True, detail="redis PONG")
+
+
+@router.get(
+    "/v1/health", operation_id="health", response_model=HealthOut, responses={503: {"model": HealthOut}}
+)
+async def health(state: State, response: Response) -> HealthOut:
+    """Readiness of every dependency (no authentication: for probes). 503 when one is down."""
+    scoring, explain, online = await asyncio.gather(
+        _grpc_health(state.channels[0]),
+        _grpc_health(state.channels[1]),
+        asyncio.to_thread(_online_store_health),
+    )
+    dependencies = {"scoring": scoring, "explain": explain, "online_store": online}
+    ok = all(d.ok for d in dependencies.values())
+    if not ok:
+        response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+        response.headers["Retry-After"] = str(state.settings.retry_after_seconds)
+    return HealthOut(status="ok" if ok else "degraded", dependencies=dependencies)
+
+
+@router.get("/v1/health/live", operation_id="liveness", include_in_schema=True)
+def liveness() -> dict[str, str]:
+    """The process answers (no dependency checked)."""
+    return {"status": "alive"}
+
+
+@router.get("/metrics", operation_id="metrics", include_in_schema=False)
+def metrics(state: State, caller: ServiceCaller) -> Response:
+    """Prometheus exposition (requires a key with the service role)."""
+    return state.metrics.exposition()
