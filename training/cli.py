@@ -127,6 +127,7 @@ def train(
     cost_fn: Annotated[float, typer.Option(min=0, help="Cost of a missed defaulter.")] = 10.0,
     cost_fp: Annotated[float, typer.Option(min=0, help="Cost of a wrongly refused good client.")] = 1.0,
     address: Annotated[str | None, typer.Option(help="Ray cluster address (default: local cores).")] = None,
+    cpus: Annotated[int, typer.Option(min=1, help="Trials run at once (local cores or cluster CPUs).")] = 2,
 ) -> None:
     """Compare models, tune LightGBM with Ray Tune, refit the best, register it in MLflow."""
     from training.cost import CostWeights
@@ -134,7 +135,12 @@ def train(
     from training.train import train as run_training
 
     options = TrainOptions(
-        trials=trials, folds=folds, seed=seed, weights=CostWeights(fn=cost_fn, fp=cost_fp), address=address
+        trials=trials,
+        folds=folds,
+        seed=seed,
+        weights=CostWeights(fn=cost_fn, fp=cost_fp),
+        address=address,
+        cpus=cpus,
     )
     print_summary("training", run_training(dataset_path, options))
 

@@ -43,7 +43,10 @@ def configure() -> str:
     """
     mlflow.set_tracking_uri(tracking_uri())
     experiment = mlflow.get_experiment_by_name(EXPERIMENT)
-    if experiment is None:
+    if experiment is None and tracking_uri().startswith(("http://", "https://")):
+        # A tracking server owns its artifact store (a shared volume or S3): let it choose.
+        experiment_id = mlflow.create_experiment(EXPERIMENT)
+    elif experiment is None:
         artifacts = (data_dir() / "mlartifacts").resolve()
         artifacts.mkdir(parents=True, exist_ok=True)
         experiment_id = mlflow.create_experiment(EXPERIMENT, artifact_location=artifacts.as_uri())
