@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 import pyarrow.dataset as pads
 
+from training.duck import quote
+
 log = logging.getLogger(__name__)
 
 SourceKind = Literal["parquet", "prediction_log"]
@@ -128,22 +130,23 @@ def read_prediction_log(
     files = _log_files(folder, since, until)
     if not files:
         raise DriftInputError(f"{option}: {folder} has no prediction log file {window}")
+    bounds = ""  # literals we format ourselves from parsed instants: nothing of the user's text
+    if since is not None:
+        bounds += f" AND time >= {quote(since.isoformat())}::TIMESTAMPTZ"
+    if until is not None:
+        bounds += f" AND time < {quote(until.isoformat())}::TIMESTAMPTZ"
+    decisions = f"""(SELECT * FROM (
+        SELECT CAST(time AS TIMESTAMPTZ) AS time, model_version, probability, features
+        FROM read_json([{", ".join(quote(f) for f in files)}], format = 'newline_delimited',
+            hive_partitioning = false, columns = {{time: 'VARCHAR', model_version: 'VARCHAR',
+            probability: 'DOUBLE', features: 'JSON'}}))
+        WHERE probability IS NOT NULL{bounds})"""
     con = duckdb.connect()
     try:
         con.execute("SET threads = 2")
-        con.execute(
-            """CREATE TEMP VIEW decisions AS
-               SELECT CAST(time AS TIMESTAMPTZ) AS time, model_version, probability, features
-               FROM read_json(?, format = 'newline_delimited', hive_partitioning = false, columns = {
-                   time: 'VARCHAR', model_version: 'VARCHAR', probability: 'DOUBLE', features: 'JSON'})
-               WHERE (?::TIMESTAMPTZ IS NULL OR CAST(time AS TIMESTAMPTZ) >= ?::TIMESTAMPTZ)
-                 AND (?::TIMESTAMPTZ IS NULL OR CAST(time AS TIMESTAMPTZ) < ?::TIMESTAMPTZ)
-                 AND probability IS NOT NULL""",
-            [files, since, since, until, until],
-        )
         paths = [_json_path(f) for f in features]
-        presence = ", ".join(f"count(json_extract(features, '{p}'))" for p in paths)
-        counts = con.execute(f"SELECT count(*), {presence} FROM decisions").fetchone()
+        presence = ", ".join(f"count(json_extract(features, {quote(p)}))" for p in paths)
+        counts = con.execute(f"SELECT count(*), {presence} FROM {decisions}").fetchone()
         assert counts is not None
         available, present = int(counts[0]), counts[1:]
         if available == 0:
@@ -155,12 +158,12 @@ def read_prediction_log(
                 f"e.g. {', '.join(absent[:5])}"
             )
         columns = ", ".join(
-            f"TRY_CAST(json_extract_string(features, '{p}') AS DOUBLE) AS \"{f}\""
+            f'TRY_CAST(json_extract_string(features, {quote(p)}) AS DOUBLE) AS "{f}"'
             for f, p in zip(features, paths, strict=True)
         )
         sample = f"USING SAMPLE reservoir({max_rows} ROWS) REPEATABLE ({seed})" if max_rows else ""
         frame = con.execute(
-            f"SELECT {columns}, probability AS {SCORE}, model_version FROM decisions {sample}"
+            f"SELECT {columns}, probability AS {SCORE}, model_version FROM {decisions} {sample}"
         ).df()
     except duckdb.Error as error:
         raise DriftInputError(f"{option}: cannot read the prediction log in {folder}: {error}") from error
