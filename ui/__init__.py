@@ -1,0 +1,1 @@
+"""The advisors' Gradio app: it talks to the gateway's REST API only (no model, no feature store)."""

@@ -1,0 +1,48 @@
+"""`python -m ui`: serve the advisor app (UI_* environment variables) with a login in front of it."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from credit_common.logging import configure_logging
+from ui.settings import get_settings
+
+log = logging.getLogger("ui")
+
+
+def main() -> None:
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    # httpx logs every URL at INFO, and URLs hold client ids: keep those out of the logs.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Gradio phones home (analytics, version check) unless told not to; the app must not leak usage.
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    import gradio as gr
+
+    from ui.app import CSS, build_app
+    from ui.auth import Authenticator
+    from ui.gateway_client import GatewayClient
+
+    if not settings.users and not settings.allow_anonymous:
+        raise SystemExit("UI_USERS is empty: configure advisors' logins (or set UI_ALLOW_ANONYMOUS=true)")
+    client = GatewayClient(settings.gateway_url, settings.api_key.get_secret_value(), settings.timeout)
+    demo = build_app(client, settings.default_language)
+    log.info("ui starting", extra={"port": settings.port, "users": len(settings.users)})
+    demo.queue(default_concurrency_limit=8).launch(
+        server_name=settings.host,
+        server_port=settings.port,
+        auth=Authenticator(settings.users) if settings.users else None,
+        auth_message="Prêt à dépenser — connexion conseiller / advisor login",
+        css=CSS,
+        theme=gr.themes.Default(primary_hue="blue", secondary_hue="orange"),
+        ssr_mode=False,
+        show_error=False,
+        quiet=True,
+        footer_links=[],
+    )
+    client.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,194 @@
+"""What the advisor reads: API answers turned into worded HTML/Markdown and tables, in one language.
+
+Every chart's words live here too (its alt text and caption), so that nothing is said by a picture only.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+from ui import charts
+from ui.gateway_client import (
+    Bivariate,
+    ClientData,
+    Comparison,
+    Distribution,
+    ErrorKind,
+    Explanation,
+    GatewayError,
+    Score,
+)
+from ui.texts import GROUP_NAMES, Language, group_name, money, number, percent, points, t
+
+
+def message_html(text: str, kind: str = "error") -> str:
+    """A message read out by screen readers (role=alert) with an icon, never colour alone."""
+    icon = "⚠" if kind == "error" else "ℹ"
+    role = "alert" if kind == "error" else "status"
+    return (
+        f'<div class="ui-message ui-{kind}" role="{role}">'
+        f'<span aria-hidden="true">{icon}</span> {html.escape(text)}</div>'
+    )
+
+
+def error_text(error: GatewayError, lang: Language, client_id: int | None = None) -> str:
+    """The advisor's words for a failed call (the gateway's detail is shown only for refused values)."""
+    if error.kind == ErrorKind.UNKNOWN_CLIENT:
+        return t("err_unknown_client", lang, client_id=client_id if client_id is not None else "?")
+    if error.kind == ErrorKind.INVALID:
+        return t("err_invalid", lang, detail=error.detail or "?")
+    return t(f"err_{error.kind}", lang)
+
+
+def decision_html(score: Score, lang: Language, heading: str | None = None) -> str:
+    """The decision in words with a distinct icon, the probability, the threshold and the margin."""
+    granted = score.decision == "granted"
+    icon = "✔" if granted else "✖"
+    margin_key = "margin_below" if granted else "margin_above"
+    details = [
+        t(
+            "probability_line",
+            lang,
+            probability=percent(score.probability, lang),
+            threshold=percent(score.threshold, lang),
+        ).replace("**", ""),
+        t(margin_key, lang, margin=points(score.margin, lang)),
+        t("model_line", lang, name=score.model_name, version=score.model_version),
+    ]
+    title = f"<p class='ui-client'>{html.escape(heading)}</p>" if heading else ""
+    lines = "".join(f"<p>{html.escape(line)}</p>" for line in details)
+    return (
+        f'<div class="ui-decision ui-{score.decision}" role="status" aria-live="polite">{title}'
+        f'<p class="ui-verdict"><span class="ui-icon" aria-hidden="true">{icon}</span> '
+        f"<strong>{t(score.decision, lang)}</strong></p>{lines}</div>"
+    )
+
+
+def gauge_html(score: Score, lang: Language) -> str:
+    """The gauge image with its description as alt text and caption."""
+    alt = t(
+        "gauge_alt",
+        lang,
+        probability=percent(score.probability, lang),
+        threshold=percent(score.threshold, lang),
+        decision=t(score.decision, lang),
+    )
+    return charts.figure_html(charts.gauge(score.probability, score.threshold, lang), alt, alt)
+
+
+def reasons_markdown(score: Score, lang: Language) -> str:
+    """The gateway's plain-language sentences, the factors raising the risk first."""
+    if score.reasons is None:
+        return f"ℹ {t('explanation_missing', lang)}"
+    parts = []
+    for key, icon, reasons in (
+        ("raising", "▲", score.reasons.raising),
+        ("lowering", "▼", score.reasons.lowering),
+    ):
+        parts.append(f"### {icon} {t(key, lang)}")
+        parts.extend([f"- {r.sentence}" for r in reasons] or [t("no_reason", lang)])
+    return "\n".join(parts)
+
+
+def waterfall_html(explanation: Explanation, lang: Language) -> str:
+    """The waterfall of the top contributions, with a sentence naming the strongest factor each way."""
+    raising = [c for c in explanation.contributions if c.shap > 0]
+    lowering = [c for c in explanation.contributions if c.shap < 0]
+    summary = t(
+        "waterfall_summary",
+        lang,
+        start=percent(charts.sigmoid(explanation.base_value), lang),
+        end=percent(explanation.probability, lang),
+        top_raise=raising[0].label if raising else t("none", lang),
+        top_lower=lowering[0].label if lowering else t("none", lang),
+    )
+    return charts.figure_html(charts.waterfall(explanation, lang), summary, summary)
+
+
+def data_frame(
+    client: ClientData, groups: list[str] | None, query: str | None, lang: Language
+) -> tuple[pd.DataFrame, str]:
+    """The client's fields of the chosen groups whose label or name holds `query`, and a count line."""
+    words = (query or "").strip().lower()
+    order = {group: index for index, group in enumerate(GROUP_NAMES)}
+    fields = sorted(client.fields, key=lambda f: order.get(f.group, len(order)))  # stable: API order within
+    rows = [
+        (group_name(f.group, lang), f.label, _display(f.value, lang))
+        for f in fields
+        if f.group in (groups or []) and (not words or words in f.label.lower() or words in f.name.lower())
+    ]
+    frame = pd.DataFrame(rows, columns=[t("col_group", lang), t("col_field", lang), t("col_value", lang)])
+    return frame, t("data_count", lang, shown=len(rows), total=len(client.fields))
+
+
+def _display(value: object, lang: Language) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        return number(float(value), lang)
+    return str(value)
+
+
+def histogram_html(
+    distribution: Distribution, comparison: Comparison, group_label: str, lang: Language
+) -> str:
+    """A feature's distribution in the group with the client's place in words."""
+    median = number(distribution.quantiles.get("0.5"), lang)
+    common = {
+        "label": distribution.label,
+        "group": group_label,
+        "size": comparison.group_size,
+        "median": median,
+    }
+    if distribution.client_value is None or distribution.client_percentile is None:
+        summary = t("hist_summary_missing", lang, **common)
+    else:
+        summary = t(
+            "hist_summary",
+            lang,
+            value=number(distribution.client_value, lang),
+            percentile=percent(distribution.client_percentile, lang),
+            missing=percent(distribution.missing_share, lang),
+            **common,
+        )
+    return charts.figure_html(charts.histogram(distribution, lang), summary, summary)
+
+
+def scatter_html(bivariate: Bivariate, group_label: str, lang: Language) -> str:
+    """Two features of the group as a scatter plot, with the client's standing on each in words."""
+    xs = [p[0] for p in bivariate.points]
+    ys = [p[1] for p in bivariate.points]
+    summary = t(
+        "bivariate_summary",
+        lang,
+        count=len(bivariate.points),
+        group=group_label,
+        x_label=bivariate.x_label,
+        x_value=number(bivariate.client[0], lang),
+        x_share=percent(charts.share_at_or_below(xs, bivariate.client[0]), lang),
+        y_label=bivariate.y_label,
+        y_value=number(bivariate.client[1], lang),
+        y_share=percent(charts.share_at_or_below(ys, bivariate.client[1]), lang),
+    )
+    figure = charts.scatter(bivariate.points, bivariate.client, bivariate.x_label, bivariate.y_label, lang)
+    return charts.figure_html(figure, summary, summary)
+
+
+def whatif_html(simulated: Score, before: float | None, amount: float, lang: Language) -> str:
+    """The simulated decision, then the new probability beside the current one."""
+    line = t(
+        "whatif_result",
+        lang,
+        amount=money(amount, lang),
+        probability=percent(simulated.probability, lang),
+        before=percent(before, lang),
+    ).replace("**", "")
+    return (
+        f'<p class="ui-whatif" role="status">{html.escape(line)}</p>'
+        + decision_html(simulated, lang)
+        + gauge_html(simulated, lang)
+    )
