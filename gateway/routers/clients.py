@@ -6,7 +6,7 @@ import math
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Path, Query, status
 
 from gateway.deps import Advisor, AnyCaller, State
 from gateway.labels import feature_labels, field_group, field_labels
@@ -28,7 +28,8 @@ from training.feature_catalog import feature_catalog
 from training.features import application_features
 
 router = APIRouter(prefix="/v1/clients", tags=["clients"])
-ClientId = Annotated[int, "SK_ID_CURR"]
+MAX_CLIENT_ID = 2**62  # ids are int64 in the store; beyond this they cannot exist
+ClientId = Annotated[int, Path(ge=1, le=MAX_CLIENT_ID, description="The client's SK_ID_CURR.")]
 Group = Annotated[str, Query(pattern="^(all|similar|filtered)$", description="all, similar or filtered.")]
 Lang = Annotated[Language, Query(description="Language of the reasons: en or fr.")]
 

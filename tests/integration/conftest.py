@@ -95,3 +95,85 @@ def explain_server(platform, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     server.wait_serving()
     yield server
     server.stop()
+
+
+ADVISOR_KEY, SERVICE_KEY = "test-advisor-key", "test-service-key"
+
+
+@dataclass
+class HttpServer:
+    """An HTTP service process (uvicorn) and its base URL."""
+
+    process: subprocess.Popen
+    port: int
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def wait_ready(self, path: str = "/v1/health/live", timeout: float = 120.0) -> None:
+        import httpx
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"server exited with {self.process.returncode}:\n{self.log.read_text()[-3000:]}"
+                )
+            try:
+                if httpx.get(self.url + path, timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise TimeoutError(f"{self.url} not ready after {timeout}s:\n{self.log.read_text()[-3000:]}")
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            self.process.wait(timeout=30)
+        return self.process.returncode
+
+
+def api_keys_json() -> str:
+    """GATEWAY_API_KEYS holding the hashes of the test keys (an advisor key and a service key)."""
+    import json
+
+    from gateway.auth import hash_key
+
+    return json.dumps(
+        {
+            hash_key(ADVISOR_KEY): {"name": "advisor-app", "roles": ["advisor"]},
+            hash_key(SERVICE_KEY): {"name": "other-system", "roles": ["service"]},
+        }
+    )
+
+
+def start_gateway(folder: Path, scoring: str, explain: str, **env: str) -> HttpServer:
+    """`python -m gateway` on a free port against the given gRPC services."""
+    port = free_port()
+    log = folder / f"gateway-{port}.log"
+    variables = {
+        **os.environ,
+        "GATEWAY_PORT": str(port),
+        "GATEWAY_SCORING_TARGET": scoring,
+        "GATEWAY_EXPLAIN_TARGET": explain,
+        "GATEWAY_API_KEYS": api_keys_json(),
+        "GATEWAY_PREDICTION_LOG_DIR": str(folder / "predictions"),
+        **env,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gateway"], stdout=log.open("w"), stderr=subprocess.STDOUT, env=variables
+    )
+    return HttpServer(process, port, log)
+
+
+@pytest.fixture(scope="session")
+def gateway_server(
+    scoring_server: Server, explain_server: Server, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[HttpServer]:
+    server = start_gateway(tmp_path_factory.mktemp("gateway"), scoring_server.target, explain_server.target)
+    server.wait_ready()
+    yield server
+    server.stop()

@@ -1,0 +1,259 @@
+"""The REST gateway over real HTTP (uvicorn), real gRPC services and real Redis."""
+
+from __future__ import annotations
+
+import json
+import signal
+from pathlib import Path
+
+import httpx
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from .conftest import ADVISOR_KEY, SERVICE_KEY, HttpServer, Server, free_port, start_gateway, start_server
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+ADVISOR = {"X-API-Key": ADVISOR_KEY}
+SERVICE = {"X-API-Key": SERVICE_KEY}
+
+
+@pytest.fixture(scope="module")
+def client_id(platform) -> int:
+    return int(pd.read_parquet(platform.parquet / "application_train.parquet")["SK_ID_CURR"].iloc[3])
+
+
+def get(server: HttpServer, path: str, headers: dict | None = None, **params) -> httpx.Response:
+    return httpx.get(server.url + path, headers=headers or ADVISOR, params=params, timeout=10)
+
+
+def test_health_is_open_and_reports_every_dependency(gateway_server: HttpServer) -> None:
+    reply = httpx.get(gateway_server.url + "/v1/health", timeout=5)
+    assert reply.status_code == 200, reply.text
+    assert set(reply.json()["dependencies"]) == {"scoring", "explain", "online_store"}, (
+        "every dependency checked"
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "code"),
+    [
+        ("/v1/clients/{id}/score", {}, 401),
+        ("/v1/clients/{id}/score", {"X-API-Key": "wrong"}, 401),
+        ("/v1/clients/{id}", SERVICE, 403),
+        ("/metrics", ADVISOR, 403),
+        ("/v1/clients/{id}/score", {"Authorization": f"Bearer {SERVICE_KEY}"}, 200),
+    ],
+)
+def test_authentication_and_roles(
+    gateway_server: HttpServer, client_id: int, path: str, headers: dict, code: int
+) -> None:
+    reply = httpx.get(gateway_server.url + path.format(id=client_id), headers=headers, timeout=10)
+    assert reply.status_code == code, f"{path} with {headers}: {reply.status_code} {reply.text[:200]}"
+
+
+def test_score_with_reasons_in_both_languages(gateway_server: HttpServer, client_id: int) -> None:
+    english = get(gateway_server, f"/v1/clients/{client_id}/score").json()
+    french = get(gateway_server, f"/v1/clients/{client_id}/score", lang="fr").json()
+    assert english["decision"] == ("refused" if english["probability"] >= english["threshold"] else "granted")
+    assert english["margin"] == pytest.approx(english["threshold"] - english["probability"])
+    assert english["explanation_available"], "explain is up: reasons expected"
+    reasons = english["reasons"]["raising"] + english["reasons"]["lowering"]
+    assert reasons, "at least one reason"
+    assert all("risk of default" in r["sentence"] for r in reasons), "plain English sentences"
+    assert all(
+        "risque de défaut" in r["sentence"]
+        for r in french["reasons"]["raising"] + french["reasons"]["lowering"]
+    )
+    assert english["probability"] == pytest.approx(french["probability"]), "language changes words only"
+
+
+def test_descriptive_data_explanation_and_model(gateway_server: HttpServer, client_id: int) -> None:
+    client = get(gateway_server, f"/v1/clients/{client_id}").json()
+    names = {f["name"] for f in client["fields"]}
+    assert "AMT_INCOME_TOTAL" in names, "application fields shown"
+    assert "TARGET" not in names, "the outcome is never shown"
+    explanation = get(gateway_server, f"/v1/clients/{client_id}/explanation").json()
+    total = explanation["base_value"] + sum(c["shap"] for c in explanation["contributions"])
+    assert total == pytest.approx(explanation["raw_score"], abs=1e-6), "contributions add up"
+    model = get(gateway_server, "/v1/model").json()
+    assert model["name"] == "credit-default", "model info"
+    assert model["trees"] > 0, "model size"
+    search = get(gateway_server, "/v1/clients", search=str(client_id)[:3]).json()
+    assert any(row["client_id"] == client_id for row in search) or len(search) == 20, "search lists clients"
+
+
+@pytest.mark.parametrize(
+    "params", [{"group": "all"}, {"group": "similar"}, {"group": "filtered", "age_band": "30-40"}]
+)
+def test_comparison_groups(gateway_server: HttpServer, client_id: int, params: dict) -> None:
+    reply = get(gateway_server, f"/v1/clients/{client_id}/comparison", **params)
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    assert body["group_size"] >= 5, "a group to compare with"
+    for feature in body["features"]:
+        assert sum(feature["counts"]) > 0, f"histogram of {feature['feature']}"
+        assert len(feature["bin_edges"]) == len(feature["counts"]) + 1, "edges frame the bins"
+    x, y = body["features"][0]["feature"], body["features"][1]["feature"]
+    pairs = get(gateway_server, f"/v1/clients/{client_id}/comparison/bivariate", x=x, y=y, **params).json()
+    assert pairs["points"], "points to plot"
+
+
+def test_bad_comparison_filters_are_422_naming_the_parameter(
+    gateway_server: HttpServer, client_id: int
+) -> None:
+    reply = get(gateway_server, f"/v1/clients/{client_id}/comparison", group="filtered", age_band="teen")
+    assert reply.status_code == 422, reply.text
+    assert "age_band" in reply.text, "the bad parameter is named"
+
+
+def test_what_if_changes_the_score(gateway_server: HttpServer, client_id: int) -> None:
+    base = get(gateway_server, f"/v1/clients/{client_id}/score").json()
+    simulated = httpx.post(
+        f"{gateway_server.url}/v1/clients/{client_id}/simulation",
+        headers=ADVISOR,
+        timeout=10,
+        json={"credit_amount": 4_000_000, "annuity": 400_000},
+    ).json()
+    assert simulated["probability"] != pytest.approx(base["probability"], abs=1e-9), (
+        "a bigger loan changes the score"
+    )
+
+
+def test_new_application_is_scored_pushed_online_and_logged(gateway_server: HttpServer) -> None:
+    application = {
+        "AMT_INCOME_TOTAL": 150000.0,
+        "AMT_CREDIT": 600000.0,
+        "AMT_ANNUITY": 30000.0,
+        "DAYS_BIRTH": -14000,
+        "NAME_CONTRACT_TYPE": "Cash loans",
+        "EXT_SOURCE_2": 0.55,
+        "DAYS_EMPLOYED": 365243,
+    }
+    created = httpx.post(
+        gateway_server.url + "/v1/applications", headers=SERVICE, json=application, timeout=20
+    )
+    assert created.status_code == 201, created.text
+    new_id = created.json()["client_id"]
+    # then the client can be scored by id (its features are in the online store) with the same result
+    again = get(gateway_server, f"/v1/clients/{new_id}/score", headers=SERVICE).json()
+    assert again["probability"] == pytest.approx(created.json()["probability"], abs=1e-9), "pushed features"
+    log_lines = [
+        json.loads(line)
+        for p in Path(gateway_server.log.parent / "predictions").rglob("*.jsonl")
+        for line in p.read_text().splitlines()
+    ]
+    assert any(line["client_id"] == new_id for line in log_lines), "the decision is in the prediction log"
+
+
+def test_invalid_application_is_422_naming_each_field(gateway_server: HttpServer) -> None:
+    reply = httpx.post(
+        gateway_server.url + "/v1/applications",
+        headers=SERVICE,
+        timeout=10,
+        json={
+            "AMT_INCOME_TOTAL": "a lot",
+            "AMT_CREDIT": 1.0,
+            "DAYS_BIRTH": -1,
+            "NAME_CONTRACT_TYPE": "Cash loans",
+            "SHOE_SIZE": 42,
+        },
+    )
+    assert reply.status_code == 422, reply.text
+    fields = {tuple(error["loc"])[-1] for error in reply.json()["detail"]}
+    assert {"AMT_INCOME_TOTAL", "AMT_ANNUITY", "SHOE_SIZE"} <= fields, f"each bad field named: {fields}"
+
+
+def test_unknown_client_is_404(gateway_server: HttpServer) -> None:
+    for path in ("/v1/clients/1", "/v1/clients/1/score", "/v1/clients/1/comparison"):
+        reply = get(gateway_server, path)
+        assert reply.status_code == 404, f"{path}: {reply.status_code}"
+        assert "unknown client 1" in reply.text, "the message names the client"
+
+
+def test_metrics_count_requests_and_tell_the_model_version(
+    gateway_server: HttpServer, client_id: int
+) -> None:
+    get(gateway_server, f"/v1/clients/{client_id}/score")
+    text = get(gateway_server, "/metrics", headers=SERVICE).text
+    assert 'gateway_requests_total{method="GET",route="/v1/clients/{client_id}/score",status="200"}' in text
+    assert "gateway_model_info{version=" in text, "model version exposed"
+
+
+def test_dependencies_down_give_503_with_retry_after_and_explain_down_keeps_the_score(
+    platform, scoring_server: Server, client_id: int, tmp_path: Path
+) -> None:
+    # given a gateway whose explain service and Redis are unreachable, and a scoring service we stop later
+    scoring = start_server("scoring_service", tmp_path, "--poll-seconds", "5")
+    closed = f"127.0.0.1:{free_port()}"
+    gateway = start_gateway(tmp_path, scoring.target, closed)
+    no_redis = start_gateway(
+        tmp_path, scoring_server.target, closed, REDIS_CONNECTION_STRING=closed + ",socket_timeout=0.5"
+    )
+    try:
+        scoring.wait_serving()
+        gateway.wait_ready()
+        no_redis.wait_ready()
+        # then the score answers without explanation
+        reply = get(gateway, f"/v1/clients/{client_id}/score")
+        assert reply.status_code == 200, reply.text
+        assert reply.json()["explanation_available"] is False, "explanation flagged unavailable"
+        assert reply.json()["explanation_missing_reason"], "and says why"
+        # and Redis down is a 503 with Retry-After, health says degraded
+        reply = get(no_redis, f"/v1/clients/{client_id}/score")
+        assert reply.status_code == 503, reply.text
+        assert reply.headers.get("Retry-After"), "clients are told when to retry"
+        assert httpx.get(no_redis.url + "/v1/health", timeout=10).status_code == 503, "readiness fails"
+        # and the scoring service down is a 503 too, never a 500
+        scoring.stop()
+        reply = get(gateway, f"/v1/clients/{client_id}/score")
+        assert reply.status_code == 503, reply.text
+        assert "Traceback" not in reply.text, "no stack trace"
+    finally:
+        for server in (gateway, no_redis):
+            server.stop()
+        scoring.stop()
+
+
+def test_a_killed_gateway_loses_no_logged_decision(
+    scoring_server: Server, explain_server: Server, client_id: int, tmp_path: Path
+) -> None:
+    gateway = start_gateway(tmp_path, scoring_server.target, explain_server.target)
+    gateway.wait_ready()
+    ids = [get(gateway, f"/v1/clients/{client_id}/score").json()["request_id"] for _ in range(20)]
+    gateway.stop(signal.SIGKILL)
+    lines = [
+        json.loads(line)
+        for p in (tmp_path / "predictions").rglob("*.jsonl")
+        for line in p.read_text().splitlines()
+    ]
+    assert [line["request_id"] for line in lines] == ids, (
+        "every answered decision survived the kill, in order"
+    )
+    assert all(len(line["features"]) > 300 for line in lines), "the features of each decision are logged"
+
+
+def _fuzz(operation, base_url: str, failures: list) -> None:
+    """Hypothesis over one operation's schema-valid and edge-case inputs, with every kind of key."""
+    from hypothesis import strategies as st
+
+    @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @given(case=operation.as_strategy(), key=st.sampled_from([ADVISOR_KEY, SERVICE_KEY, "", "bogus"]))
+    def check(case, key: str) -> None:
+        response = case.call(base_url=base_url, headers={"X-API-Key": key}, timeout=20)
+        if response.status_code >= 500:
+            failures.append((operation.method, operation.path, response.status_code, response.text[:200]))
+
+    check()
+
+
+def test_no_input_makes_the_api_fail_with_5xx(gateway_server: HttpServer) -> None:
+    import schemathesis
+
+    schema = schemathesis.openapi.from_url(gateway_server.url + "/openapi.json")
+    failures: list = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        if operation.path != "/v1/health":  # legitimately 503 when a dependency is down (tested above)
+            _fuzz(operation, gateway_server.url, failures)
+    assert not failures, f"{len(failures)} server errors, e.g. {failures[:3]}"
