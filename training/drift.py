@@ -5,15 +5,11 @@ drift in a feature the model barely uses is noise for the business, drift in the
 decisions. The alert counts features only (share of drifted features >= alert share); the score's
 drift is reported beside it, since a score shift with no feature shift points at the model or the log.
 
-Statistics: by default one test for every column, registered with Evidently as "material_shift":
-the normed Wasserstein distance (shift in units of the reference's std) must reach the threshold
-(0.1) AND a Kolmogorov-Smirnov test must reject "same distribution" at 5 %. The distance alone
-raises false alarms on small windows (its noise is ~1/sqrt(n): 0.08-0.15 at 500 rows); the p-value
-alone flags every trivial difference on 50k rows. Together: a drift is both real and big enough to
-matter, and the false-alarm rate of each feature stays <= 5 %. `method` swaps in any Evidently test
-("auto" = Evidently's own per-column choice). Both sides are capped at `max_rows` by a seeded
-sample: at 100k rows the distance's sampling error is ~0.003, and the report holds binned
-histograms only (no raw rows), so its size does not grow with the data.
+Statistics (training.drift_stats): one test per column, by default "material_shift" (a normed
+Wasserstein distance >= 0.1 that a KS test finds significant at 5 %); `method` swaps in any Evidently
+test ("auto" = Evidently's own per-column choice). Both sides are capped at `max_rows` by a seeded
+sample: at 100k rows the distance's sampling error is ~0.003, and the report holds binned histograms
+only (no raw rows), so its size does not grow with the data.
 """
 
 from __future__ import annotations
@@ -23,27 +19,15 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import mlflow
-import numpy as np
 import pandas as pd
-from evidently import DataDefinition, Dataset, Report
-from evidently.legacy.calculations.stattests.registry import (
-    StatTest,
-    get_registered_stattest,
-    register_stattest,
-)
-from evidently.legacy.core import ColumnType
-from evidently.metrics import ValueDrift
-from evidently.presets import DataDriftPreset
 from mlflow.exceptions import MlflowException
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from scipy import stats
 
 from training import tracking
 from training.drift_sources import (
@@ -55,6 +39,7 @@ from training.drift_sources import (
     read_prediction_log,
     source_kind,
 )
+from training.drift_stats import MATERIAL_SHIFT, Comparison, check_method, compare
 from training.store import data_dir
 
 log = logging.getLogger(__name__)
@@ -62,9 +47,6 @@ log = logging.getLogger(__name__)
 REPORT_FILE = "drift_report.html"
 RESULTS_FILE = "drift.json"
 SHAP_FILE = "shap_importance.json"
-MATERIAL_SHIFT = "material_shift"
-#: Level of the KS test inside material_shift: the per-feature false-alarm rate under no drift.
-SIGNIFICANCE = 0.05
 #: Exit status of `python -m training drift` (2 = unusable input, as every CLI usage error).
 EXIT_OK, EXIT_ALERT, EXIT_INPUT = 0, 1, 2
 
@@ -82,36 +64,6 @@ class DriftOptions:
     method: str = MATERIAL_SHIFT
     threshold: float | None = None
     progress: bool = True
-
-
-@dataclass(frozen=True)
-class ColumnDrift:
-    """Evidently's verdict on one column; `drift_score` is a p-value or a distance (see `score_kind`)."""
-
-    column: str
-    drifted: bool
-    method: str
-    score_kind: str
-    drift_score: float
-    threshold: float
-    importance: float | None = None
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """Per-column verdicts of one report, split into the monitored features and the score."""
-
-    features: list[ColumnDrift]
-    score: ColumnDrift | None
-    skipped: list[str] = field(default_factory=list)
-
-    @property
-    def drifted(self) -> int:
-        return sum(c.drifted for c in self.features)
-
-    @property
-    def share(self) -> float:
-        return self.drifted / len(self.features) if self.features else 0.0
 
 
 @dataclass(frozen=True)
@@ -144,110 +96,10 @@ def exit_code(result: DriftResult) -> int:
     return EXIT_ALERT if result.alert else EXIT_OK
 
 
-def _material_shift(
-    reference: pd.Series, current: pd.Series, feature_type: ColumnType, threshold: float
-) -> tuple[float, bool]:
-    """Normed Wasserstein distance; drifted when it reaches `threshold` and KS rejects at SIGNIFICANCE."""
-    reference, current = reference.dropna(), current.dropna()
-    distance = float(stats.wasserstein_distance(reference, current) / max(float(np.std(reference)), 0.001))
-    significant = bool(stats.ks_2samp(reference, current).pvalue < SIGNIFICANCE)
-    return distance, distance >= threshold and significant
-
-
-@cache
-def material_shift_test() -> StatTest:
-    """Register (once per process) and return the default test of the drift job."""
-    test = StatTest(
-        name=MATERIAL_SHIFT,
-        display_name=f"Wasserstein distance (normed), KS p < {SIGNIFICANCE}",
-        allowed_feature_types=[ColumnType.Numerical],
-        default_threshold=0.1,
-    )
-    register_stattest(test, default_impl=_material_shift)
-    return test
-
-
-def _method(options: DriftOptions) -> str | None:
-    """The Evidently method name to pass (None lets Evidently choose per column)."""
-    if options.method == MATERIAL_SHIFT:
-        material_shift_test()
-    return None if options.method == "auto" else options.method
-
-
-def _score_kind(method: str) -> str:
-    return "p_value" if "p_value" in method else "distance"
-
-
 def _validate(options: DriftOptions) -> None:
-    if options.method not in ("auto", MATERIAL_SHIFT):
-        try:
-            get_registered_stattest(options.method, ColumnType.Numerical)
-        except ValueError as error:
-            raise DriftInputError(f"--method: {error}") from error
+    check_method(options.method)
     if not 0 < options.alert_share <= 1:
         raise DriftInputError(f"--alert-share: {options.alert_share} is not in (0, 1]")
-
-
-def compare(
-    reference: pd.DataFrame,
-    current: pd.DataFrame,
-    features: list[str],
-    options: DriftOptions,
-    importance: dict[str, float] | None = None,
-) -> tuple[Any, Comparison]:
-    """Run Evidently's DataDriftPreset on `features` (+ a ValueDrift on `score` when both sides have it).
-
-    Columns empty on either side cannot be compared (Evidently refuses them): they are skipped and
-    listed, not counted as checked.
-    """
-    usable = [c for c in features if reference[c].notna().any() and current[c].notna().any()]
-    skipped = [c for c in features if c not in usable]
-    if skipped:
-        log.warning("columns without values skipped", extra={"columns": skipped})
-    if not usable:
-        raise DriftInputError("--current: none of the monitored features has a value on both sides")
-    with_score = SCORE in reference and SCORE in current
-    method = _method(options)
-    columns = usable + ([SCORE] if with_score else [])
-    metrics: list[Any] = [
-        DataDriftPreset(
-            columns=usable,
-            drift_share=options.alert_share,
-            method=options.method,
-            threshold=options.threshold,
-        )
-    ]
-    if with_score:
-        metrics.append(ValueDrift(column=SCORE, method=method, threshold=options.threshold))
-    definition = DataDefinition(numerical_columns=columns)
-    snapshot = Report(metrics, include_tests=True).run(
-        current_data=Dataset.from_pandas(current[columns], data_definition=definition),
-        reference_data=Dataset.from_pandas(reference[columns], data_definition=definition),
-    )
-    content = snapshot.dict()
-    failed = {
-        test["bound_test"]["metric_fingerprint"]
-        for test in content["tests"]
-        if test["id"] == "drift" and str(getattr(test["status"], "value", test["status"])) == "FAIL"
-    }
-    verdicts: dict[str, ColumnDrift] = {}
-    for metric in content["metrics"]:
-        config = metric["config"]
-        if not config["type"].endswith(":ValueDrift"):
-            continue
-        verdicts[config["column"]] = ColumnDrift(
-            column=config["column"],
-            drifted=metric["id"] in failed,
-            method=config["method"],
-            score_kind=_score_kind(config["method"]),
-            drift_score=float(metric["value"]),
-            threshold=float(config["threshold"]),
-            importance=(importance or {}).get(config["column"]),
-        )
-    comparison = Comparison(
-        features=[verdicts[c] for c in usable], score=verdicts.get(SCORE), skipped=skipped
-    )
-    return snapshot, comparison
 
 
 def monitored_features(
@@ -286,8 +138,9 @@ def _steps(enabled: bool, total: int) -> Iterator[Any]:
 
 
 def _scored(rows: Rows, model: Any, order: list[str]) -> pd.DataFrame:
-    frame = rows.frame[order].copy()
-    frame[SCORE] = model.predict_proba(frame)[:, 1]
+    """The rows (read in the model's column order) with the champion's probability as `score`."""
+    frame = rows.frame
+    frame[SCORE] = model.predict_proba(frame[order] if list(frame.columns) != order else frame)[:, 1]
     return frame
 
 
@@ -323,6 +176,62 @@ def _write_results(
     return html, run.info.run_id
 
 
+@dataclass(frozen=True)
+class _Sides:
+    """The two frames to compare (monitored features + score) and what the sources held."""
+
+    reference: pd.DataFrame
+    current: pd.DataFrame
+    importance: dict[str, float]
+    reference_available: int
+    current_available: int
+    current_versions: tuple[str, ...]
+
+
+def _read_sides(
+    reference: Path,
+    current: Path,
+    *,
+    current_kind: str,
+    options: DriftOptions,
+    since: datetime | None,
+    until: datetime | None,
+    model: Any,
+    order: list[str],
+    run_id: str,
+    step: Any,
+) -> _Sides:
+    """Read, sample and score both sides; only the monitored columns outlive this function."""
+    step("reading and scoring the reference")
+    ref_rows = read_parquet(reference, order, options.max_rows, options.seed, "--reference")
+    ref = _scored(ref_rows, model, order)
+    importance = monitored_features(run_id, order, ref, options.top_n)
+    columns = [*importance, SCORE]
+    step("reading the current data")
+    if current_kind == "parquet":
+        cur_rows = read_parquet(current, order, options.max_rows, options.seed, "--current")
+        cur = _scored(cur_rows, model, order)[columns]
+    else:
+        cur_rows = read_prediction_log(
+            current,
+            list(importance),
+            since=since,
+            until=until,
+            max_rows=options.max_rows,
+            seed=options.seed,
+            option="--current",
+        )
+        cur = cur_rows.frame
+    return _Sides(
+        reference=ref[columns],
+        current=cur,
+        importance=importance,
+        reference_available=ref_rows.available,
+        current_available=cur_rows.available,
+        current_versions=cur_rows.model_versions,
+    )
+
+
 def detect_drift(
     reference: Path | None = None,
     current: Path | None = None,
@@ -351,33 +260,35 @@ def detect_drift(
         uri = f"models:/{tracking.MODEL_NAME}/{version.version}"
         order = tracking.feature_order(uri)
         model = mlflow.sklearn.load_model(uri)
-        step("reading and scoring the reference")
-        ref_rows = read_parquet(reference, order, options.max_rows, options.seed, "--reference")
-        ref = _scored(ref_rows, model, order)
-        importance = monitored_features(run.info.run_id, order, ref, options.top_n)
+        sides = _read_sides(
+            reference,
+            current,
+            current_kind=current_kind,
+            options=options,
+            since=since,
+            until=until,
+            model=model,
+            order=order,
+            run_id=run.info.run_id,
+            step=step,
+        )
+        ref, cur, importance = sides.reference, sides.current, sides.importance
         features = list(importance)
-        step("reading the current data")
-        if current_kind == "parquet":
-            cur_rows = read_parquet(current, order, options.max_rows, options.seed, "--current")
-            cur = _scored(cur_rows, model, order)
-        else:
-            cur_rows = read_prediction_log(
-                current,
-                features,
-                since=since,
-                until=until,
-                max_rows=options.max_rows,
-                seed=options.seed,
-                option="--current",
+        if set(sides.current_versions) - {str(version.version)}:
+            log.warning(
+                "decisions of other model versions in the window: their scores are not the champion's",
+                extra={"versions": sides.current_versions, "champion": str(version.version)},
             )
-            cur = cur_rows.frame
-            if set(cur_rows.model_versions) - {str(version.version)}:
-                log.warning(
-                    "decisions of other model versions in the window: their scores are not the champion's",
-                    extra={"versions": cur_rows.model_versions, "champion": str(version.version)},
-                )
         step("comparing distributions (Evidently)")
-        snapshot, comparison = compare(ref, cur, features, options, importance)
+        snapshot, comparison = compare(
+            ref,
+            cur,
+            features,
+            method=options.method,
+            threshold=options.threshold,
+            drift_share=options.alert_share,
+            importance=importance,
+        )
         alert = is_alert(comparison.drifted, len(comparison.features), options.alert_share)
         step("writing the report and the MLflow run")
         stamp = datetime.now(tz=UTC)
@@ -389,8 +300,8 @@ def detect_drift(
             "current_source": current_kind,
             "reference_path": str(reference),
             "current_path": str(current),
-            "reference_available_rows": ref_rows.available,
-            "current_available_rows": cur_rows.available,
+            "reference_available_rows": sides.reference_available,
+            "current_available_rows": sides.current_available,
             "since": str(since),
             "until": str(until),
             "max_rows": options.max_rows,
@@ -405,7 +316,7 @@ def detect_drift(
             "drifted_features": comparison.drifted,
             "features_checked": len(comparison.features),
             "params": params,
-            "current_model_versions": list(cur_rows.model_versions),
+            "current_model_versions": list(sides.current_versions),
             "features": [asdict(c) for c in comparison.features],
             "score": asdict(comparison.score) if comparison.score else None,
             "skipped": comparison.skipped,

@@ -237,7 +237,7 @@ def _fuzz(operation, base_url: str, failures: list) -> None:
     """Hypothesis over one operation's schema-valid and edge-case inputs, with every kind of key."""
     from hypothesis import strategies as st
 
-    @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     @given(case=operation.as_strategy(), key=st.sampled_from([ADVISOR_KEY, SERVICE_KEY, "", "bogus"]))
     def check(case, key: str) -> None:
         response = case.call(base_url=base_url, headers={"X-API-Key": key}, timeout=20)

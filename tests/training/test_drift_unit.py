@@ -11,16 +11,7 @@ from typer.testing import CliRunner
 
 from gateway.prediction_log import Decision, PredictionLog
 from training.cli import app
-from training.drift import (
-    EXIT_ALERT,
-    EXIT_INPUT,
-    EXIT_OK,
-    SIGNIFICANCE,
-    DriftOptions,
-    compare,
-    is_alert,
-    material_shift_test,
-)
+from training.drift import EXIT_ALERT, EXIT_INPUT, EXIT_OK, is_alert
 from training.drift_sources import (
     SCORE,
     DriftInputError,
@@ -29,6 +20,7 @@ from training.drift_sources import (
     read_prediction_log,
     source_kind,
 )
+from training.drift_stats import SIGNIFICANCE, compare, material_shift_test
 
 pytestmark = pytest.mark.unit
 
@@ -187,12 +179,13 @@ def test_compare_flags_the_shifted_column_and_skips_empty_ones() -> None:
     current = pd.DataFrame({"S": rng.normal(1.0, 1, 400), "K": stable, "E": np.nan})
     current[SCORE] = rng.uniform(size=400)
     # when comparing
-    _, comparison = compare(reference, current, ["S", "K", "E"], DriftOptions(), {"S": 2.0, "K": 1.0})
+    _, comparison = compare(reference, current, ["S", "K", "E"], importance={"S": 2.0, "K": 1.0})
     # then
     verdicts = {c.column: c for c in comparison.features}
     assert verdicts["S"].drifted, f"a 1-std shift is drift: {verdicts['S']}"
     assert not verdicts["K"].drifted, f"the same distribution is not: {verdicts['K']}"
     assert verdicts["S"].importance == 2.0, "importance carried to the JSON"
+    assert verdicts["S"].method == "material_shift", "the job's default test"
     assert comparison.skipped == ["E"], "a column without current values is skipped, not counted"
     assert comparison.share == 0.5, "1 of the 2 checked features"
     assert comparison.score is not None, "the score is compared when both sides have it"
