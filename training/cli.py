@@ -232,3 +232,21 @@ def drift(
         raise typer.Exit(code=EXIT_INPUT) from error
     print_summary("data drift" + (" [bold red]ALERT[/]" if result.alert else ""), result)
     raise typer.Exit(code=exit_code(result))
+
+
+@app.command()
+def pipeline(
+    scale: Annotated[
+        float, typer.Option(min=0.0001, max=2.0, help="Synthetic data size (1.0 = Kaggle).")
+    ] = 0.01,
+    seed: Annotated[int, typer.Option(help="Seed of data, splits and search.")] = 42,
+    trials: Annotated[int, typer.Option(min=1, help="Ray Tune trials.")] = 8,
+    folds: Annotated[int, typer.Option(min=2, help="Cross-validation folds.")] = 3,
+    docs: Annotated[Path | None, typer.Option(help="Also write the methodology note here.")] = None,
+    force: Annotated[bool, typer.Option(help="Rebuild every step, even those already built.")] = False,
+) -> None:
+    """Run the whole offline pipeline, reusing the steps already built (what `make demo` runs)."""
+    from training.pipeline import PipelineOptions, run_pipeline
+
+    options = PipelineOptions(scale=scale, seed=seed, trials=trials, folds=folds, docs=docs, force=force)
+    print_summary("pipeline", run_pipeline(options))
