@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from .conftest import ADVISOR_KEY, SERVICE_KEY, HttpServer, Server, free_port, start_gateway, start_server
+from .conftest import ADVISOR_KEY, SERVICE_KEY, Service, free_port, start_gateway, start_server
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 ADVISOR = {"X-API-Key": ADVISOR_KEY}
@@ -23,11 +23,11 @@ def client_id(platform) -> int:
     return int(pd.read_parquet(platform.parquet / "application_train.parquet")["SK_ID_CURR"].iloc[3])
 
 
-def get(server: HttpServer, path: str, headers: dict | None = None, **params) -> httpx.Response:
+def get(server: Service, path: str, headers: dict | None = None, **params) -> httpx.Response:
     return httpx.get(server.url + path, headers=headers or ADVISOR, params=params, timeout=10)
 
 
-def test_health_is_open_and_reports_every_dependency(gateway_server: HttpServer) -> None:
+def test_health_is_open_and_reports_every_dependency(gateway_server: Service) -> None:
     reply = httpx.get(gateway_server.url + "/v1/health", timeout=5)
     assert reply.status_code == 200, reply.text
     assert set(reply.json()["dependencies"]) == {"scoring", "explain", "online_store"}, (
@@ -46,13 +46,13 @@ def test_health_is_open_and_reports_every_dependency(gateway_server: HttpServer)
     ],
 )
 def test_authentication_and_roles(
-    gateway_server: HttpServer, client_id: int, path: str, headers: dict, code: int
+    gateway_server: Service, client_id: int, path: str, headers: dict, code: int
 ) -> None:
     reply = httpx.get(gateway_server.url + path.format(id=client_id), headers=headers, timeout=10)
     assert reply.status_code == code, f"{path} with {headers}: {reply.status_code} {reply.text[:200]}"
 
 
-def test_score_with_reasons_in_both_languages(gateway_server: HttpServer, client_id: int) -> None:
+def test_score_with_reasons_in_both_languages(gateway_server: Service, client_id: int) -> None:
     english = get(gateway_server, f"/v1/clients/{client_id}/score").json()
     french = get(gateway_server, f"/v1/clients/{client_id}/score", lang="fr").json()
     assert english["decision"] == ("refused" if english["probability"] >= english["threshold"] else "granted")
@@ -68,7 +68,7 @@ def test_score_with_reasons_in_both_languages(gateway_server: HttpServer, client
     assert english["probability"] == pytest.approx(french["probability"]), "language changes words only"
 
 
-def test_descriptive_data_explanation_and_model(gateway_server: HttpServer, client_id: int) -> None:
+def test_descriptive_data_explanation_and_model(gateway_server: Service, client_id: int) -> None:
     client = get(gateway_server, f"/v1/clients/{client_id}").json()
     names = {f["name"] for f in client["fields"]}
     assert "AMT_INCOME_TOTAL" in names, "application fields shown"
@@ -86,7 +86,7 @@ def test_descriptive_data_explanation_and_model(gateway_server: HttpServer, clie
 @pytest.mark.parametrize(
     "params", [{"group": "all"}, {"group": "similar"}, {"group": "filtered", "age_band": "30-40"}]
 )
-def test_comparison_groups(gateway_server: HttpServer, client_id: int, params: dict) -> None:
+def test_comparison_groups(gateway_server: Service, client_id: int, params: dict) -> None:
     reply = get(gateway_server, f"/v1/clients/{client_id}/comparison", **params)
     assert reply.status_code == 200, reply.text
     body = reply.json()
@@ -99,15 +99,13 @@ def test_comparison_groups(gateway_server: HttpServer, client_id: int, params: d
     assert pairs["points"], "points to plot"
 
 
-def test_bad_comparison_filters_are_422_naming_the_parameter(
-    gateway_server: HttpServer, client_id: int
-) -> None:
+def test_bad_comparison_filters_are_422_naming_the_parameter(gateway_server: Service, client_id: int) -> None:
     reply = get(gateway_server, f"/v1/clients/{client_id}/comparison", group="filtered", age_band="teen")
     assert reply.status_code == 422, reply.text
     assert "age_band" in reply.text, "the bad parameter is named"
 
 
-def test_what_if_changes_the_score(gateway_server: HttpServer, client_id: int) -> None:
+def test_what_if_changes_the_score(gateway_server: Service, client_id: int) -> None:
     base = get(gateway_server, f"/v1/clients/{client_id}/score").json()
     simulated = httpx.post(
         f"{gateway_server.url}/v1/clients/{client_id}/simulation",
@@ -120,7 +118,7 @@ def test_what_if_changes_the_score(gateway_server: HttpServer, client_id: int) -
     )
 
 
-def test_new_application_is_scored_pushed_online_and_logged(gateway_server: HttpServer) -> None:
+def test_new_application_is_scored_pushed_online_and_logged(gateway_server: Service) -> None:
     application = {
         "AMT_INCOME_TOTAL": 150000.0,
         "AMT_CREDIT": 600000.0,
@@ -146,7 +144,7 @@ def test_new_application_is_scored_pushed_online_and_logged(gateway_server: Http
     assert any(line["client_id"] == new_id for line in log_lines), "the decision is in the prediction log"
 
 
-def test_invalid_application_is_422_naming_each_field(gateway_server: HttpServer) -> None:
+def test_invalid_application_is_422_naming_each_field(gateway_server: Service) -> None:
     reply = httpx.post(
         gateway_server.url + "/v1/applications",
         headers=SERVICE,
@@ -164,16 +162,14 @@ def test_invalid_application_is_422_naming_each_field(gateway_server: HttpServer
     assert {"AMT_INCOME_TOTAL", "AMT_ANNUITY", "SHOE_SIZE"} <= fields, f"each bad field named: {fields}"
 
 
-def test_unknown_client_is_404(gateway_server: HttpServer) -> None:
+def test_unknown_client_is_404(gateway_server: Service) -> None:
     for path in ("/v1/clients/1", "/v1/clients/1/score", "/v1/clients/1/comparison"):
         reply = get(gateway_server, path)
         assert reply.status_code == 404, f"{path}: {reply.status_code}"
         assert "unknown client 1" in reply.text, "the message names the client"
 
 
-def test_metrics_count_requests_and_tell_the_model_version(
-    gateway_server: HttpServer, client_id: int
-) -> None:
+def test_metrics_count_requests_and_tell_the_model_version(gateway_server: Service, client_id: int) -> None:
     get(gateway_server, f"/v1/clients/{client_id}/score")
     text = get(gateway_server, "/metrics", headers=SERVICE).text
     assert 'gateway_requests_total{method="GET",route="/v1/clients/{client_id}/score",status="200"}' in text
@@ -181,7 +177,7 @@ def test_metrics_count_requests_and_tell_the_model_version(
 
 
 def test_dependencies_down_give_503_with_retry_after_and_explain_down_keeps_the_score(
-    platform, scoring_server: Server, client_id: int, tmp_path: Path
+    platform, scoring_server: Service, client_id: int, tmp_path: Path
 ) -> None:
     # given a gateway whose explain service and Redis are unreachable, and a scoring service we stop later
     scoring = start_server("scoring_service", tmp_path, "--poll-seconds", "5")
@@ -216,7 +212,7 @@ def test_dependencies_down_give_503_with_retry_after_and_explain_down_keeps_the_
 
 
 def test_a_killed_gateway_loses_no_logged_decision(
-    scoring_server: Server, explain_server: Server, client_id: int, tmp_path: Path
+    scoring_server: Service, explain_server: Service, client_id: int, tmp_path: Path
 ) -> None:
     gateway = start_gateway(tmp_path, scoring_server.target, explain_server.target)
     gateway.wait_ready()
@@ -247,7 +243,7 @@ def _fuzz(operation, base_url: str, failures: list) -> None:
     check()
 
 
-def test_no_input_makes_the_api_fail_with_5xx(gateway_server: HttpServer) -> None:
+def test_no_input_makes_the_api_fail_with_5xx(gateway_server: Service) -> None:
     import schemathesis
 
     schema = schemathesis.openapi.from_url(gateway_server.url + "/openapi.json")

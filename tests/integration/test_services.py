@@ -21,7 +21,7 @@ from protos.credit.v1 import explain_pb2_grpc, scoring_pb2, scoring_pb2_grpc
 from scoring_service.client import ScoringClient, score_request
 from training import tracking
 
-from .conftest import Server, start_server
+from .conftest import Service, start_server
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -39,12 +39,12 @@ def champion_uri(platform) -> str:
     return f"models:/{tracking.MODEL_NAME}/{tracking.champion().version}"
 
 
-def scoring_stub(server: Server) -> scoring_pb2_grpc.ScoringStub:
+def scoring_stub(server: Service) -> scoring_pb2_grpc.ScoringStub:
     return scoring_pb2_grpc.ScoringStub(grpc.insecure_channel(server.target))
 
 
 def test_scores_equal_the_offline_pipeline_for_200_holdout_clients(
-    scoring_server: Server, holdout: pd.DataFrame, champion_uri: str
+    scoring_server: Service, holdout: pd.DataFrame, champion_uri: str
 ) -> None:
     # given the offline pipeline's probabilities on the training set rows
     pipeline = mlflow.sklearn.load_model(champion_uri)
@@ -64,7 +64,7 @@ def test_scores_equal_the_offline_pipeline_for_200_holdout_clients(
         assert reply.model.name == tracking.MODEL_NAME, "the model name is in the answer"
 
 
-def test_a_batch_equals_single_scores(scoring_server: Server, holdout: pd.DataFrame) -> None:
+def test_a_batch_equals_single_scores(scoring_server: Service, holdout: pd.DataFrame) -> None:
     stub = scoring_stub(scoring_server)
     requests = [
         scoring_pb2.ScoreRequest(client_id=int(i), request_id=f"r{i}") for i in holdout["SK_ID_CURR"][:100]
@@ -76,7 +76,7 @@ def test_a_batch_equals_single_scores(scoring_server: Server, holdout: pd.DataFr
 
 
 def test_explicit_features_score_like_the_client_id(
-    scoring_server: Server, holdout: pd.DataFrame, champion_uri: str
+    scoring_server: Service, holdout: pd.DataFrame, champion_uri: str
 ) -> None:
     row = holdout.iloc[0]
     features = {
@@ -91,12 +91,12 @@ def test_explicit_features_score_like_the_client_id(
     assert by_features.client_id == 0, "no client id for an explicit feature vector"
 
 
-async def _score_with_client(server: Server, features: dict):
+async def _score_with_client(server: Service, features: dict):
     async with grpc.aio.insecure_channel(server.target) as channel:
         return await ScoringClient(channel, timeout=5).score(features=features, request_id="explicit")
 
 
-def test_shap_contributions_add_up_to_the_raw_score(explain_server: Server, holdout: pd.DataFrame) -> None:
+def test_shap_contributions_add_up_to_the_raw_score(explain_server: Service, holdout: pd.DataFrame) -> None:
     async def explain_all() -> list:
         async with grpc.aio.insecure_channel(explain_server.target) as channel:
             client = ExplainClient(channel, timeout=10)
@@ -131,7 +131,7 @@ def test_shap_contributions_add_up_to_the_raw_score(explain_server: Server, hold
     ids=["unknown-client", "missing-feature", "unknown-feature", "non-numeric", "empty-request"],
 )
 def test_errors_have_their_status_and_name_the_cause(
-    scoring_server: Server, explain_server: Server, champion_uri: str, request_factory, code, named: str
+    scoring_server: Service, explain_server: Service, champion_uri: str, request_factory, code, named: str
 ) -> None:
     features = tracking.feature_order(champion_uri)
     expected_text = {"f0": features[0], "f2": features[2]}.get(named, named)
@@ -148,7 +148,7 @@ def test_errors_have_their_status_and_name_the_cause(
         )
 
 
-def test_an_expired_deadline_is_deadline_exceeded(scoring_server: Server, holdout: pd.DataFrame) -> None:
+def test_an_expired_deadline_is_deadline_exceeded(scoring_server: Service, holdout: pd.DataFrame) -> None:
     requests = [scoring_pb2.ScoreRequest(client_id=int(i)) for i in holdout["SK_ID_CURR"]] * 5
     with pytest.raises(grpc.RpcError) as caught:
         scoring_stub(scoring_server).ScoreBatch(
@@ -157,7 +157,7 @@ def test_an_expired_deadline_is_deadline_exceeded(scoring_server: Server, holdou
     assert caught.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
 
 
-def test_model_info_tells_the_version_and_size(scoring_server: Server, champion_uri: str) -> None:
+def test_model_info_tells_the_version_and_size(scoring_server: Service, champion_uri: str) -> None:
     info = scoring_stub(scoring_server).ModelInfo(scoring_pb2.ModelInfoRequest(), timeout=5)
     assert info.model.version == champion_uri.rsplit("/", 1)[-1], "the champion's version answers"
     assert info.trees > 0, "tree count reported"
