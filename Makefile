@@ -7,9 +7,10 @@ BIN := $(VENV)/bin
 UV := $(BIN)/uv
 SCALE ?= 0.01
 SEED ?= 42
+TRIALS ?= 8
 DATA ?= data
 
-.PHONY: demo test install lint format bench-datagen clean
+.PHONY: demo test install lint format protos bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -21,15 +22,25 @@ $(VENV)/.installed: $(UV) pyproject.toml uv.lock
 
 install: $(VENV)/.installed
 
-## demo: the whole product on embedded defaults (grows with each issue)
+## demo: the whole product on embedded defaults: data, features, training, services, UI (Ctrl-C stops)
 demo: install
-	$(BIN)/python -m training datagen --scale $(SCALE) --seed $(SEED) --out $(DATA)/raw
-	$(BIN)/python -m training ingest --raw $(DATA)/raw --out $(DATA)/parquet
+	bash scripts/ensure_services.sh || echo "no Redis: the embedded SQLite online store is used"
+	$(BIN)/python scripts/demo_env.py $(DATA)
+	set -a && . $(DATA)/demo.env && set +a && \
+	  $(BIN)/python -m training pipeline --scale $(SCALE) --seed $(SEED) --trials $(TRIALS) && \
+	  exec $(BIN)/honcho -f deploy/Procfile -d . start
 
-## test: every test, with the services they need started where missing
+## test: every test, with the services and the browser they need (Redis, Debian's Chromium)
 test: install
 	bash scripts/ensure_services.sh
+	bash scripts/ensure_browser.sh
+	$(BIN)/python -m protos.build --check
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+## protos: regenerate the gRPC code from protos/credit/v1/*.proto
+protos: install
+	$(BIN)/python -m protos.build
 
 lint: install
 	$(BIN)/ruff check .
@@ -39,8 +50,13 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench-datagen: install
-	$(BIN)/python -m bench.datagen
+## bench: every benchmark (needs a platform built at SCALE=0.1: `make demo SCALE=0.1` or the pipeline)
+bench: install
+	$(BIN)/python -m bench.datagen --scales 0.1 1.0
+	$(BIN)/python -m bench.features --scales 0.1 1.0
+	$(BIN)/python -m bench.grpc
+	$(BIN)/python -m bench.gateway
+	$(BIN)/python -m bench.drift
 
 clean:
 	rm -rf $(DATA) mlruns .pytest_cache

@@ -1,7 +1,8 @@
-"""Session fixtures: one small platform built for real (data → features → Feast → MLflow model).
+"""Session fixture: one small platform built for real by the same pipeline as `make demo`.
 
-Everything runs against real services: Redis (a dedicated database index, flushed first), Feast's
-DuckDB offline store, a SQLite MLflow store and Ray Tune, all under one temporary folder.
+data → Parquet → features → Feast apply → materialize (Redis) → training sets → training (Ray Tune,
+MLflow registry) → evaluation, at scale 0.01 under a temporary folder, against real services: Redis
+(a dedicated database index, flushed first), Feast's DuckDB offline store, a SQLite MLflow store.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import redis
@@ -20,14 +22,14 @@ SCALE = 0.01
 
 @dataclass(frozen=True)
 class Platform:
-    """Folders of the session's platform and its training result."""
+    """Folders of the session's platform and what its training recorded."""
 
     root: Path
     raw: Path
     parquet: Path
     features: Path
     dataset: Path
-    train_result: object
+    train_result: SimpleNamespace
 
 
 def _require_redis(url: str) -> redis.Redis:
@@ -40,8 +42,12 @@ def _require_redis(url: str) -> redis.Redis:
 
 
 @pytest.fixture(scope="session")
-def platform_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Environment of the session's platform: data folder, test Redis database, MLflow store."""
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    """The whole offline platform, built by `training.pipeline` in a temporary data folder."""
+    import ray
+
+    from training.pipeline import PipelineOptions, run_pipeline, step_output
+
     root = tmp_path_factory.mktemp("platform")
     host = os.environ.get("REDIS_HOST", "127.0.0.1")
     _require_redis(f"redis://{host}:6379/{TEST_REDIS_DB}").flushdb()
@@ -51,42 +57,20 @@ def platform_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         patch.setenv("FEAST_ONLINE_STORE", "redis")
         patch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{root / 'mlflow.db'}")
         patch.setenv("RAY_AUTH_MODE", "disabled")
-        yield root
+        result = run_pipeline(PipelineOptions(scale=SCALE, seed=7, trials=3, folds=2))
+        assert not result.reused, "a fresh folder rebuilds every step"
+        yield Platform(
+            root=root,
+            raw=root / "raw",
+            parquet=root / "parquet",
+            features=root / "features",
+            dataset=root / "dataset" / "train.parquet",
+            train_result=SimpleNamespace(**step_output("train")),
+        )
+        ray.shutdown()
 
 
 @pytest.fixture(scope="session")
-def features_platform(platform_env: Path) -> Path:
-    """Raw synthetic data, Parquet, feature tables and an applied Feast repo (no model yet)."""
-    from training import store
-    from training.datagen import generate
-    from training.features import build_features
-    from training.ingest import ingest_folder
-
-    generate(out=platform_env / "raw", scale=SCALE, seed=7, drift=False)
-    ingest_folder(raw=platform_env / "raw", out=platform_env / "parquet")
-    build_features(parquet_dir=platform_env / "parquet", out=platform_env / "features", progress=False)
-    store.apply()
-    return platform_env
-
-
-@pytest.fixture(scope="session")
-def platform(features_platform: Path) -> Iterator[Platform]:
-    """The whole offline platform: materialized online store and a champion model in MLflow."""
-    import ray
-
-    from training import store
-    from training.dataset import build_dataset
-    from training.train import TrainOptions, train
-
-    store.materialize()
-    dataset = build_dataset(features_platform / "parquet", features_platform / "dataset", "train")
-    result = train(Path(dataset.path), TrainOptions(trials=3, folds=2, seed=7))
-    yield Platform(
-        root=features_platform,
-        raw=features_platform / "raw",
-        parquet=features_platform / "parquet",
-        features=features_platform / "features",
-        dataset=Path(dataset.path),
-        train_result=result,
-    )
-    ray.shutdown()
+def features_platform(platform: Platform) -> Path:
+    """The platform's data folder, for tests that only need features and the Feast repo."""
+    return platform.root
