@@ -215,8 +215,8 @@ class AdvisorApp:
             show_progress="hidden",
         )
         self.suggestions.input(
-            lambda picked: picked or "", inputs=[self.suggestions], outputs=[self.client_id]
-        ).then(self.on_open, inputs=open_inputs, outputs=opened)
+            self.on_pick, inputs=[self.suggestions, *open_inputs[1:]], outputs=[*opened, self.client_id]
+        )
         for control in (self.groups, self.field_filter):
             control.change(
                 self.on_data_filter,
@@ -277,12 +277,21 @@ class AdvisorApp:
         return {self.suggestions: gr.update(choices=choices, value=None)}
 
     @guarded
+    def on_pick(
+        self, picked: str | None, lang: Language, groups: list[str], query: str, feature: str | None
+    ) -> Updates:
+        """Open the client picked in the suggestions (closing the list without a pick changes nothing)."""
+        if not picked:
+            return gr.skip()
+        return {self.client_id: picked, **self.on_open(picked, lang, groups, query, feature)}
+
+    @guarded
     def on_reopen(
         self, state: dict | None, lang: Language, groups: list[str], query: str, feature: str | None
     ) -> Updates:
         """After a language switch, show the open client again in the new language."""
         if not state:
-            return {}
+            return gr.skip()
         return self.on_open(str(state["client_id"]), lang, groups, query, feature)
 
     @guarded
@@ -327,10 +336,13 @@ class AdvisorApp:
         updates[self.table], updates[self.data_count] = frame, count
         features = self._comparable(client_id, results["comparison"], explanation)
         values = [f for _, f in features]
-        chosen = feature if feature in values else (values[0] if values else None)
+        # Default to features the client has a value for, so that the client shows on the charts.
+        known = [f for f in values if f in _known_values(results["comparison"], explanation)] + values
+        chosen = feature if feature in values else (known[0] if known else None)
+        pair = list(dict.fromkeys(known))[:2]
         updates[self.feature] = gr.update(choices=features, value=chosen)
-        updates[self.x] = gr.update(choices=features, value=values[0] if values else None)
-        updates[self.y] = gr.update(choices=features, value=values[1] if len(values) > 1 else None)
+        updates[self.x] = gr.update(choices=features, value=pair[0] if pair else None)
+        updates[self.y] = gr.update(choices=features, value=pair[1] if len(pair) > 1 else None)
         comparison = results["comparison"]
         updates[self.histogram] = ""
         if isinstance(comparison, Comparison) and chosen is not None:
@@ -493,6 +505,16 @@ class AdvisorApp:
             self.annuity: gr.update(label=t("annuity", lang)),
             self.simulate: gr.update(value=t("simulate", lang)),
         }
+
+
+def _known_values(comparison: Comparison | GatewayError, explanation: Explanation | GatewayError) -> set[str]:
+    """Features for which the client has a value (missing ones would show no marker)."""
+    known = set()
+    if isinstance(comparison, Comparison):
+        known.update(d.feature for d in comparison.features if d.client_value is not None)
+    if isinstance(explanation, Explanation):
+        known.update(c.feature for c in explanation.contributions if c.value is not None)
+    return known
 
 
 def _filters(group: str, income: str, age: str, contract: str, education: str) -> dict[str, str]:

@@ -58,7 +58,7 @@ def gauge(probability: float, threshold: float, lang: Language) -> Figure:
         edgecolor=REFUSED,
     )
     colour = GRANTED if probability < threshold else REFUSED
-    axes.barh(0, min(probability, top), height=0.22, color=colour)
+    axes.barh(-0.15, min(probability, top), height=0.2, color=colour)
     axes.axvline(threshold, color=BLACK, linestyle="--", linewidth=1.5)
     axes.plot([min(probability, top)], [0.42], marker="v", markersize=14, color=BLACK)
     axes.text(
@@ -81,7 +81,7 @@ def gauge(probability: float, threshold: float, lang: Language) -> Figure:
     )
     axes.text(
         threshold / 2,
-        -0.12,
+        0.14,
         "✓ " + t("gauge_granted_zone", lang),
         ha="center",
         va="center",
@@ -90,7 +90,7 @@ def gauge(probability: float, threshold: float, lang: Language) -> Figure:
     )
     axes.text(
         (threshold + top) / 2,
-        -0.12,
+        0.14,
         "✗ " + t("gauge_refused_zone", lang),
         ha="center",
         va="center",

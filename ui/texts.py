@@ -111,12 +111,16 @@ TEXTS: dict[str, dict[Language, str]] = {
     "feature_y": {"fr": "Caractéristique verticale (y)", "en": "Vertical feature (y)"},
     "show_bivariate": {"fr": "Afficher le nuage de points", "en": "Show the scatter plot"},
     "bivariate_summary": {
-        "fr": "{count} clients du groupe ({group}) en points ; le client est l'étoile. "
-        "{x_label} : {x_value}, supérieur ou égal à {x_share} des points. "
-        "{y_label} : {y_value}, supérieur ou égal à {y_share} des points.",
-        "en": "{count} clients of the group ({group}) as dots; the client is the star. "
-        "{x_label}: {x_value}, at or above {x_share} of the dots. "
-        "{y_label}: {y_value}, at or above {y_share} of the dots.",
+        "fr": "{count} clients du groupe ({group}) en points ; le client est l'étoile. {x_part} {y_part}",
+        "en": "{count} clients of the group ({group}) as dots; the client is the star. {x_part} {y_part}",
+    },
+    "axis_known": {
+        "fr": "{label} : {value}, supérieur ou égal à {share} des points.",
+        "en": "{label}: {value}, at or above {share} of the dots.",
+    },
+    "axis_unknown": {
+        "fr": "{label} : inconnu pour ce client (pas d'étoile).",
+        "en": "{label}: unknown for this client (no star).",
     },
     "client_marker": {"fr": "Client", "en": "Client"},
     "group_marker": {"fr": "Clients du groupe", "en": "Clients of the group"},

@@ -167,15 +167,18 @@ def scatter_html(bivariate: Bivariate, group_label: str, lang: Language) -> str:
         lang,
         count=len(bivariate.points),
         group=group_label,
-        x_label=bivariate.x_label,
-        x_value=number(bivariate.client[0], lang),
-        x_share=percent(charts.share_at_or_below(xs, bivariate.client[0]), lang),
-        y_label=bivariate.y_label,
-        y_value=number(bivariate.client[1], lang),
-        y_share=percent(charts.share_at_or_below(ys, bivariate.client[1]), lang),
+        x_part=_axis(bivariate.x_label, bivariate.client[0], xs, lang),
+        y_part=_axis(bivariate.y_label, bivariate.client[1], ys, lang),
     )
     figure = charts.scatter(bivariate.points, bivariate.client, bivariate.x_label, bivariate.y_label, lang)
     return charts.figure_html(figure, summary, summary)
+
+
+def _axis(label: str, value: float | None, values: list[float], lang: Language) -> str:
+    if value is None:
+        return t("axis_unknown", lang, label=label)
+    share = percent(charts.share_at_or_below(values, value), lang)
+    return t("axis_known", lang, label=label, value=number(value, lang), share=share)
 
 
 def whatif_html(simulated: Score, before: float | None, amount: float, lang: Language) -> str:

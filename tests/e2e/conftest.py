@@ -1,0 +1,180 @@
+"""The advisor app in a real headless Chromium, against the real gateway and gRPC services.
+
+The session platform (tests/conftest.py) and the gRPC servers (tests/integration/conftest.py) are reused;
+this file adds the gateway and the UI as subprocesses on free ports, and a browser. Screenshots go to
+the session's temporary folder, or to E2E_SCREENSHOT_DIR when set (how docs/screenshots is refreshed).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.integration.conftest import explain_server, free_port, scoring_server  # noqa: F401
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+API_KEY = "e2e-ui-service-key"
+ADVISOR, PASSWORD = "advisor", "correct horse battery staple"
+
+
+@dataclass
+class HttpProcess:
+    """An HTTP server subprocess and its base URL."""
+
+    process: subprocess.Popen
+    url: str
+    log: Path
+
+    def wait(self, path: str, timeout: float = 120.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.url} exited:\n{self.log.read_text()[-3000:]}")
+            try:
+                if httpx.get(self.url + path, timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise TimeoutError(f"{self.url}{path} not ready after {timeout}s:\n{self.log.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def _spawn(module: str, folder: Path, env: dict[str, str]) -> tuple[subprocess.Popen, Path]:
+    log = folder / f"{module}-{time.monotonic_ns()}.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", module],
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **env},
+    )
+    return process, log
+
+
+@pytest.fixture(scope="session")
+def e2e_gateway(
+    scoring_server,  # noqa: F811
+    explain_server,  # noqa: F811
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[HttpProcess]:
+    """`python -m gateway` on a free port, knowing the UI's key (role advisor) by its hash only."""
+    from gateway.auth import hash_key
+
+    folder = tmp_path_factory.mktemp("e2e-gateway")
+    port = free_port()
+    process, log = _spawn(
+        "gateway",
+        folder,
+        {
+            "GATEWAY_PORT": str(port),
+            "GATEWAY_SCORING_TARGET": scoring_server.target,
+            "GATEWAY_EXPLAIN_TARGET": explain_server.target,
+            "GATEWAY_API_KEYS": json.dumps({hash_key(API_KEY): {"name": "ui", "roles": ["advisor"]}}),
+            "GATEWAY_PREDICTION_LOG_DIR": str(folder / "predictions"),
+            # The browser waits on every answer: a loaded CI box must not drop the explanation.
+            "GATEWAY_EXPLAIN_TIMEOUT": "5",
+            "GATEWAY_SCORE_TIMEOUT": "5",
+        },
+    )
+    server = HttpProcess(process, f"http://127.0.0.1:{port}", log)
+    server.wait("/v1/health")
+    yield server
+    server.stop()
+
+
+def start_ui(folder: Path, gateway_url: str) -> HttpProcess:
+    """`python -m ui` on a free port against `gateway_url`, with one advisor login."""
+    from ui.auth import hash_password
+
+    port = free_port()
+    process, log = _spawn(
+        "ui",
+        folder,
+        {
+            "UI_PORT": str(port),
+            "UI_GATEWAY_URL": gateway_url,
+            "UI_API_KEY": API_KEY,
+            "UI_USERS": json.dumps({ADVISOR: hash_password(PASSWORD)}),
+            "UI_TIMEOUT": "20",
+            "GRADIO_ANALYTICS_ENABLED": "False",
+        },
+    )
+    server = HttpProcess(process, f"http://127.0.0.1:{port}", log)
+    server.wait("/")
+    return server
+
+
+@pytest.fixture(scope="session")
+def ui_server(e2e_gateway: HttpProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpProcess]:
+    server = start_ui(tmp_path_factory.mktemp("e2e-ui"), e2e_gateway.url)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def gateway_api(e2e_gateway: HttpProcess) -> Iterator[httpx.Client]:
+    """The gateway seen by the tests themselves (to pick clients worth showing)."""
+    with httpx.Client(base_url=e2e_gateway.url, headers={"X-API-Key": API_KEY}, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's `chromium` package (make test does)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator[object]:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=20_000)  # a client's first opening renders four charts
+    # Gradio words its login page in the browser's language: fix it so the test can find its fields.
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where screenshots go: E2E_SCREENSHOT_DIR if set, else the session's temporary folder."""
+    chosen = os.environ.get("E2E_SCREENSHOT_DIR")
+    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

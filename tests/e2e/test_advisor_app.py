@@ -1,0 +1,149 @@
+"""An advisor's session in a real browser: login, client, decision, reasons, language, what-if, comparison."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import ADVISOR, PASSWORD, HttpProcess, start_ui
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+PERCENT = re.compile(r"(\d+[,.]\d+)\s?%")
+
+
+def login(page: Page, url: str, password: str = PASSWORD) -> None:
+    page.goto(url)
+    page.get_by_label("username").fill(ADVISOR)
+    page.get_by_label("password").fill(password)
+    page.get_by_role("button", name="Login").click()
+
+
+def open_client(page: Page, client_id: int | str, label: str = "Identifiant client") -> None:
+    box = page.get_by_label(label)
+    box.fill(str(client_id))
+    box.press("Enter")
+
+
+def shot(page: Page, folder: Path, name: str) -> None:
+    page.wait_for_timeout(300)  # let images decode before the capture
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture(scope="module")
+def client_to_show(gateway_api: httpx.Client) -> tuple[int, float]:
+    """A client whose score moves visibly when the credit is tripled (and a credit amount that does it)."""
+    candidates = gateway_api.get("/v1/clients", params={"search": "1", "limit": 40}).json()
+    assert candidates, "the session platform should have clients"
+    best: tuple[float, int, float] | None = None
+    for row in candidates[:15]:
+        amount = (row["credit_amount"] or 500_000) * 3
+        before = gateway_api.get(f"/v1/clients/{row['client_id']}/score").json()["probability"]
+        after = gateway_api.post(
+            f"/v1/clients/{row['client_id']}/simulation", json={"credit_amount": amount}
+        ).json()["probability"]
+        change = abs(after - before)
+        if best is None or change > best[0]:
+            best = (change, row["client_id"], amount)
+    assert best is not None
+    assert best[0] > 0.001, f"no client's score moves with a tripled credit (best change {best[0]})"
+    return best[1], best[2]
+
+
+def test_advisor_session(
+    page: Page, ui_server: HttpProcess, client_to_show: tuple[int, float], screenshots: Path
+) -> None:
+    """Given a logged-in advisor, when they open a client and use each screen, then each one answers."""
+    client_id, amount = client_to_show
+    login(page, ui_server.url)
+    expect(page.get_by_label("Identifiant client")).to_be_visible()
+    expect(page.locator("#model-line")).to_contain_text("credit-default")
+
+    # The suggestions list offers clients whose id starts with the digits typed.
+    page.get_by_label("Identifiant client").press_sequentially(str(client_id)[:4], delay=30)
+    page.get_by_label("Clients correspondants").click()
+    expect(page.get_by_role("option").first).to_contain_text(str(client_id)[:4])
+    page.keyboard.press("Escape")
+
+    open_client(page, client_id)
+    decision = page.locator("#decision")
+    expect(decision).to_contain_text(re.compile("Crédit accordé|Crédit refusé"))
+    expect(decision).to_contain_text("seuil")
+    expect(page.locator("#reasons")).to_contain_text("risque de défaut")
+    expect(page.locator("#gauge img")).to_have_attribute("alt", re.compile("probabilité de défaut"))
+    expect(page.locator("#waterfall figcaption")).to_contain_text("client moyen")
+    shot(page, screenshots, "score")
+
+    page.get_by_role("tab", name="Données du client").click()
+    expect(page.locator("#data-count")).to_contain_text("champ(s) affiché(s)")
+    page.get_by_label("Filtrer les champs (mot du libellé)").fill("credit")
+    expect(page.locator("#client-data")).to_contain_text("Credit amount of the loan")
+    shot(page, screenshots, "client_data")
+
+    page.get_by_role("tab", name="Comparaison").click()
+    expect(page.locator("#histogram figcaption")).to_contain_text("Tous les clients")
+    page.get_by_label("Clients similaires").check()
+    page.get_by_role("button", name="Comparer").click()
+    expect(page.locator("#histogram figcaption")).to_contain_text("Clients similaires")
+    page.get_by_role("button", name="Afficher le nuage de points").click()
+    expect(page.locator("#scatter figcaption")).to_contain_text("le client est l'étoile")
+    expect(page.locator("#scatter img")).to_be_visible()
+    shot(page, screenshots, "comparison")
+
+    # The language switch relabels the page and shows the open client again, in English.
+    page.get_by_label("English").check()
+    expect(page.locator("#decision")).to_contain_text(re.compile("Credit granted|Credit refused"))
+    expect(page.locator("#reasons")).to_contain_text("risk of default")
+    expect(page.get_by_role("tab", name="What-if")).to_be_visible()
+
+    page.get_by_role("tab", name="What-if").click()
+    before = PERCENT.search(page.locator("#decision").inner_text()).group(1)
+    page.get_by_label("Credit amount").fill(str(int(amount)))
+    page.get_by_role("button", name="Simulate").click()
+    result = page.locator("#whatif-result")
+    expect(result).to_contain_text("With a credit of")
+    expect(result).to_contain_text(re.compile("Credit granted|Credit refused"))
+    text = result.inner_text()
+    assert f"currently {before}%" in text, f"the what-if should recall the current probability: {text}"
+    after = PERCENT.search(text).group(1)
+    assert after != before, f"tripling the credit should move the probability ({before}% -> {after}%)"
+    shot(page, screenshots, "what_if")
+
+
+def test_wrong_password_is_refused(page: Page, ui_server: HttpProcess) -> None:
+    """Given a wrong password, the login page stays and nothing of the app is shown."""
+    login(page, ui_server.url, password="not the password")
+    expect(page.get_by_text(re.compile("incorrect", re.IGNORECASE))).to_be_visible()
+    expect(page.get_by_label("Identifiant client")).to_have_count(0)
+
+
+def test_unknown_client_is_worded(page: Page, ui_server: HttpProcess, screenshots: Path) -> None:
+    """Given an id nobody has, the advisor reads that the client is unknown (no error trace)."""
+    login(page, ui_server.url)
+    open_client(page, 99999999)
+    message = page.locator("#message [role=alert]")
+    expect(message).to_contain_text("Client inconnu")
+    expect(message).to_contain_text("99999999")
+    expect(page.locator("#decision")).not_to_contain_text("Crédit")
+    open_client(page, "12ab")
+    expect(message).to_contain_text("chiffres")
+
+
+def test_gateway_down_is_worded(page: Page, browser, tmp_path: Path, screenshots: Path) -> None:
+    """Given a UI whose gateway does not answer, the advisor reads that the service is unavailable."""
+    from tests.integration.conftest import free_port
+
+    ui = start_ui(tmp_path, f"http://127.0.0.1:{free_port()}")
+    try:
+        login(page, ui.url)
+        message = page.locator("#message [role=alert]")
+        expect(message).to_contain_text("momentanément indisponible")
+        open_client(page, 100002)
+        expect(message).to_contain_text("momentanément indisponible")
+        shot(page, screenshots, "gateway_down")
+    finally:
+        ui.stop()
