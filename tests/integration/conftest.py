@@ -43,20 +43,21 @@ def start_gateway(folder: Path, scoring: str, explain: str, **env: str) -> Servi
     return start_service("gateway", folder, env=variables, port_env="GATEWAY_PORT")
 
 
-@pytest.fixture(scope="session")
-def scoring_server(platform, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    server = start_server("scoring_service", tmp_path_factory.mktemp("scoring"), "--poll-seconds", "1")
+def _serving(module: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    server = start_server(module, tmp_path_factory.mktemp(module), "--poll-seconds", "1")
     server.wait_serving()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def scoring_server(platform, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    yield from _serving("scoring_service", tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
 def explain_server(platform, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    server = start_server("explain_service", tmp_path_factory.mktemp("explain"), "--poll-seconds", "1")
-    server.wait_serving()
-    yield server
-    server.stop()
+    yield from _serving("explain_service", tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
