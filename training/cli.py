@@ -200,7 +200,7 @@ def drift(
     ] = 0.3,
     max_rows: Annotated[
         int, typer.Option(min=0, help="Seeded sample size per side (0 = all rows).")
-    ] = 100_000,
+    ] = 50_000,
     seed: Annotated[int, typer.Option(help="Seed of the row samples.")] = 42,
     method: Annotated[
         str,

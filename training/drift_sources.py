@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +18,9 @@ from typing import Literal
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.dataset as pads
+import pyarrow.parquet as pq
 
 from training.duck import quote
 
@@ -26,6 +29,7 @@ log = logging.getLogger(__name__)
 SourceKind = Literal["parquet", "prediction_log"]
 #: The column the score is compared under, on both sides (champion probability).
 SCORE = "score"
+_BATCH = 32_768
 _DAY_FOLDER = re.compile(r"date=(\d{4}-\d{2}-\d{2})")
 
 
@@ -71,6 +75,32 @@ def source_kind(path: Path, option: str) -> SourceKind:
     raise DriftInputError(f"{option}: folder {path} holds no .jsonl prediction log and no .parquet file")
 
 
+def _batches(path: Path, columns: list[str]) -> Iterator[pa.RecordBatch]:
+    """Record batches in file order. A single file is decoded page by page (one row group can be the
+    whole 300k-row file: reading it at once costs twice the memory and time)."""
+    if path.is_file():
+        yield from pq.ParquetFile(path).iter_batches(batch_size=_BATCH, columns=columns)
+    else:
+        dataset = pads.dataset(path, format="parquet")
+        yield from dataset.to_batches(
+            columns=columns, batch_size=_BATCH, batch_readahead=2, fragment_readahead=1
+        )
+
+
+def _read_rows(path: Path, columns: list[str], picked: np.ndarray | None) -> pa.Table:
+    """All rows, or only positions `picked` (sorted), keeping one batch in memory at a time."""
+    parts, offset = [], 0
+    for batch in _batches(path, columns):
+        if picked is None:
+            parts.append(batch)
+        else:
+            low, high = np.searchsorted(picked, [offset, offset + batch.num_rows])
+            if high > low:
+                parts.append(batch.take(pa.array(picked[low:high] - offset)))
+        offset += batch.num_rows
+    return pa.Table.from_batches(parts)
+
+
 def read_parquet(path: Path, columns: list[str], max_rows: int, seed: int, option: str) -> Rows:
     """`columns` of a seeded uniform sample of at most `max_rows` rows (0 = all) of a parquet file/folder."""
     dataset = pads.dataset(path, format="parquet")
@@ -83,12 +113,10 @@ def read_parquet(path: Path, columns: list[str], max_rows: int, seed: int, optio
     available = dataset.count_rows()
     if available == 0:
         raise DriftInputError(f"{option}: {path} has no rows")
+    picked = None
     if max_rows and available > max_rows:
         picked = np.sort(np.random.default_rng(seed).choice(available, size=max_rows, replace=False))
-        table = dataset.take(picked, columns=columns)
-    else:
-        table = dataset.to_table(columns=columns)
-    frame = table.to_pandas().astype(float)
+    frame = _read_rows(path, columns, picked).to_pandas().astype(float, copy=False)
     log.info("parquet rows read", extra={"path": str(path), "rows": len(frame), "available": available})
     return Rows(frame=frame, available=available, kind="parquet")
 
