@@ -10,6 +10,7 @@ and big enough to matter, and each feature's false-alarm rate under no drift sta
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -96,8 +97,12 @@ def _evidently_method(method: str) -> str | None:
     return None if method == "auto" else method
 
 
-def _score_kind(method: str) -> str:
-    return "p_value" if "p_value" in method else "distance"
+def _describe(method: str) -> tuple[str, str]:
+    """Display name of a test and whether its score is a p-value (drift below the threshold) or a
+    distance (drift above it). Evidently keeps a given name ("ks") but a resolved display name."""
+    with suppress(ValueError):  # already a display name
+        method = get_registered_stattest(method, ColumnType.Numerical).display_name
+    return method, "p_value" if "p_value" in method else "distance"
 
 
 def check_method(method: str) -> None:
@@ -159,11 +164,12 @@ def compare(
         config = metric["config"]
         if not config["type"].endswith(":ValueDrift"):
             continue
+        method, kind = _describe(config["method"])
         verdicts[config["column"]] = ColumnDrift(
             column=config["column"],
             drifted=metric["id"] in failed,
-            method=config["method"],
-            score_kind=_score_kind(config["method"]),
+            method=method,
+            score_kind=kind,
             drift_score=float(metric["value"]),
             threshold=float(config["threshold"]),
             importance=(importance or {}).get(config["column"]),

@@ -185,7 +185,8 @@ def test_compare_flags_the_shifted_column_and_skips_empty_ones() -> None:
     assert verdicts["S"].drifted, f"a 1-std shift is drift: {verdicts['S']}"
     assert not verdicts["K"].drifted, f"the same distribution is not: {verdicts['K']}"
     assert verdicts["S"].importance == 2.0, "importance carried to the JSON"
-    assert verdicts["S"].method == "material_shift", "the job's default test"
+    assert verdicts["S"].method.startswith("Wasserstein distance (normed), KS"), "the job's default test"
+    assert verdicts["S"].score_kind == "distance", verdicts["S"]
     assert comparison.skipped == ["E"], "a column without current values is skipped, not counted"
     assert comparison.share == 0.5, "1 of the 2 checked features"
     assert comparison.score is not None, "the score is compared when both sides have it"
@@ -193,6 +194,17 @@ def test_compare_flags_the_shifted_column_and_skips_empty_ones() -> None:
 
 
 # --- command line --------------------------------------------------------------------------------------
+
+
+def test_a_p_value_test_is_reported_as_such() -> None:
+    rng = np.random.default_rng(2)
+    reference = pd.DataFrame({"S": rng.normal(size=2000)})
+    current = pd.DataFrame({"S": rng.normal(1.0, 1, 300)})
+    _, comparison = compare(reference, current, ["S"], method="ks")
+    verdict = comparison.features[0]
+    assert verdict.score_kind == "p_value", verdict
+    assert verdict.drifted, f"a 1-std shift has a tiny p-value: {verdict}"
+    assert verdict.drift_score < verdict.threshold, "p-value tests drift below their threshold"
 
 
 def test_exit_codes_are_distinct() -> None:
