@@ -9,18 +9,14 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.integration.conftest import explain_server, free_port, scoring_server  # noqa: F401
+from credit_common.processes import Service, start_service
+from tests.integration.conftest import explain_server, scoring_server  # noqa: F401
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -37,64 +33,21 @@ API_KEY = "e2e-ui-service-key"
 ADVISOR, PASSWORD = "advisor", "correct horse battery staple"
 
 
-@dataclass
-class HttpProcess:
-    """An HTTP server subprocess and its base URL."""
-
-    process: subprocess.Popen
-    url: str
-    log: Path
-
-    def wait(self, path: str, timeout: float = 120.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.url} exited:\n{self.log.read_text()[-3000:]}")
-            try:
-                if httpx.get(self.url + path, timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        raise TimeoutError(f"{self.url}{path} not ready after {timeout}s:\n{self.log.read_text()[-3000:]}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
-def _spawn(module: str, folder: Path, env: dict[str, str]) -> tuple[subprocess.Popen, Path]:
-    log = folder / f"{module}-{time.monotonic_ns()}.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", module],
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-        env={**os.environ, **env},
-    )
-    return process, log
-
-
 @pytest.fixture(scope="session")
 def e2e_gateway(
     scoring_server,  # noqa: F811
     explain_server,  # noqa: F811
     tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[HttpProcess]:
+) -> Iterator[Service]:
     """`python -m gateway` on a free port, knowing the UI's key (role advisor) by its hash only."""
     from gateway.auth import hash_key
 
     folder = tmp_path_factory.mktemp("e2e-gateway")
-    port = free_port()
-    process, log = _spawn(
+    server = start_service(
         "gateway",
         folder,
-        {
-            "GATEWAY_PORT": str(port),
+        port_env="GATEWAY_PORT",
+        env={
             "GATEWAY_SCORING_TARGET": scoring_server.target,
             "GATEWAY_EXPLAIN_TARGET": explain_server.target,
             "GATEWAY_API_KEYS": json.dumps({hash_key(API_KEY): {"name": "ui", "roles": ["advisor"]}}),
@@ -104,22 +57,20 @@ def e2e_gateway(
             "GATEWAY_SCORE_TIMEOUT": "5",
         },
     )
-    server = HttpProcess(process, f"http://127.0.0.1:{port}", log)
-    server.wait("/v1/health")
+    server.wait_ready("/v1/health")
     yield server
     server.stop()
 
 
-def start_ui(folder: Path, gateway_url: str) -> HttpProcess:
+def start_ui(folder: Path, gateway_url: str) -> Service:
     """`python -m ui` on a free port against `gateway_url`, with one advisor login."""
     from ui.auth import hash_password
 
-    port = free_port()
-    process, log = _spawn(
+    server = start_service(
         "ui",
         folder,
-        {
-            "UI_PORT": str(port),
+        port_env="UI_PORT",
+        env={
             "UI_GATEWAY_URL": gateway_url,
             "UI_API_KEY": API_KEY,
             "UI_USERS": json.dumps({ADVISOR: hash_password(PASSWORD)}),
@@ -127,20 +78,19 @@ def start_ui(folder: Path, gateway_url: str) -> HttpProcess:
             "GRADIO_ANALYTICS_ENABLED": "False",
         },
     )
-    server = HttpProcess(process, f"http://127.0.0.1:{port}", log)
-    server.wait("/")
+    server.wait_ready("/")
     return server
 
 
 @pytest.fixture(scope="session")
-def ui_server(e2e_gateway: HttpProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpProcess]:
+def ui_server(e2e_gateway: Service, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     server = start_ui(tmp_path_factory.mktemp("e2e-ui"), e2e_gateway.url)
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="session")
-def gateway_api(e2e_gateway: HttpProcess) -> Iterator[httpx.Client]:
+def gateway_api(e2e_gateway: Service) -> Iterator[httpx.Client]:
     """The gateway seen by the tests themselves (to pick clients worth showing)."""
     with httpx.Client(base_url=e2e_gateway.url, headers={"X-API-Key": API_KEY}, timeout=30) as client:
         yield client

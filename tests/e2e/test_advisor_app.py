@@ -9,7 +9,8 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import ADVISOR, PASSWORD, HttpProcess, start_ui
+from credit_common.processes import Service
+from tests.e2e.conftest import ADVISOR, PASSWORD, start_ui
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -55,7 +56,7 @@ def client_to_show(gateway_api: httpx.Client) -> tuple[int, float]:
 
 
 def test_advisor_session(
-    page: Page, ui_server: HttpProcess, client_to_show: tuple[int, float], screenshots: Path
+    page: Page, ui_server: Service, client_to_show: tuple[int, float], screenshots: Path
 ) -> None:
     """Given a logged-in advisor, when they open a client and use each screen, then each one answers."""
     client_id, amount = client_to_show
@@ -114,14 +115,14 @@ def test_advisor_session(
     shot(page, screenshots, "what_if")
 
 
-def test_wrong_password_is_refused(page: Page, ui_server: HttpProcess) -> None:
+def test_wrong_password_is_refused(page: Page, ui_server: Service) -> None:
     """Given a wrong password, the login page stays and nothing of the app is shown."""
     login(page, ui_server.url, password="not the password")
     expect(page.get_by_text(re.compile("incorrect", re.IGNORECASE))).to_be_visible()
     expect(page.get_by_label("Identifiant client")).to_have_count(0)
 
 
-def test_unknown_client_is_worded(page: Page, ui_server: HttpProcess, screenshots: Path) -> None:
+def test_unknown_client_is_worded(page: Page, ui_server: Service, screenshots: Path) -> None:
     """Given an id nobody has, the advisor reads that the client is unknown (no error trace)."""
     login(page, ui_server.url)
     open_client(page, 99999999)
@@ -135,7 +136,7 @@ def test_unknown_client_is_worded(page: Page, ui_server: HttpProcess, screenshot
 
 def test_gateway_down_is_worded(page: Page, browser, tmp_path: Path, screenshots: Path) -> None:
     """Given a UI whose gateway does not answer, the advisor reads that the service is unavailable."""
-    from tests.integration.conftest import free_port
+    from credit_common.processes import free_port
 
     ui = start_ui(tmp_path, f"http://127.0.0.1:{free_port()}")
     try:
