@@ -146,7 +146,10 @@ def _write_log(folder: Path, rows: pd.DataFrame, day: str, version: str) -> None
 
 def test_a_prediction_log_window_alerts_and_is_logged_to_mlflow(platform, production, tmp_path: Path) -> None:
     # given a prediction log: drifted applications on March 1st, clean ones on March 2nd
-    version = platform.train_result.model_version
+    tracking.configure()
+    champion = tracking.champion(MlflowClient())
+    assert champion is not None, "the session platform trains a champion"
+    version = str(champion.version)
     log = tmp_path / "predictions"
     _write_log(log, pd.read_parquet(production["drifted"]), "2025-03-01", version)
     _write_log(log, pd.read_parquet(production["clean"]), "2025-03-02", version)
