@@ -178,17 +178,17 @@ def report(
 def drift(
     reference: Annotated[
         Path | None,
-        typer.Option(help="Training features parquet [default: $CREDIT_DATA_DIR/dataset/train.parquet]."),
+        typer.Option(help="Training features parquet (default: $CREDIT_DATA_DIR/dataset/train.parquet)."),
     ] = None,
     current: Annotated[
         Path | None,
         typer.Option(
-            help="Prediction log folder (JSONL) or features parquet [default: $CREDIT_DATA_DIR/predictions]."
+            help="Prediction log folder (JSONL) or features parquet (default: $CREDIT_DATA_DIR/predictions)."
         ),
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option(help="Folder for drift_report.html and drift.json [default: $CREDIT_DATA_DIR/drift]."),
+        typer.Option(help="Folder for drift_report.html and drift.json (default: $CREDIT_DATA_DIR/drift)."),
     ] = None,
     since: Annotated[
         str | None, typer.Option(help="Prediction log: first instant, ISO (UTC if naive).")
