@@ -58,7 +58,8 @@ def _fit_fold(
         pipeline.fit(
             x_fit,
             y_fit,
-            model__eval_set=[(x_val, y_val)],
+            model__eval_X=(x_val,),
+            model__eval_y=(y_val,),
             model__callbacks=[lightgbm.early_stopping(early_stopping_rounds, verbose=False)],
         )
         model = pipeline.steps[-1][1]
