@@ -78,11 +78,17 @@ def _steps(options: PipelineOptions, root: Path) -> list[tuple[str, Callable[[],
 
 
 def _summary(result: object) -> str:
+    """A step's result as JSON (kept in its marker: what later runs and tests can read back)."""
     if is_dataclass(result):
         return json.dumps(
-            {k: v for k, v in asdict(result).items() if isinstance(v, int | float | str)}, default=str
-        )[:300]
-    return ""
+            {k: v for k, v in asdict(result).items() if isinstance(v, int | float | str | dict)}
+        )
+    return "{}"
+
+
+def step_output(name: str) -> dict:
+    """What a finished step recorded (e.g. step_output('train')['model_version'])."""
+    return json.loads((data_dir() / ".done" / name.replace(" ", "_")).read_text())
 
 
 def run_pipeline(options: PipelineOptions) -> PipelineResult:
@@ -105,6 +111,6 @@ def run_pipeline(options: PipelineOptions) -> PipelineResult:
         result = step()
         seconds[name] = round(time.perf_counter() - started, 1)
         marker.write_text(_summary(result))
-        console.print(f"[green]✓[/] {name} in {seconds[name]:.1f} s {_summary(result)}")
+        console.print(f"[green]✓[/] {name} in {seconds[name]:.1f} s {_summary(result)[:300]}")
         log.info("pipeline step done", extra={"step": name, "seconds": seconds[name]})
     return PipelineResult(data=str(root), seconds=seconds, reused=reused)
