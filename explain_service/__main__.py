@@ -23,7 +23,9 @@ def main() -> None:
     configure_logging(settings.log_level)
     tracking.configure()
     holder = ModelHolder(settings.model_uri, prepare=ShapExplainer)
-    servicer = ExplainerServicer(holder, OnlineFeatures(get_store(), FEATURE_SERVICE))
+    online = OnlineFeatures(get_store(), FEATURE_SERVICE)
+    online.warm_up()
+    servicer = ExplainerServicer(holder, online)
     service_name = explain_pb2.DESCRIPTOR.services_by_name["Explainer"].full_name
     asyncio.run(
         serve(

@@ -138,6 +138,10 @@ class HealthOut(BaseModel):
 
 
 _PYTHON_TYPES = {"int64": int, "float64": float, "string": str}
+_BOUNDS: dict[str, dict[str, Any]] = {
+    "int64": {"ge": -(2**63), "le": 2**63 - 1},
+    "float64": {"allow_inf_nan": False},
+}
 
 
 def _application_model() -> type[BaseModel]:
@@ -149,16 +153,18 @@ def _application_model() -> type[BaseModel]:
     fields: dict[str, Any] = {}
     for column in columns("application_test"):
         kind = _PYTHON_TYPES[column.dtype]
+        # Values the store can hold: int64 range, finite floats (an overflow is a 422, not a crash).
+        bounds = _BOUNDS.get(column.dtype, {})
         description = column.description or column.name
         if column.name == "SK_ID_CURR":
             fields[column.name] = (
                 int | None,
-                Field(None, gt=0, description="Client id; assigned if omitted."),
+                Field(None, gt=0, le=2**62, description="Client id; assigned if omitted."),
             )
         elif column.name in required:
-            fields[column.name] = (kind, Field(description=description))
+            fields[column.name] = (kind, Field(description=description, **bounds))
         else:
-            fields[column.name] = (kind | None, Field(None, description=description))
+            fields[column.name] = (kind | None, Field(None, description=description, **bounds))
     return create_model("ApplicationIn", __config__=ConfigDict(extra="forbid", strict=False), **fields)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -63,6 +64,7 @@ async def open_state(settings: GatewaySettings, metrics: GatewayMetrics) -> Gate
         prediction_log,
         explain_budget=settings.explain_timeout,
     )
+    await asyncio.to_thread(decisions.online.warm_up)
     features = comparison_features(settings.comparison_features)
     population = Population.load(settings.data_dir / "features", features, settings.similar_clients)
     directory = ClientDirectory(settings.data_dir / "parquet")

@@ -21,6 +21,7 @@ def main() -> None:
     tracking.configure()
     holder = ModelHolder(settings.model_uri, prepare=lambda bundle: bundle)
     online = OnlineFeatures(get_store(), FEATURE_SERVICE)
+    online.warm_up()
     servicer = ScoringServicer(holder, online)
     service_name = scoring_pb2.DESCRIPTOR.services_by_name["Scoring"].full_name
     asyncio.run(

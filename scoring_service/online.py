@@ -41,6 +41,19 @@ class OnlineFeatures:
             rows.append(row)
         return rows
 
+    def warm_up(self) -> bool:
+        """Read once at start-up so the first real request does not pay Feast's lazy set-up (seconds).
+
+        Returns whether the store answered; a store down at start-up is logged, not fatal.
+        """
+        try:
+            self.rows([0])
+        except UnknownClientError:
+            return True
+        except FeatureStoreUnavailableError:
+            return False
+        return True
+
     def row(self, client_id: int) -> dict[str, Any]:
         """Features of one client."""
         return self.rows([client_id])[0]

@@ -187,9 +187,11 @@ def _checked(name: str, dtype: str, value: Any) -> Any:
     elif not isinstance(value, bool | str) and isinstance(value, numbers.Real):
         if dtype == "float64":
             return float(value)
-        if float(value).is_integer():
-            return int(value)
-        raise ValueError(f"field {name!r} must be a whole number, got {value!r}")
+        if not float(value).is_integer():
+            raise ValueError(f"field {name!r} must be a whole number, got {value!r}")
+        if not -(2**63) <= int(value) < 2**63:
+            raise ValueError(f"field {name!r} is out of the 64-bit integer range: {value!r}")
+        return int(value)
     expected = "text" if dtype == "string" else "a number"
     raise ValueError(f"field {name!r} must be {expected}, got {type(value).__name__} {value!r}")
 

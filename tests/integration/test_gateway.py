@@ -24,7 +24,8 @@ def client_id(platform) -> int:
 
 
 def get(server: Service, path: str, headers: dict | None = None, **params) -> httpx.Response:
-    return httpx.get(server.url + path, headers=headers or ADVISOR, params=params, timeout=10)
+    # generous: the machine may be loaded; latency goals are measured by bench/, not here
+    return httpx.get(server.url + path, headers=headers or ADVISOR, params=params, timeout=60)
 
 
 def test_health_is_open_and_reports_every_dependency(gateway_server: Service) -> None:
@@ -199,7 +200,7 @@ def test_dependencies_down_give_503_with_retry_after_and_explain_down_keeps_the_
         reply = get(no_redis, f"/v1/clients/{client_id}/score")
         assert reply.status_code == 503, reply.text
         assert reply.headers.get("Retry-After"), "clients are told when to retry"
-        assert httpx.get(no_redis.url + "/v1/health", timeout=10).status_code == 503, "readiness fails"
+        assert httpx.get(no_redis.url + "/v1/health", timeout=60).status_code == 503, "readiness fails"
         # and the scoring service down is a 503 too, never a 500
         scoring.stop()
         reply = get(gateway, f"/v1/clients/{client_id}/score")

@@ -6,6 +6,7 @@ import asyncio
 import math
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import grpc
@@ -24,6 +25,12 @@ from training import tracking
 from .conftest import Service, start_server
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+def run(coroutine):
+    """Run a coroutine in its own thread and loop (another test's library may own this thread's loop)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +90,7 @@ def test_explicit_features_score_like_the_client_id(
         name: (None if pd.isna(row[name]) else float(row[name]))
         for name in tracking.feature_order(champion_uri)
     }
-    by_features = asyncio.run(_score_with_client(scoring_server, features))
+    by_features = run(_score_with_client(scoring_server, features))
     by_id = scoring_stub(scoring_server).Score(
         scoring_pb2.ScoreRequest(client_id=int(row["SK_ID_CURR"])), timeout=5
     )
@@ -102,7 +109,7 @@ def test_shap_contributions_add_up_to_the_raw_score(explain_server: Service, hol
             client = ExplainClient(channel, timeout=10)
             return [await client.explain(client_id=int(i)) for i in holdout["SK_ID_CURR"][:50]]
 
-    for explanation in asyncio.run(explain_all()):
+    for explanation in run(explain_all()):
         total = explanation.base_value + sum(c.shap for c in explanation.contributions)
         assert total == pytest.approx(explanation.raw_score, abs=1e-6), "base + Σ shap = raw score"
         assert 1 / (1 + math.exp(-explanation.raw_score)) == pytest.approx(explanation.probability, abs=1e-9)
@@ -187,6 +194,18 @@ def _register_copy_of_champion(alias: str) -> str:
     return version
 
 
+def _first_health(server: Service, timeout: float = 120) -> int:
+    """The health status once the server answers at all (it starts listening after its imports)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            return server.health(timeout=2)
+        except grpc.RpcError:
+            assert server.process.poll() is None, f"server died:\n{server.log.read_text()[-2000:]}"
+            time.sleep(0.3)
+    raise TimeoutError("the server never answered its health check")
+
+
 def test_health_follows_the_model_and_an_alias_swap_drops_no_call(
     platform, holdout: pd.DataFrame, tmp_path: Path
 ) -> None:
@@ -201,9 +220,7 @@ def test_health_follows_the_model_and_an_alias_swap_drops_no_call(
         f"models:/{tracking.MODEL_NAME}@swap",
     )
     try:
-        time.sleep(15)
-        assert server.process.poll() is None, f"server died:\n{server.log.read_text()[-2000:]}"
-        assert server.health(timeout=5) == health_pb2.HealthCheckResponse.NOT_SERVING, "no model: NOT_SERVING"
+        assert _first_health(server) == health_pb2.HealthCheckResponse.NOT_SERVING, "no model: NOT_SERVING"
         # when the alias appears, it loads the model and serves
         first = str(tracking.champion().version)
         client.set_registered_model_alias(tracking.MODEL_NAME, "swap", first)
