@@ -19,6 +19,8 @@ from typing import Literal
 import pandas as pd
 from feast import FeatureStore
 
+from training.materialize import MaterializeResult, fast_path_enabled, materialize_incremental
+
 log = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -105,10 +107,20 @@ def apply(backend: OnlineBackend | None = None) -> None:
     feast_cli("apply", backend=backend)
 
 
-def materialize(end: datetime | None = None, backend: OnlineBackend | None = None) -> None:
-    """Move the latest feature values up to `end` into the online store (`feast materialize-incremental`)."""
-    end = end or datetime.now(tz=UTC)
+def materialize(
+    end: datetime | None = None, backend: OnlineBackend | None = None
+) -> MaterializeResult | None:
+    """Move the latest feature values up to `end` into the online store (`materialize-incremental`).
+
+    Redis takes the vectorised path of training.materialize (same bytes as Feast, many times faster);
+    SQLite, or FEAST_FAST_MATERIALIZE=0, runs the real `feast materialize-incremental` CLI.
+    """
+    end = (end or datetime.now(tz=UTC)).replace(microsecond=0)  # the CLI's resolution: same intervals
+    backend = backend or online_backend()
+    if backend == "redis" and fast_path_enabled():
+        return materialize_incremental(get_store(backend), end)
     feast_cli("materialize-incremental", end.strftime("%Y-%m-%dT%H:%M:%S"), backend=backend)
+    return None
 
 
 def historical_features(entities: pd.DataFrame, store: FeatureStore | None = None) -> pd.DataFrame:
