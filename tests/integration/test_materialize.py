@@ -1,0 +1,185 @@
+"""The fast Redis materialization writes byte for byte what Feast's own Redis online store writes.
+
+Feast's materialize and ours run on copies of the session platform's registry, each into its own
+Redis database (not the session's db 15), so the platform the other tests read is left untouched.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+import redis
+from feast import FeatureStore
+from feast.protos.feast.types.Value_pb2 import Value as ValueProto
+from feast.type_map import python_values_to_proto_values
+from feast.value_type import ValueType
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from training import materialize as fast
+from training.store import FEATURE_REPO, FEATURE_SERVICE
+
+pytestmark = pytest.mark.integration
+
+FEAST_DB, FAST_DB = (int(i) for i in os.environ.get("MATERIALIZE_TEST_DBS", "13,14").split(","))
+
+
+def _special_doubles() -> np.ndarray:
+    rng = np.random.default_rng(11)
+    random_bits = rng.integers(0, 2**63, size=5000, dtype=np.int64).view(np.float64)
+    special = [0.0, -0.0, 1.0, -1.0, math.inf, -math.inf, math.nan, 5e-324, -5e-324, 1.7976931348623157e308]
+    special += [2.2250738585072014e-308, 365243.0, 0.1, -(2**53), 2**63]
+    return np.concatenate([special, rng.normal(size=5000) * 1e6, random_bits, -random_bits])
+
+
+def test_a_double_value_encodes_as_the_value_proto_feast_writes() -> None:
+    values = _special_doubles()
+    expected = [b"" if math.isnan(v) else ValueProto(double_val=v).SerializeToString() for v in values]
+    assert fast.value_protos(values) == expected
+    assert fast.value_protos(np.array([-0.0]))[0] == b"\x29" + struct.pack("<d", -0.0)
+
+
+def test_null_and_nan_from_arrow_both_encode_as_feast_empty_value() -> None:
+    # Feast converts an Arrow column through numpy, where a null becomes NaN: both are an unset Value.
+    column = pa.array([1.5, None, math.nan, -0.0, None, math.inf], type=pa.float64())
+    feast_bytes = [
+        p.SerializeToString()
+        for p in python_values_to_proto_values(column.to_numpy(zero_copy_only=False), ValueType.DOUBLE)
+    ]
+    assert fast.value_protos(column.to_numpy(zero_copy_only=False)) == feast_bytes
+    assert feast_bytes[1] == feast_bytes[2] == b""
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2025, 3, 1, 12, 30, 5, tzinfo=UTC),
+        datetime(2025, 3, 1, 12, 30, 5, 123456, tzinfo=UTC),
+        datetime(1969, 12, 31, 23, 59, 59, 500000, tzinfo=UTC),
+        datetime(1970, 1, 1, tzinfo=UTC),
+    ],
+)
+def test_the_event_time_encodes_as_feast_timestamp(moment: datetime) -> None:
+    feast_ts = Timestamp()
+    feast_ts.FromDatetime(moment)
+    micros = (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+    assert fast.timestamp_bytes(micros) == feast_ts.SerializeToString()
+
+
+@dataclass
+class _Stores:
+    feast: FeatureStore
+    fast: FeatureStore
+    feast_redis: redis.Redis
+    fast_redis: redis.Redis
+
+
+def _scratch_store(root: Path, name: str, db: int) -> FeatureStore:
+    """A store over a copy of the session registry, writing into Redis database `db`."""
+    registry = root / f"{name}.db"
+    shutil.copy(Path(os.environ["CREDIT_DATA_DIR"]) / "feast" / "registry.db", registry)
+    host = os.environ.get("REDIS_HOST", "127.0.0.1")
+    yaml = (FEATURE_REPO / "feature_store.yaml").read_text()
+    yaml = yaml.replace("${CREDIT_DATA_DIR}/feast/registry.db", str(registry))
+    yaml = yaml.replace("${REDIS_CONNECTION_STRING}", f"{host}:6379,db={db}")
+    config = root / f"{name}.yaml"
+    config.write_text(yaml)
+    return FeatureStore(repo_path=str(FEATURE_REPO), fs_yaml_file=config)
+
+
+@pytest.fixture(scope="module")
+def stores(features_platform: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Stores]:
+    root = tmp_path_factory.mktemp("materialize")
+    host = os.environ.get("REDIS_HOST", "127.0.0.1")
+    clients = [redis.Redis(host=host, db=db) for db in (FEAST_DB, FAST_DB)]
+    for client in clients:
+        client.flushdb()
+    yield _Stores(_scratch_store(root, "feast", FEAST_DB), _scratch_store(root, "fast", FAST_DB), *clients)
+    for client in clients:
+        client.flushdb()
+
+
+def _intervals(store: FeatureStore) -> dict[str, list[tuple[datetime, datetime]]]:
+    return {
+        v.name: v.materialization_intervals
+        for v in store.registry.list_feature_views(store.project, allow_cache=False)
+    }
+
+
+def test_fast_path_writes_exactly_the_hashes_feast_writes(stores: _Stores) -> None:
+    # given the same window for both paths, from empty databases
+    end = datetime.now(tz=UTC).replace(microsecond=0)
+    start = end - timedelta(days=3650)
+    # when Feast materializes into one database and the fast path into another
+    stores.feast.materialize(start, end)
+    result = fast.materialize(stores.fast, start, end, show_progress=False)
+    # then the same keys hold the same fields with the same bytes
+    keys = set(stores.feast_redis.scan_iter(count=1000))
+    assert keys == set(stores.fast_redis.scan_iter(count=1000))
+    assert len(keys) > 1000
+    with (
+        stores.feast_redis.pipeline(transaction=False) as a,
+        stores.fast_redis.pipeline(transaction=False) as b,
+    ):
+        for key in keys:
+            a.hgetall(key)
+            b.hgetall(key)
+        differing = [k for k, x, y in zip(keys, a.execute(), b.execute(), strict=True) if x != y]
+    assert not differing, f"{len(differing)} of {len(keys)} hashes differ, e.g. {differing[:3]}"
+    assert result.written == result.rows >= len(keys)
+    # and both registries recorded the same interval for every view
+    assert _intervals(stores.feast) == _intervals(stores.fast)
+
+
+def test_a_rerun_writes_nothing_and_incremental_runs_stay_interchangeable(stores: _Stores) -> None:
+    # given both databases filled (previous test): a rerun over the same window is skipped by event time
+    first_end = max(end for v in _intervals(stores.fast).values() for _, end in v)
+    again = fast.materialize(stores.fast, first_end - timedelta(days=3650), first_end, show_progress=False)
+    assert again.rows > 0
+    assert again.written == 0
+    # when both paths run materialize-incremental to the same end
+    end = first_end + timedelta(seconds=5)
+    stores.feast.materialize_incremental(end)
+    incremental = fast.materialize_incremental(stores.fast, end, show_progress=False)
+    # then each starts where the last run ended and records the same intervals as Feast
+    assert incremental.rows == 0
+    feast_intervals, fast_intervals = _intervals(stores.feast), _intervals(stores.fast)
+    for view, intervals in fast_intervals.items():
+        assert intervals[-1] == (first_end, end), view
+        assert feast_intervals[view][-1] == intervals[-1], view
+
+
+def test_online_features_after_the_fast_path_equal_the_offline_tables(
+    stores: _Stores, features_platform: Path
+) -> None:
+    views = {
+        p.stem: pd.read_parquet(p).set_index("SK_ID_CURR")
+        for p in (features_platform / "features").glob("*.parquet")
+    }
+    ids = views["application"].sample(n=40, random_state=9).index.tolist()
+    online = (
+        stores.fast.get_online_features(
+            features=stores.fast.get_feature_service(FEATURE_SERVICE),
+            entity_rows=[{"SK_ID_CURR": int(i)} for i in ids],
+        )
+        .to_df()
+        .set_index("SK_ID_CURR")
+    )
+    mismatches = []
+    for frame in views.values():
+        offline = frame.loc[ids, frame.columns.drop(["event_timestamp", "created_timestamp"])]
+        got = online.loc[ids, offline.columns].astype(float).to_numpy()
+        want = offline.astype(float).to_numpy()
+        same = (np.isnan(got) & np.isnan(want)) | (got == want)
+        mismatches += [(ids[r], offline.columns[c]) for r, c in zip(*np.nonzero(~same), strict=True)]
+    assert not mismatches, f"{len(mismatches)} online values differ, e.g. {mismatches[:5]}"
