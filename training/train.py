@@ -147,6 +147,7 @@ def _tuned_contender(x: pd.DataFrame, y: np.ndarray, options: TrainOptions, stor
         {**refit.scores.as_dict("cv_"), METRIC: refit.scores.business_cost, "fit_seconds": refit.fit_seconds},
         {"kind": "candidate"},
     )
+    mlflow.log_metric("search_seconds", outcome.seconds)
     mlflow.log_dict(trial_config, "best_trial_config.json")
     return _Contender(
         "lightgbm_tuned",
