@@ -112,7 +112,7 @@ def _rows(platform: Path) -> int:
     import duckdb
 
     return sum(
-        duckdb.sql(f"SELECT count(DISTINCT SK_ID_CURR) FROM read_parquet('{p}')").fetchone()[0]  # type: ignore[index]
+        duckdb.sql(f"SELECT count(DISTINCT SK_ID_CURR) FROM read_parquet('{p}')").fetchall()[0][0]
         for p in sorted((platform / "features").glob("*.parquet"))
     )
 
