@@ -64,7 +64,9 @@ class ModelBundle:
     def raw_scores(self, matrix: np.ndarray) -> np.ndarray:
         """Log-odds of default of each row of a (rows × features) matrix in the model's order."""
         if self.booster is not None:
-            return self.booster.predict(matrix, raw_score=True) + self.logit_offset
+            # One thread for a few rows: starting the OpenMP team costs more than the prediction.
+            threads = 1 if matrix.shape[0] <= 16 else 0
+            return self.booster.predict(matrix, raw_score=True, num_threads=threads) + self.logit_offset
         proba = self.predict(matrix)
         return np.log(proba / (1.0 - proba))
 

@@ -133,3 +133,28 @@ def test_the_feature_tables_never_hold_the_target_or_the_planted_probability(fea
         numeric = frame.select_dtypes("number").to_numpy().ravel()
         hits = len(planted.intersection(np.round(numeric[~np.isnan(numeric)], 9)))
         assert hits < 5, f"{table.name} holds {hits} planted probabilities among its values"
+
+
+def test_the_fast_redis_reader_returns_exactly_what_feast_returns(features_platform: Path) -> None:
+    from scoring_service.redis_features import RedisFeatureReader
+
+    # given clients known and unknown, and Feast's own answer for them
+    feature_store = store.get_store()
+    known = pd.read_parquet(features_platform / "features" / "application.parquet")["SK_ID_CURR"]
+    ids = [*known.sample(n=100, random_state=11).tolist(), 1]
+    expected = feature_store.get_online_features(
+        features=feature_store.get_feature_service(store.FEATURE_SERVICE),
+        entity_rows=[{"SK_ID_CURR": int(i)} for i in ids],
+    ).to_dict()
+    # when reading them with the services' Redis reader
+    rows = RedisFeatureReader(feature_store, store.FEATURE_SERVICE).rows(ids)
+    # then every value is identical, and the unknown client has no row
+    assert rows[-1] is None, "an unknown client reads as None"
+    mismatches = [
+        (client, name)
+        for position, client in enumerate(ids[:-1])
+        for name, value in rows[position].items()
+        if not _same(value, expected[name][position])
+    ]
+    assert len(rows[0]) == len(expected) - 1, "every feature of the service is read"
+    assert not mismatches, f"{len(mismatches)} values differ from Feast's, e.g. {mismatches[:5]}"

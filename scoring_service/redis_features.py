@@ -1,0 +1,83 @@
+"""Fast reads of a feature service's values from Feast's Redis online store.
+
+Feast's `get_online_features` spends most of a request turning every value into protobuf objects
+and back (~7 ms for one client's 423 features, ~300 ms for 100 clients). This reader sends the same
+HMGET commands Feast sends (keys and fields built by Feast's own Redis store) in one pipeline, and
+decodes the Float64 ValueProtos (tag 0x29 + 8 little-endian bytes; b"" = missing) with NumPy.
+Tests check it returns exactly what `get_online_features` returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from feast import FeatureStore
+from feast.infra.online_stores.redis import RedisOnlineStore, _versioned_fv_name
+from feast.protos.feast.types.EntityKey_pb2 import EntityKey as EntityKeyProto
+from feast.protos.feast.types.Value_pb2 import Value as ValueProto
+
+DOUBLE_TAG = 0x29
+ENTITY = "SK_ID_CURR"
+
+
+class RedisFeatureReader:
+    """Reads the Float64 features of a feature service for clients, in the service's feature order."""
+
+    def __init__(self, store: FeatureStore, feature_service: str) -> None:
+        # Feast's own Redis client and key builders, so keys and fields are exactly Feast's.
+        online_store = store._get_provider().online_store
+        if not isinstance(online_store, RedisOnlineStore):
+            raise TypeError("the fast reader needs Feast's Redis online store")
+        self._store = online_store
+        self._config = store.config
+        self._client = online_store._get_client(store.config.online_store)
+        self.names: list[str] = []
+        self._fields: list[list[bytes | str]] = []
+        for projection in store.get_feature_service(feature_service).feature_view_projections:
+            view = store.get_feature_view(projection.name)
+            features = [feature.name for feature in projection.features]
+            _, fields = online_store._generate_hset_keys_for_features(
+                view, list(features), fv_name_override=_versioned_fv_name(view, store.config)
+            )
+            self.names += features
+            self._fields.append(fields[:-1])  # the last field is the view's timestamp: not needed here
+
+    def _keys(self, client_ids: Sequence[int]) -> list[bytes]:
+        entity_keys = [
+            EntityKeyProto(join_keys=[ENTITY], entity_values=[ValueProto(int64_val=int(i))])
+            for i in client_ids
+        ]
+        return self._store._generate_redis_keys_for_entities(self._config, entity_keys)
+
+    def matrix(self, client_ids: Sequence[int]) -> np.ndarray:
+        """(clients × features) float matrix; NaN where a value is missing (or the client unknown)."""
+        with self._client.pipeline(transaction=False) as pipe:
+            for key in self._keys(client_ids):
+                for fields in self._fields:
+                    pipe.hmget(key, fields)
+            replies = pipe.execute()
+        values = np.full((len(client_ids), len(self.names)), np.nan)
+        views = len(self._fields)
+        for row in range(len(client_ids)):
+            cells = [cell for reply in replies[row * views : (row + 1) * views] for cell in reply]
+            present = [i for i, cell in enumerate(cells) if cell]
+            if not present:
+                continue
+            if any(len(cells[i]) != 9 or cells[i][0] != DOUBLE_TAG for i in present):
+                raise ValueError("the online store holds a value that is not a Float64 ValueProto")
+            packed = b"".join(cells[i][1:] for i in present)
+            values[row, present] = np.frombuffer(packed, dtype="<f8")
+        return values
+
+    def rows(self, client_ids: Sequence[int]) -> list[dict[str, Any] | None]:
+        """{feature: value or None} per client; None for a client with no value at all (unknown)."""
+        values = self.matrix(client_ids)
+        known = ~np.isnan(values)
+        return [
+            {name: (float(v) if ok else None) for name, v, ok in zip(self.names, row, mask, strict=True)}
+            if mask.any()
+            else None
+            for row, mask in zip(values, known, strict=True)
+        ]
