@@ -61,14 +61,17 @@ def _children(client: MlflowClient, parent: Run, kind: str) -> list[Run]:
     )
 
 
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return "—" if np.isnan(value) else f"{value:.4f}"
+    return str(value)
+
+
 def _table(rows: list[dict[str, object]]) -> str:
     frame = pd.DataFrame(rows)
     header = "| " + " | ".join(frame.columns) + " |"
     rule = "|" + "|".join("---" for _ in frame.columns) + "|"
-    lines = [
-        "| " + " | ".join(f"{v:.4f}" if isinstance(v, float) else str(v) for v in row) + " |"
-        for row in frame.itertuples(index=False)
-    ]
+    lines = ["| " + " | ".join(_cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
     return "\n".join([header, rule, *lines])
 
 
