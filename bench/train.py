@@ -50,7 +50,6 @@ frame = frame.drop(columns="SK_ID_CURR").astype(float)
 x, _, y, _ = train_test_split(frame, y, test_size=0.2, stratify=y, random_state=42)
 params = json.loads(sys.argv[3]) if len(sys.argv) > 3 else dict(LGBM_DEFAULTS)
 imbalance = params.pop("imbalance", "class_weight")
-params["n_jobs"] = 2
 started = time.perf_counter()
 lightgbm_pipeline(params, imbalance).fit(x, y)
 print(json.dumps({"rows": len(x), "features": x.shape[1], "trees": params.get("n_estimators"),
