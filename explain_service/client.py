@@ -62,7 +62,10 @@ class ExplainClient:
     async def explain(
         self, client_id: int | None = None, features: Mapping[str, Any] | None = None, request_id: str = ""
     ) -> Explanation:
-        request = score_request(client_id, features, request_id)
+        return await self.explain_request(score_request(client_id, features, request_id))
+
+    async def explain_request(self, request: scoring_pb2.ScoreRequest) -> Explanation:
+        """Explain a request built once (e.g. shared with a Score call)."""
         return _explanation(await self._stub.Explain(request, timeout=self.timeout))
 
     async def explain_batch(self, requests: list[scoring_pb2.ScoreRequest]) -> list[Explanation]:

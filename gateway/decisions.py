@@ -13,7 +13,7 @@ from typing import Any
 
 from explain_service.client import ExplainClient, Explanation
 from gateway.prediction_log import Decision, PredictionLog, now
-from scoring_service.client import Score, ScoringClient
+from scoring_service.client import Score, ScoringClient, score_request
 from scoring_service.online import OnlineFeatures
 
 log = logging.getLogger(__name__)
@@ -57,13 +57,10 @@ class DecisionService:
     ) -> ScoredDecision:
         """Score (and explain) a feature vector; record it in the prediction log when it is a decision."""
         request_id = uuid.uuid4().hex
-        calls: list[Any] = [self.scoring.score(features=features, request_id=request_id)]
+        request = score_request(features=features, request_id=request_id)  # built once, sent to both
+        calls: list[Any] = [self.scoring.score_request(request)]
         if explain:
-            calls.append(
-                asyncio.wait_for(
-                    self.explain.explain(features=features, request_id=request_id), self.explain_budget
-                )
-            )
+            calls.append(asyncio.wait_for(self.explain.explain_request(request), self.explain_budget))
         outcomes = await asyncio.gather(*calls, return_exceptions=True)
         score = outcomes[0]
         if isinstance(score, BaseException):

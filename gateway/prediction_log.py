@@ -12,7 +12,7 @@ import json
 import math
 import os
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -63,7 +63,8 @@ class PredictionLog:
 
     def append(self, decision: Decision) -> None:
         """Write one decision as one line, in one system call."""
-        record = asdict(decision)
+        # A shallow dict (asdict would deep-copy the 400-odd features on every decision).
+        record = {field.name: getattr(decision, field.name) for field in fields(decision)}
         record["features"] = {k: _clean(v) for k, v in decision.features.items()}
         line = (json.dumps(record, separators=(",", ":")) + "\n").encode()
         with self._lock:

@@ -77,6 +77,6 @@ def top_reasons(
 ) -> tuple[list[Reason], list[Reason]]:
     """The `top` factors raising and lowering the risk, strongest first."""
     ranked = sorted(contributions, key=lambda c: abs(c.shap), reverse=True)
-    raising = [reason(c, language) for c in ranked if c.shap > 0][:top]
-    lowering = [reason(c, language) for c in ranked if c.shap < 0][:top]
+    raising = [reason(c, language) for c in [c for c in ranked if c.shap > 0][:top]]
+    lowering = [reason(c, language) for c in [c for c in ranked if c.shap < 0][:top]]
     return raising, lowering

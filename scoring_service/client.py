@@ -35,17 +35,16 @@ def score_request(
     if client_id is not None:
         return scoring_pb2.ScoreRequest(request_id=request_id, client_id=client_id)
     vector = scoring_pb2.FeatureVector()
+    values = vector.values
     for name, value in features.items():  # type: ignore[union-attr]
-        proto_value = struct_pb2.Value()
         if value is None or (isinstance(value, float) and math.isnan(value)):
-            proto_value.null_value = struct_pb2.NULL_VALUE
+            values[name].null_value = struct_pb2.NULL_VALUE
         elif isinstance(value, bool):
-            proto_value.bool_value = value
+            values[name].bool_value = value
         elif isinstance(value, int | float):
-            proto_value.number_value = float(value)
+            values[name].number_value = float(value)
         else:
-            proto_value.string_value = str(value)
-        vector.values[name].CopyFrom(proto_value)
+            values[name].string_value = str(value)
     return scoring_pb2.ScoreRequest(request_id=request_id, features=vector)
 
 
@@ -71,7 +70,10 @@ class ScoringClient:
     async def score(
         self, client_id: int | None = None, features: Mapping[str, Any] | None = None, request_id: str = ""
     ) -> Score:
-        request = score_request(client_id, features, request_id)
+        return await self.score_request(score_request(client_id, features, request_id))
+
+    async def score_request(self, request: scoring_pb2.ScoreRequest) -> Score:
+        """Score a request built once (e.g. shared with an Explain call)."""
         return _score(await self._stub.Score(request, timeout=self.timeout))
 
     async def score_batch(self, requests: list[scoring_pb2.ScoreRequest]) -> list[Score]:
