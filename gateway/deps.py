@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request, status
@@ -13,17 +13,19 @@ from gateway.state import GatewayState
 ADVISOR, SERVICE = "advisor", "service"
 
 
-def get_state(request: Request) -> GatewayState:
+# Dependencies are async on purpose: FastAPI runs plain `def` ones in its thread pool, a thread hop
+# per request for code that does no I/O.
+async def get_state(request: Request) -> GatewayState:
     return request.app.state.gateway
 
 
 State = Annotated[GatewayState, Depends(get_state)]
 
 
-def require(*roles: str) -> Callable[..., Caller]:
+def require(*roles: str) -> Callable[..., Awaitable[Caller]]:
     """Admit callers whose API key has one of `roles`: 401 without a valid key, 403 without the role."""
 
-    def check(
+    async def check(
         state: State,
         x_api_key: Annotated[str | None, Header(description="API key.")] = None,
         authorization: Annotated[str | None, Header(description="Or: Bearer <API key>.")] = None,

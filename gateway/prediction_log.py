@@ -8,6 +8,7 @@ day and process: <dir>/date=YYYY-MM-DD/part-<pid>.jsonl (DuckDB reads them with 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -78,9 +79,12 @@ class PredictionLog:
     def sync(self) -> None:
         """Flush written lines to disk."""
         with self._lock:
-            if self._fd is not None and self._dirty:
-                os.fsync(self._fd)
-                self._dirty = False
+            fd, dirty = self._fd, self._dirty
+            self._dirty = False
+        if fd is not None and dirty:
+            # Outside the lock: an fsync takes milliseconds and must not stall the appends.
+            with contextlib.suppress(OSError):  # rotated and closed meanwhile: the OS keeps its data
+                os.fsync(fd)
 
     def close(self) -> None:
         self._stop.set()
