@@ -1,14 +1,16 @@
 """Fast reads of a feature service's values from Feast's Redis online store.
 
 Feast's `get_online_features` spends most of a request turning every value into protobuf objects
-and back (~7 ms for one client's 423 features, ~300 ms for 100 clients). This reader sends the same
-HMGET commands Feast sends (keys and fields built by Feast's own Redis store) in one pipeline, and
-decodes the Float64 ValueProtos (tag 0x29 + 8 little-endian bytes; b"" = missing) with NumPy.
+and back (~7 ms for one client's 423 features, ~300 ms for 100 clients). This reader reads the same
+Redis hashes (keys and field names built by Feast's own Redis store), one HGETALL per client in one
+pipeline, and decodes the Float64 ValueProtos (tag 0x29 + 8 little-endian bytes; b"" = missing)
+with NumPy.
 Tests check it returns exactly what `get_online_features` returns.
 """
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,6 +21,8 @@ from feast.protos.feast.types.EntityKey_pb2 import EntityKey as EntityKeyProto
 from feast.protos.feast.types.Value_pb2 import Value as ValueProto
 
 DOUBLE_TAG = 0x29
+_CELL = np.dtype([("tag", "u1"), ("value", "<f8")])  # a serialized Float64 ValueProto: 9 bytes
+_NAN_CELL = bytes([DOUBLE_TAG]) + struct.pack("<d", float("nan"))
 ENTITY = "SK_ID_CURR"
 
 
@@ -43,6 +47,9 @@ class RedisFeatureReader:
             )
             self.names += features
             self._fields.append(fields[:-1])  # the last field is the view's timestamp: not needed here
+        self._all_fields = [
+            field.encode() if isinstance(field, str) else field for f in self._fields for field in f
+        ]
 
     def _keys(self, client_ids: Sequence[int]) -> list[bytes]:
         entity_keys = [
@@ -53,23 +60,18 @@ class RedisFeatureReader:
 
     def matrix(self, client_ids: Sequence[int]) -> np.ndarray:
         """(clients × features) float matrix; NaN where a value is missing (or the client unknown)."""
+        # One HGETALL per client: all views live in the client's hash, and Redis scans a small hash
+        # once instead of once per field as HMGET does (0.2 ms instead of 1.1 ms for 429 fields).
         with self._client.pipeline(transaction=False) as pipe:
             for key in self._keys(client_ids):
-                for fields in self._fields:
-                    pipe.hmget(key, fields)
+                pipe.hgetall(key)
             replies = pipe.execute()
-        values = np.full((len(client_ids), len(self.names)), np.nan)
-        views = len(self._fields)
-        for row in range(len(client_ids)):
-            cells = [cell for reply in replies[row * views : (row + 1) * views] for cell in reply]
-            present = [i for i, cell in enumerate(cells) if cell]
-            if not present:
-                continue
-            if any(len(cells[i]) != 9 or cells[i][0] != DOUBLE_TAG for i in present):
-                raise ValueError("the online store holds a value that is not a Float64 ValueProto")
-            packed = b"".join(cells[i][1:] for i in present)
-            values[row, present] = np.frombuffer(packed, dtype="<f8")
-        return values
+        # Missing cells become a NaN ValueProto, so every cell is 9 bytes and one NumPy view decodes all.
+        cells = [reply.get(field) or _NAN_CELL for reply in replies for field in self._all_fields]
+        decoded = np.frombuffer(b"".join(cells), dtype=_CELL)
+        if decoded.size != len(cells) or not (decoded["tag"] == DOUBLE_TAG).all():
+            raise ValueError("the online store holds a value that is not a Float64 ValueProto")
+        return decoded["value"].reshape(len(client_ids), len(self.names))
 
     def rows(self, client_ids: Sequence[int]) -> list[dict[str, Any] | None]:
         """{feature: value or None} per client; None for a client with no value at all (unknown)."""
