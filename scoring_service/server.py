@@ -9,14 +9,20 @@ import asyncio
 import logging
 import signal
 from collections.abc import Callable
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 
+from credit_common.logging import configure_logging
+from scoring_service.bundle import ModelBundle
 from scoring_service.holder import ModelHolder
-from scoring_service.settings import ServiceSettings
+from scoring_service.online import OnlineFeatures
+from scoring_service.settings import ServiceSettings, parse_settings
+from training import tracking
+from training.store import FEATURE_SERVICE, get_store
 
 log = logging.getLogger(__name__)
 
@@ -61,3 +67,23 @@ async def serve(
     watcher.cancel()
     await server.stop(settings.grace_seconds)
     log.info("stopped", extra={"service": service_name})
+
+
+def run_service(
+    *,
+    env_prefix: str,
+    default_port: int,
+    service_name: str,
+    prepare: Callable[[ModelBundle], Any],
+    servicer: Callable[[ModelHolder, OnlineFeatures], Any],
+    add_servicer: Callable[[Any, grpc.aio.Server], None],
+) -> None:
+    """Entry point of a model-serving process: settings, logging, registry, store, then `serve`."""
+    settings = parse_settings(prefix=env_prefix, default_port=default_port)
+    configure_logging(settings.log_level)
+    tracking.configure()
+    holder = ModelHolder(settings.model_uri, prepare=prepare)
+    online = OnlineFeatures(get_store(), FEATURE_SERVICE)
+    online.warm_up()
+    instance = servicer(holder, online)
+    asyncio.run(serve(settings, service_name, holder, lambda server: add_servicer(instance, server)))
