@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,18 @@ from scoring_service.redis_features import RedisFeatureReader
 
 log = logging.getLogger(__name__)
 ENTITY = "SK_ID_CURR"
+
+
+@contextmanager
+def _store_errors() -> Iterator[None]:
+    """Any failure of the store read is the store being unavailable (Feast and redis-py raise many kinds)."""
+    try:
+        yield
+    except Exception as error:
+        log.warning("online store read failed", extra={"error": type(error).__name__})
+        raise FeatureStoreUnavailableError(
+            f"online feature store unavailable: {type(error).__name__}"
+        ) from error
 
 
 class OnlineFeatures:
@@ -30,13 +43,8 @@ class OnlineFeatures:
 
     def rows(self, client_ids: Sequence[int]) -> list[dict[str, Any]]:
         """One {feature: value} per client id, in order; raises UnknownClientError for the first unknown."""
-        try:
+        with _store_errors():
             rows = self._redis.rows(client_ids) if self._redis is not None else self._feast_rows(client_ids)
-        except Exception as error:  # Feast wraps connection errors of every online store differently
-            log.warning("online store read failed", extra={"error": type(error).__name__})
-            raise FeatureStoreUnavailableError(
-                f"online feature store unavailable: {type(error).__name__}"
-            ) from error
         for client_id, row in zip(client_ids, rows, strict=True):
             if row is None:
                 raise UnknownClientError(int(client_id))
@@ -53,13 +61,8 @@ class OnlineFeatures:
             if not set(names) <= position.keys():
                 return None
             columns = self._columns[tuple(names)] = np.array([position[name] for name in names])
-        try:
+        with _store_errors():
             values = self._redis.matrix(client_ids)
-        except Exception as error:
-            log.warning("online store read failed", extra={"error": type(error).__name__})
-            raise FeatureStoreUnavailableError(
-                f"online feature store unavailable: {type(error).__name__}"
-            ) from error
         unknown = np.flatnonzero(np.isnan(values).all(axis=1))
         if unknown.size:
             raise UnknownClientError(int(client_ids[unknown[0]]))

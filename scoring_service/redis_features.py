@@ -38,7 +38,7 @@ class RedisFeatureReader:
         self._config = store.config
         self._client = online_store._get_client(store.config.online_store)
         self.names: list[str] = []
-        self._fields: list[list[bytes | str]] = []
+        self._fields: list[bytes] = []  # every feature's hash field, in `names` order
         for projection in store.get_feature_service(feature_service).feature_view_projections:
             view = store.get_feature_view(projection.name)
             features = [feature.name for feature in projection.features]
@@ -46,10 +46,8 @@ class RedisFeatureReader:
                 view, list(features), fv_name_override=_versioned_fv_name(view, store.config)
             )
             self.names += features
-            self._fields.append(fields[:-1])  # the last field is the view's timestamp: not needed here
-        self._all_fields = [
-            field.encode() if isinstance(field, str) else field for f in self._fields for field in f
-        ]
+            # the last field is the view's timestamp: not needed here
+            self._fields += [f.encode() if isinstance(f, str) else f for f in fields[:-1]]
 
     def _keys(self, client_ids: Sequence[int]) -> list[bytes]:
         entity_keys = [
@@ -67,7 +65,7 @@ class RedisFeatureReader:
                 pipe.hgetall(key)
             replies = pipe.execute()
         # Missing cells become a NaN ValueProto, so every cell is 9 bytes and one NumPy view decodes all.
-        cells = [reply.get(field) or _NAN_CELL for reply in replies for field in self._all_fields]
+        cells = [reply.get(field) or _NAN_CELL for reply in replies for field in self._fields]
         decoded = np.frombuffer(b"".join(cells), dtype=_CELL)
         if decoded.size != len(cells) or not (decoded["tag"] == DOUBLE_TAG).all():
             raise ValueError("the online store holds a value that is not a Float64 ValueProto")
