@@ -17,7 +17,7 @@ $(UV):
 	$(BIN)/pip install --quiet --disable-pip-version-check uv==0.13.9
 
 $(VENV)/.installed: $(UV) pyproject.toml uv.lock
-	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --quiet
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --quiet --all-extras
 	touch $@
 
 install: $(VENV)/.installed
@@ -36,6 +36,7 @@ test: install
 	bash scripts/ensure_browser.sh
 	$(BIN)/python -m protos.build --check
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 ## protos: regenerate the gRPC code from protos/credit/v1/*.proto

@@ -1,6 +1,6 @@
 """Benchmark of the synthetic data generator: wall time and peak memory per scale.
 
-`python -m bench.datagen --scales 0.1 1.0` runs `training.datagen.generate` at each scale in a fresh
+`python -m bench.datagen --scales 0.1 1.0` runs `training.data.datagen.generate` at each scale in a fresh
 subprocess that reports its own peak RSS (so figures never mix runs), prints a table and writes
 bench/results/datagen.json. Goal at scale 1.0 on 2 cores: under 300 s and 6 GB peak.
 """
@@ -31,7 +31,7 @@ log = logging.getLogger("bench.datagen")
 _CHILD = """
 import dataclasses, json, resource, sys
 from pathlib import Path
-from training.datagen import generate
+from training.data.datagen import generate
 r = generate(out=Path(sys.argv[1]), scale=float(sys.argv[2]), seed=int(sys.argv[3]), drift=False)
 out = dataclasses.asdict(r) | {"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 print(json.dumps(out))

@@ -39,7 +39,7 @@ _CHILD = """
 import json, resource, sys
 from dataclasses import asdict
 from pathlib import Path
-from training.drift import DriftOptions, detect_drift
+from training.monitoring.drift import DriftOptions, detect_drift
 r = detect_drift(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]),
                  DriftOptions(max_rows=int(sys.argv[4]), progress=False))
 usage = resource.getrusage(resource.RUSAGE_SELF)

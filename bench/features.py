@@ -22,8 +22,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from training import tables
-from training.duck import connect, quote
+from credit_features import tables
+from credit_features.application import quote
+from training.data.duck import connect
 
 RESULTS = Path(__file__).resolve().parent / "results" / "features.json"
 GOAL_SECONDS = 120.0
@@ -33,7 +34,7 @@ GOAL_RSS_MB = 4096.0
 _CHILD = """
 import json, resource, sys
 from pathlib import Path
-from training.features import build_features
+from training.features.build import build_features
 r = build_features(Path(sys.argv[1]), Path(sys.argv[2]), progress=False)
 peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"seconds": r.seconds, "rows": r.rows, "features": r.features, "peak_rss_mb": peak_mb}))

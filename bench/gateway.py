@@ -20,8 +20,8 @@ import httpx
 from bench.grpc import _client_ids
 from bench.latency import report, summarise
 from credit_common.processes import start_service
+from credit_features.settings import FeatureSettings
 from gateway.auth import hash_key
-from training.store import data_dir
 
 KEY = "bench-key"
 
@@ -94,7 +94,7 @@ def main() -> None:
         context = {
             "endpoint": "GET /v1/clients/{id}/score",
             "seconds_per_rate": args.seconds,
-            "data": str(data_dir()),
+            "data": str(FeatureSettings().data_dir),
             "goal": "p99 <= 25 ms at 100 req/s, 0 errors",
         }
         report(

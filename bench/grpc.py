@@ -18,12 +18,12 @@ import grpc
 
 from bench.latency import report, summarise
 from credit_common.processes import start_service
+from credit_features.settings import FeatureSettings
 from protos.credit.v1 import explain_pb2_grpc, scoring_pb2, scoring_pb2_grpc
-from training.store import data_dir
 
 
 def _client_ids(count: int) -> list[int]:
-    table = data_dir() / "parquet" / "application_train.parquet"
+    table = FeatureSettings().data_dir / "parquet" / "application_train.parquet"
     return [
         int(row[0])
         for row in duckdb.sql(
@@ -99,7 +99,7 @@ def main() -> None:
             "leaves": info.leaves,
             "features": len(info.features),
             "clients": len(ids),
-            "data": str(data_dir()),
+            "data": str(FeatureSettings().data_dir),
             "goals": {"score_p99_ms": 3, "explain_p99_ms": 10},
         }
         report("grpc", f"gRPC services — model {info.trees} trees × {info.leaves} leaves", rows, context)

@@ -1,4 +1,4 @@
-"""Benchmark of materialization into Redis: Feast's own path against training.materialize.
+"""Benchmark of materialization into Redis: Feast's own path against training.features.materialize.
 
 `python -m bench.materialize` takes a built platform (CREDIT_DATA_DIR, default /work/bench-data, a
 scale-0.1 set: 35.6k clients, 6 views, 423 Float64 features), waits for its `.done/materialize`
@@ -51,7 +51,7 @@ started = time.perf_counter()
 if path == "feast":
     store.materialize(start, end)
 else:
-    from training.materialize import materialize
+    from training.features.materialize import materialize
     materialize(store, start, end, show_progress=False)
 seconds = time.perf_counter() - started
 usage = resource.getrusage(resource.RUSAGE_SELF)

@@ -21,8 +21,8 @@ _SEARCH = """
 import json, resource, sys, time
 from pathlib import Path
 import pandas as pd
-from training.dataset import LABEL, feature_columns
-from training.tune import search
+from training.model.dataset import LABEL, feature_columns
+from training.model.tune import search
 frame = pd.read_parquet(sys.argv[1])
 x, y = frame[feature_columns(frame)].astype(float), frame[LABEL].to_numpy()
 started = time.perf_counter()
@@ -38,8 +38,8 @@ import json, resource, sys, time
 from pathlib import Path
 import pandas as pd
 from sklearn.model_selection import train_test_split
-from training.feature_catalog import VIEWS
-from training.models import LGBM_DEFAULTS, lightgbm_pipeline
+from credit_features.catalog import VIEWS
+from training.model.candidates import LGBM_DEFAULTS, lightgbm_pipeline
 features, parquet = Path(sys.argv[1]), Path(sys.argv[2])
 frame = pd.read_parquet(parquet / "application_train.parquet", columns=["SK_ID_CURR", "TARGET"])
 for view in VIEWS:

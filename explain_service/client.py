@@ -9,7 +9,7 @@ from typing import Any
 import grpc
 
 from protos.credit.v1 import explain_pb2, explain_pb2_grpc, scoring_pb2
-from scoring_service.client import score_request
+from serving_base.messages import score_request
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,9 @@ class ExplainClient:
     async def explain(
         self, client_id: int | None = None, features: Mapping[str, Any] | None = None, request_id: str = ""
     ) -> Explanation:
-        return await self.explain_request(score_request(client_id, features, request_id))
+        return await self.explain_request(
+            score_request(client_id=client_id, features=features, request_id=request_id)
+        )
 
     async def explain_request(self, request: scoring_pb2.ScoreRequest) -> Explanation:
         """Explain a request built once (e.g. shared with a Score call)."""

@@ -6,16 +6,16 @@ import math
 
 import grpc
 
-from explain_service.explainer import Explanation, ShapExplainer
+from credit_features.online import OnlineFeatures
+from explain_service.explainer import Explanation, TreeExplainer
 from protos.credit.v1 import explain_pb2, explain_pb2_grpc, scoring_pb2
-from scoring_service.grpc_support import decision, guarded, model_ref, request_id
-from scoring_service.holder import ModelHolder
-from scoring_service.online import OnlineFeatures
-from scoring_service.servicer import request_matrix
+from serving_base.grpc_support import decision, guarded, model_ref, request_id
+from serving_base.holder import ModelHolder
+from serving_base.requests import request_matrix
 
 
 def _response(
-    explainer: ShapExplainer, request: scoring_pb2.ScoreRequest, explanation: Explanation
+    explainer: TreeExplainer, request: scoring_pb2.ScoreRequest, explanation: Explanation
 ) -> explain_pb2.ExplainResponse:
     bundle = explainer.bundle
     return explain_pb2.ExplainResponse(
@@ -42,7 +42,7 @@ def _response(
 class ExplainerServicer(explain_pb2_grpc.ExplainerServicer):
     """Explain and ExplainBatch over the holder's current explainer."""
 
-    def __init__(self, holder: ModelHolder[ShapExplainer], online: OnlineFeatures) -> None:
+    def __init__(self, holder: ModelHolder[TreeExplainer], online: OnlineFeatures) -> None:
         self._holder = holder
         self._online = online
 

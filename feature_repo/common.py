@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from feast import Entity, ValueType
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from credit_features.settings import FeatureSettings
+
 OWNER = "risk-data@pret-a-depenser.example"
 
 
 def feature_table_path(view: str) -> str:
     """Absolute path of a feature view's Parquet table, so no path depends on the caller's cwd."""
-    data_dir = Path(os.environ.get("CREDIT_DATA_DIR", REPO_ROOT / "data")).resolve()
-    return str(data_dir / "features" / f"{view}.parquet")
+    return str(FeatureSettings().data_dir / "features" / f"{view}.parquet")
 
 
 client = Entity(

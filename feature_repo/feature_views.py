@@ -1,6 +1,6 @@
 """One batch feature view per source table, each over the Parquet table built by DuckDB SQL.
 
-Schemas and descriptions come from the SQL itself (training.feature_catalog), the one source of truth
+Schemas and descriptions come from the SQL itself (credit_features.catalog), the one source of truth
 for what a feature is and means.
 """
 
@@ -12,7 +12,7 @@ from common import OWNER, client, feature_table_path
 from feast import FeatureView, Field, FileSource, PushSource
 from feast.types import Float64
 
-from training.feature_catalog import feature_catalog
+from credit_features.catalog import feature_catalog
 
 # An application's features stay valid for the life of a credit decision file.
 FEATURE_TTL = timedelta(days=3650)

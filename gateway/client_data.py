@@ -13,7 +13,7 @@ from typing import Any
 
 import duckdb
 
-from training.tables import column_names
+from credit_features.tables import column_names
 
 FIELDS = column_names("application_test")  # the application fields, without TARGET
 

@@ -1,6 +1,10 @@
-"""One decision: features read once, Score and Explain called concurrently, the decision logged.
+"""One decision: the client's features read once in the model's order, sent packed to Score and
+Explain concurrently, the decision logged.
 
-If Explain fails or exceeds its budget the score still answers, and says the explanation is missing.
+The gateway learns the served model's feature order and version from Scoring's ModelInfo. When a
+service answers FAILED_PRECONDITION (a new champion was swapped in since), the model is looked up
+again and the features re-read for it, once. If Explain fails or exceeds its budget the score still
+answers, and says the explanation is missing.
 """
 
 from __future__ import annotations
@@ -8,27 +12,49 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
+import grpc
+import numpy as np
+
+from credit_features.online import OnlineFeatures
 from explain_service.client import ExplainClient, Explanation
 from gateway.prediction_log import Decision, PredictionLog, now
-from scoring_service.client import Score, ScoringClient, score_request
-from scoring_service.online import OnlineFeatures
+from scoring_service.client import Score, ScoringClient
+from serving_base.messages import feature_row, score_request
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class ServedModel:
+    """What Scoring serves now: the version and the feature order requests must follow."""
+
+    version: str
+    feature_service: str
+    features: tuple[str, ...]
+
+    def row(self, values: Mapping[str, float | None]) -> np.ndarray:
+        """Named values in this model's order; absent or None is missing (NaN)."""
+        return np.array(
+            [np.nan if values.get(name) is None else values[name] for name in self.features], dtype=np.float64
+        )
+
+
+@dataclass(frozen=True)
 class ScoredDecision:
-    """A score, its explanation when available, and the features it was computed from."""
+    """A score and its explanation when available."""
 
     request_id: str
     client_id: int
     score: Score
     explanation: Explanation | None
     explanation_missing_reason: str | None
-    features: dict[str, Any]
+
+
+#: How to read a row for a given model (from the online store, or from values given by the caller).
+RowReader = Callable[[ServedModel], Awaitable[np.ndarray]]
 
 
 class DecisionService:
@@ -47,38 +73,76 @@ class DecisionService:
         self.online = online
         self.prediction_log = prediction_log
         self.explain_budget = explain_budget
+        self._model: ServedModel | None = None
 
-    async def client_features(self, client_id: int) -> dict[str, Any]:
-        """The client's online features (raises UnknownClientError / FeatureStoreUnavailableError)."""
-        return await asyncio.to_thread(self.online.row, client_id)
+    async def served_model(self, refresh: bool = False) -> ServedModel:
+        """The model Scoring serves (asked once, then again only after a version change)."""
+        if self._model is None or refresh:
+            info = await self.scoring.model_info()
+            self._model = ServedModel(info.model.version, info.model.feature_service, tuple(info.features))
+        return self._model
 
-    async def decide(
-        self, client_id: int, features: dict[str, Any], *, explain: bool = True, record: bool = True
+    async def client_row(self, client_id: int, model: ServedModel) -> np.ndarray:
+        """A known client's features in the model's order (unknown client, store down: domain errors)."""
+        matrix = await asyncio.to_thread(self.online.matrix, [client_id], model.features)
+        return matrix[0]
+
+    async def client_features(self, client_id: int) -> dict[str, float | None]:
+        """A known client's features by name."""
+        model = await self.served_model()
+        row = await self.client_row(client_id, model)
+        return {name: None if np.isnan(v) else float(v) for name, v in zip(model.features, row, strict=True)}
+
+    async def decide_client(
+        self, client_id: int, *, explain: bool = True, record: bool = True
     ) -> ScoredDecision:
-        """Score (and explain) a feature vector; record it in the prediction log when it is a decision."""
+        """Decision on a known client's stored features."""
+
+        async def read(model: ServedModel) -> np.ndarray:
+            return await self.client_row(client_id, model)
+
+        return await self._decide(client_id, read, explain=explain, record=record)
+
+    async def decide_values(
+        self, client_id: int, values: Mapping[str, float | None], *, explain: bool = True, record: bool = True
+    ) -> ScoredDecision:
+        """Decision on features given by name (a new application, a what-if)."""
+
+        async def read(model: ServedModel) -> np.ndarray:
+            return model.row(values)
+
+        return await self._decide(client_id, read, explain=explain, record=record)
+
+    async def _decide(
+        self, client_id: int, read: RowReader, *, explain: bool, record: bool
+    ) -> ScoredDecision:
+        model = await self.served_model()
+        try:
+            return await self._decide_once(client_id, model, await read(model), explain, record)
+        except grpc.aio.AioRpcError as error:
+            if error.code() != grpc.StatusCode.FAILED_PRECONDITION:
+                raise
+            log.info("served model changed; features re-read", extra={"was": model.version})
+            model = await self.served_model(refresh=True)
+            return await self._decide_once(client_id, model, await read(model), explain, record)
+
+    async def _decide_once(
+        self, client_id: int, model: ServedModel, row: np.ndarray, explain: bool, record: bool
+    ) -> ScoredDecision:
         request_id = uuid.uuid4().hex
-        request = score_request(features=features, request_id=request_id)  # built once, sent to both
-        calls: list[Any] = [self.scoring.score_request(request)]
+        packed = feature_row(row, model.feature_service, model.version)
+        request = score_request(row=packed, request_id=request_id)  # built once, sent to both
+        calls: list[Awaitable[object]] = [self.scoring.score_request(request)]
         if explain:
             calls.append(asyncio.wait_for(self.explain.explain_request(request), self.explain_budget))
         outcomes = await asyncio.gather(*calls, return_exceptions=True)
         score = outcomes[0]
         if isinstance(score, BaseException):
             raise score
+        assert isinstance(score, Score)
         explanation, missing = None, None
         if explain:
-            if isinstance(outcomes[1], BaseException):
-                missing = (
-                    "explanation took too long"
-                    if isinstance(outcomes[1], TimeoutError)
-                    else "explanation service unavailable"
-                )
-                log.warning(
-                    "explanation unavailable",
-                    extra={"request_id": request_id, "error": type(outcomes[1]).__name__},
-                )
-            else:
-                explanation = outcomes[1]
+            explanation, missing = _explanation_outcome(request_id, outcomes[1])
         if record:
             self.prediction_log.append(
                 Decision(
@@ -89,7 +153,7 @@ class DecisionService:
                     probability=score.probability,
                     refused=score.refused,
                     threshold=score.threshold,
-                    features=features,
+                    features=dict(zip(model.features, row.tolist(), strict=True)),
                 )
             )
         log.info(
@@ -101,4 +165,18 @@ class DecisionService:
                 "explained": explanation is not None,
             },
         )
-        return ScoredDecision(request_id, client_id, score, explanation, missing, features)
+        return ScoredDecision(request_id, client_id, score, explanation, missing)
+
+
+def _explanation_outcome(request_id: str, outcome: object) -> tuple[Explanation | None, str | None]:
+    """The explanation, or why there is none (the score answers either way)."""
+    if isinstance(outcome, Explanation):
+        return outcome, None
+    if isinstance(outcome, TimeoutError):
+        reason = "explanation took too long"
+    elif isinstance(outcome, grpc.aio.AioRpcError) and outcome.code() == grpc.StatusCode.FAILED_PRECONDITION:
+        reason = "the explanation service is switching to another model version"
+    else:
+        reason = "explanation service unavailable"
+    log.warning("explanation unavailable", extra={"request_id": request_id, "error": type(outcome).__name__})
+    return None, reason

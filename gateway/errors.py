@@ -8,8 +8,8 @@ import grpc
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
+from credit_features.errors import FeatureStoreUnavailableError, UnknownClientError
 from gateway.population import GroupError
-from scoring_service.errors import FeatureStoreUnavailableError, UnknownClientError
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +18,7 @@ _GRPC_TO_HTTP = {
     grpc.StatusCode.INVALID_ARGUMENT: status.HTTP_422_UNPROCESSABLE_CONTENT,
     grpc.StatusCode.UNAVAILABLE: status.HTTP_503_SERVICE_UNAVAILABLE,
     grpc.StatusCode.DEADLINE_EXCEEDED: status.HTTP_503_SERVICE_UNAVAILABLE,
+    grpc.StatusCode.FAILED_PRECONDITION: status.HTTP_503_SERVICE_UNAVAILABLE,
 }
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from functools import cache
 
-from training.feature_catalog import feature_catalog
-from training.tables import columns
+from credit_features.catalog import feature_catalog
+from credit_features.tables import columns
 
 #: Application fields grouped as an advisor reads a file; anything else falls in "Other".
 FIELD_GROUPS: dict[str, tuple[str, ...]] = {

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from training.tables import columns
+from credit_features.tables import columns
 
 DecisionWord = Literal["granted", "refused"]
 
@@ -26,20 +26,6 @@ class ReasonsOut(BaseModel):
     lowering: list[ReasonOut]
 
 
-class ScoreOut(BaseModel):
-    request_id: str
-    client_id: int
-    probability: float = Field(description="Probability that the client defaults.")
-    decision: DecisionWord
-    threshold: float = Field(description="Refused from this probability up (business-cost optimum).")
-    margin: float = Field(description="threshold - probability: > 0 granted with that margin.")
-    model_name: str
-    model_version: str
-    explanation_available: bool
-    explanation_missing_reason: str | None = None
-    reasons: ReasonsOut | None = None
-
-
 class ContributionOut(BaseModel):
     feature: str
     label: str
@@ -54,6 +40,23 @@ class ExplanationOut(BaseModel):
     base_value: float = Field(description="Log-odds of default of the average client.")
     raw_score: float = Field(description="base_value + sum of contributions: this client's log-odds.")
     contributions: list[ContributionOut]
+
+
+class ScoreOut(BaseModel):
+    request_id: str
+    client_id: int
+    probability: float = Field(description="Probability that the client defaults.")
+    decision: DecisionWord
+    threshold: float = Field(description="Refused from this probability up (business-cost optimum).")
+    margin: float = Field(description="threshold - probability: > 0 granted with that margin.")
+    model_name: str
+    model_version: str
+    explanation_available: bool
+    explanation_missing_reason: str | None = None
+    reasons: ReasonsOut | None = None
+    explanation: ExplanationOut | None = Field(
+        None, description="Every contribution of this decision, with include=explanation."
+    )
 
 
 class FieldOut(BaseModel):

@@ -8,8 +8,8 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from credit_features.settings import FeatureSettings
 from gateway.auth import KeyEntry
-from training.store import data_dir
 
 
 class GatewaySettings(BaseSettings):
@@ -26,7 +26,10 @@ class GatewaySettings(BaseSettings):
     api_keys: dict[str, KeyEntry] = Field(
         default_factory=dict, description="SHA-256 of each API key -> its holder and roles (JSON)."
     )
-    data_dir: Path = Field(default_factory=data_dir, description="Parquet tables, features, prediction log.")
+    data_dir: Path = Field(
+        default_factory=lambda: FeatureSettings().data_dir,
+        description="Parquet tables, features, prediction log.",
+    )
     prediction_log_dir: Path | None = None
     comparison_features: int = Field(20, ge=2, description="Top features (global SHAP) to compare.")
     similar_clients: int = Field(200, ge=5, description="Neighbours in the 'similar clients' group.")

@@ -7,8 +7,14 @@ import logging
 from dataclasses import dataclass
 
 import grpc
-import mlflow
+from feast import FeatureStore
 
+from credit_features.backend import OnlineBackend, online_backend
+from credit_features.online import open_online_features
+from credit_features.settings import FeatureSettings
+from credit_features.store import get_store
+from credit_model.loading import Registry
+from credit_model.registry import CHAMPION_URI, ModelUri
 from explain_service.client import ExplainClient
 from gateway.client_data import ClientDirectory
 from gateway.decisions import DecisionService
@@ -17,11 +23,10 @@ from gateway.population import Population
 from gateway.prediction_log import PredictionLog
 from gateway.settings import GatewaySettings
 from scoring_service.client import ScoringClient
-from scoring_service.online import OnlineFeatures
-from training import tracking
-from training.store import FEATURE_SERVICE, get_store
 
 log = logging.getLogger(__name__)
+#: The champion's global SHAP importance, logged by training beside the model.
+IMPORTANCE_ARTIFACT = "shap_importance.json"
 
 
 @dataclass
@@ -29,12 +34,14 @@ class GatewayState:
     """The long-lived objects every request uses."""
 
     settings: GatewaySettings
+    feature_settings: FeatureSettings
+    online_backend: OnlineBackend
     decisions: DecisionService
     directory: ClientDirectory
     population: Population
     prediction_log: PredictionLog
     channels: tuple[grpc.aio.Channel, grpc.aio.Channel]
-    store: object
+    store: FeatureStore
     metrics: GatewayMetrics
 
     async def close(self) -> None:
@@ -45,32 +52,33 @@ class GatewayState:
 
 def comparison_features(count: int) -> list[str]:
     """The champion's most important features (global SHAP), the ones worth comparing."""
-    tracking.configure()
-    _, run = tracking.champion_run()
-    importance = mlflow.artifacts.load_dict(f"runs:/{run.info.run_id}/shap_importance.json")
+    importance = Registry().run_json(ModelUri.parse(CHAMPION_URI), IMPORTANCE_ARTIFACT)
     return list(importance)[:count]
 
 
 async def open_state(settings: GatewaySettings, metrics: GatewayMetrics) -> GatewayState:
     """Open gRPC channels and the feature store, load the directory and the comparison population."""
+    feature_settings = FeatureSettings()
+    backend = online_backend(feature_settings)
     scoring_channel = grpc.aio.insecure_channel(settings.scoring_target)
     explain_channel = grpc.aio.insecure_channel(settings.explain_target)
-    store = get_store()
+    store = await asyncio.to_thread(get_store, feature_settings, backend)
     prediction_log = PredictionLog(settings.predictions)
     decisions = DecisionService(
         ScoringClient(scoring_channel, timeout=settings.score_timeout),
         ExplainClient(explain_channel, timeout=settings.explain_timeout),
-        OnlineFeatures(store, FEATURE_SERVICE),
+        open_online_features(feature_settings),
         prediction_log,
         explain_budget=settings.explain_timeout,
     )
-    await asyncio.to_thread(decisions.online.warm_up)
     features = comparison_features(settings.comparison_features)
     population = Population.load(settings.data_dir / "features", features, settings.similar_clients)
     directory = ClientDirectory(settings.data_dir / "parquet")
     log.info("gateway ready", extra={"comparison_features": len(features), "clients": len(population.ids)})
     return GatewayState(
         settings,
+        feature_settings,
+        backend,
         decisions,
         directory,
         population,

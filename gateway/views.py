@@ -8,8 +8,9 @@ from gateway.reasons import Language, top_reasons
 from gateway.schemas import ContributionOut, ExplanationOut, ReasonOut, ReasonsOut, ScoreOut
 
 
-def score_out(decision: ScoredDecision, language: Language) -> ScoreOut:
-    """A score with its decision, margin and plain-language reasons (when explained)."""
+def score_out(decision: ScoredDecision, language: Language, *, with_explanation: bool = False) -> ScoreOut:
+    """A score with its decision, margin and plain-language reasons (when explained), and on request
+    the full explanation of the same decision."""
     score, explanation = decision.score, decision.explanation
     reasons = None
     if explanation is not None:
@@ -29,6 +30,7 @@ def score_out(decision: ScoredDecision, language: Language) -> ScoreOut:
         explanation_available=explanation is not None,
         explanation_missing_reason=decision.explanation_missing_reason,
         reasons=reasons,
+        explanation=explanation_out(decision) if with_explanation else None,
     )
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from protos.credit.v1 import scoring_pb2, scoring_pb2_grpc
-from scoring_service.server import run_service
 from scoring_service.servicer import ScoringServicer
+from serving_base.server import run_service
+from serving_base.settings import ScoringSettings
 
 
 def main() -> None:
     run_service(
-        env_prefix="SCORING_",
-        default_port=50051,
+        settings_class=ScoringSettings,
         service_name=scoring_pb2.DESCRIPTOR.services_by_name["Scoring"].full_name,
         prepare=lambda bundle: bundle,
         servicer=ScoringServicer,

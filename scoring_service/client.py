@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import grpc
-from google.protobuf import struct_pb2
 
 from protos.credit.v1 import scoring_pb2, scoring_pb2_grpc
+from serving_base.messages import score_request
 
 
 @dataclass(frozen=True)
@@ -24,28 +23,6 @@ class Score:
     threshold: float
     model_name: str
     model_version: str
-
-
-def score_request(
-    client_id: int | None = None, features: Mapping[str, Any] | None = None, request_id: str = ""
-) -> scoring_pb2.ScoreRequest:
-    """A request for a known client or for explicit features (None = missing value)."""
-    if (client_id is None) == (features is None):
-        raise ValueError("give exactly one of client_id and features")
-    if client_id is not None:
-        return scoring_pb2.ScoreRequest(request_id=request_id, client_id=client_id)
-    vector = scoring_pb2.FeatureVector()
-    values = vector.values
-    for name, value in features.items():  # type: ignore[union-attr]
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            values[name].null_value = struct_pb2.NULL_VALUE
-        elif isinstance(value, bool):
-            values[name].bool_value = value
-        elif isinstance(value, int | float):
-            values[name].number_value = float(value)
-        else:
-            values[name].string_value = str(value)
-    return scoring_pb2.ScoreRequest(request_id=request_id, features=vector)
 
 
 def _score(response: scoring_pb2.ScoreResponse) -> Score:
@@ -70,7 +47,9 @@ class ScoringClient:
     async def score(
         self, client_id: int | None = None, features: Mapping[str, Any] | None = None, request_id: str = ""
     ) -> Score:
-        return await self.score_request(score_request(client_id, features, request_id))
+        return await self.score_request(
+            score_request(client_id=client_id, features=features, request_id=request_id)
+        )
 
     async def score_request(self, request: scoring_pb2.ScoreRequest) -> Score:
         """Score a request built once (e.g. shared with an Explain call)."""

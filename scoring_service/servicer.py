@@ -2,43 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import grpc
-import numpy as np
 
+from credit_features.online import OnlineFeatures
 from protos.credit.v1 import scoring_pb2, scoring_pb2_grpc
-from scoring_service.bundle import ModelBundle
-from scoring_service.errors import InvalidFeaturesError
-from scoring_service.grpc_support import decision, feature_values, guarded, model_ref, request_id
-from scoring_service.holder import ModelHolder
-from scoring_service.online import OnlineFeatures
-
-MAX_BATCH = 1000
-
-
-async def request_matrix(
-    bundle: ModelBundle, online: OnlineFeatures, requests: list[scoring_pb2.ScoreRequest]
-) -> np.ndarray:
-    """Rows in the model's order: explicit features as given, client ids read from the online store."""
-    if len(requests) > MAX_BATCH:
-        raise InvalidFeaturesError(f"batch of {len(requests)} rows exceeds the limit of {MAX_BATCH}")
-    by_client = [r.client_id for r in requests if r.WhichOneof("subject") == "client_id"]
-    if by_client and len(by_client) == len(requests):  # the common case: straight from Redis, in model order
-        matrix = await asyncio.to_thread(online.matrix, by_client, bundle.features)
-        if matrix is not None:
-            return matrix
-    fetched = iter(await asyncio.to_thread(online.rows, by_client) if by_client else [])
-    rows = []
-    for position, request in enumerate(requests):
-        subject = request.WhichOneof("subject")
-        if subject == "features":
-            rows.append(feature_values(request.features))
-        elif subject == "client_id":
-            rows.append(next(fetched))
-        else:
-            raise InvalidFeaturesError(f"request {position}: give either client_id or features")
-    return bundle.matrix(rows)
+from serving_base.bundle import ModelBundle
+from serving_base.grpc_support import decision, guarded, model_ref, request_id
+from serving_base.holder import ModelHolder
+from serving_base.requests import request_matrix
 
 
 class ScoringServicer(scoring_pb2_grpc.ScoringServicer):

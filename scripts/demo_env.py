@@ -49,6 +49,7 @@ def main() -> None:
         "REDIS_CONNECTION_STRING": os.environ.get("REDIS_CONNECTION_STRING", "127.0.0.1:6379"),
         "FEAST_ONLINE_STORE": os.environ.get("FEAST_ONLINE_STORE", "auto"),
         "RAY_AUTH_MODE": "disabled",
+        "GRADIO_ANALYTICS_ENABLED": "False",
         **{name: str(port) for name, port in ports.items()},
         "GATEWAY_SCORING_TARGET": f"127.0.0.1:{ports['SCORING_PORT']}",
         "GATEWAY_EXPLAIN_TARGET": f"127.0.0.1:{ports['EXPLAIN_PORT']}",

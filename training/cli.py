@@ -44,7 +44,7 @@ def datagen(
     drift: Annotated[bool, typer.Option(help="Plant drift in the 'production' (test) applications.")] = False,
 ) -> None:
     """Generate synthetic Home Credit tables with the real schema and planted default risk."""
-    from training.datagen import generate
+    from training.data.datagen import generate
 
     print_summary("synthetic data", generate(out=out, scale=scale, seed=seed, drift=drift))
 
@@ -59,7 +59,7 @@ def ingest(
     ),
 ) -> None:
     """Validate the 8 raw files against the real schema and convert them to Parquet."""
-    from training.ingest import IngestError, ingest_folder
+    from training.data.ingest import IngestError, ingest_folder
 
     try:
         result = ingest_folder(raw=raw, out=out)
@@ -77,7 +77,7 @@ def features(
     ),
 ) -> None:
     """Build the feature tables with the DuckDB SQL of feature_repo/sql."""
-    from training.features import build_features
+    from training.features.build import build_features
 
     print_summary("features", build_features(parquet_dir=parquet, out=out))
 
@@ -85,19 +85,25 @@ def features(
 @app.command()
 def apply() -> None:
     """Register the Feast definitions of feature_repo/ (`feast apply`)."""
-    from training import store
+    from credit_features import store
+    from credit_features.backend import online_backend
+    from credit_features.settings import FeatureSettings
 
-    store.apply()
-    console.print(f"feast apply: done ({store.online_backend()} online store)")
+    settings = FeatureSettings()
+    store.apply(settings)
+    console.print(f"feast apply: done ({online_backend(settings)} online store)")
 
 
 @app.command()
 def materialize() -> None:
     """Load the latest feature values into the online store (`feast materialize-incremental`)."""
-    from training import store
+    from credit_features.backend import online_backend
+    from credit_features.settings import FeatureSettings
+    from training.features.materialize import materialize_online
 
-    store.materialize()
-    console.print(f"feast materialize-incremental: done ({store.online_backend()} online store)")
+    settings = FeatureSettings()
+    materialize_online(settings=settings)
+    console.print(f"feast materialize-incremental: done ({online_backend(settings)} online store)")
 
 
 @app.command()
@@ -109,7 +115,7 @@ def dataset(
     split: Annotated[str, typer.Option(help="train (with TARGET) or test (production clients).")] = "train",
 ) -> None:
     """Point-in-time features of every application of a split, from Feast's offline store."""
-    from training.dataset import build_dataset
+    from training.model.dataset import build_dataset
 
     if split not in ("train", "test"):
         raise typer.BadParameter("split must be train or test", param_hint="--split")
@@ -130,9 +136,9 @@ def train(
     cpus: Annotated[int, typer.Option(min=1, help="Trials run at once (local cores or cluster CPUs).")] = 2,
 ) -> None:
     """Compare models, tune LightGBM with Ray Tune, refit the best, register it in MLflow."""
-    from training.cost import CostWeights
-    from training.train import TrainOptions
-    from training.train import train as run_training
+    from training.model.cost import CostWeights
+    from training.model.train import TrainOptions
+    from training.model.train import train as run_training
 
     options = TrainOptions(
         trials=trials,
@@ -156,7 +162,7 @@ def evaluate(
     out: Annotated[Path, typer.Option(help="JSON file for the figures.")] = Path("data/evaluation.json"),
 ) -> None:
     """The champion's hold-out figures beside the oracle's (planted probability)."""
-    from training.evaluate import evaluate as run_evaluation
+    from training.model.evaluate import evaluate as run_evaluation
 
     print_summary("champion vs oracle (hold-out)", run_evaluation(dataset_path, raw, out))
 
@@ -169,7 +175,7 @@ def report(
     docs: Annotated[Path, typer.Option(help="Folder for methodology.md/.html and figures.")] = Path("docs"),
 ) -> None:
     """Write the methodology note from the MLflow runs of the champion."""
-    from training.report import write_report
+    from training.reporting.report import write_report
 
     print_summary("methodology note", write_report(dataset_path, docs))
 
@@ -213,7 +219,7 @@ def drift(
 ) -> None:
     """Data drift of production against the training features (Evidently). Exit 0 = no alert, 1 = alert,
     2 = unusable input."""
-    from training.drift import EXIT_INPUT, DriftInputError, DriftOptions, detect_drift, exit_code
+    from training.monitoring.drift import EXIT_INPUT, DriftInputError, DriftOptions, detect_drift, exit_code
 
     options = DriftOptions(
         top_n=top_n,

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from training import store
-from training.store import data_dir
+from credit_features import store
+from credit_features.settings import FeatureSettings
 
 log = logging.getLogger(__name__)
 console = Console(stderr=True)
@@ -46,13 +46,14 @@ class PipelineResult:
 
 
 def _steps(options: PipelineOptions, root: Path) -> list[tuple[str, Callable[[], object]]]:
-    from training.datagen import generate
-    from training.dataset import build_dataset
-    from training.evaluate import evaluate
-    from training.features import build_features
-    from training.ingest import ingest_folder
-    from training.report import write_report
-    from training.train import TrainOptions, train
+    from training.data.datagen import generate
+    from training.data.ingest import ingest_folder
+    from training.features.build import build_features
+    from training.features.materialize import materialize_online
+    from training.model.dataset import build_dataset
+    from training.model.evaluate import evaluate
+    from training.model.train import TrainOptions, train
+    from training.reporting.report import write_report
 
     raw, parquet, features, dataset = root / "raw", root / "parquet", root / "features", root / "dataset"
     steps: list[tuple[str, Callable[[], object]]] = [
@@ -60,7 +61,7 @@ def _steps(options: PipelineOptions, root: Path) -> list[tuple[str, Callable[[],
         ("ingest", lambda: ingest_folder(raw=raw, out=parquet)),
         ("features", lambda: build_features(parquet_dir=parquet, out=features)),
         ("apply", store.apply),
-        ("materialize", store.materialize),
+        ("materialize", materialize_online),
         ("dataset", lambda: build_dataset(parquet, dataset, "train")),
         ("production set", lambda: build_dataset(parquet, dataset, "test")),
         (
@@ -88,12 +89,12 @@ def _summary(result: object) -> str:
 
 def step_output(name: str) -> dict:
     """What a finished step recorded (e.g. step_output('train')['model_version'])."""
-    return json.loads((data_dir() / ".done" / name.replace(" ", "_")).read_text())
+    return json.loads((FeatureSettings().data_dir / ".done" / name.replace(" ", "_")).read_text())
 
 
 def run_pipeline(options: PipelineOptions) -> PipelineResult:
     """Run every step not yet done, in order; stop at the first failure (its marker is not written)."""
-    root = data_dir()
+    root = FeatureSettings().data_dir
     markers = root / ".done"
     markers.mkdir(parents=True, exist_ok=True)
     seconds: dict[str, float] = {}

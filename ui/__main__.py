@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 
 from credit_common.logging import configure_logging
 from ui.settings import get_settings
@@ -16,8 +15,6 @@ def main() -> None:
     configure_logging(settings.log_level)
     # httpx logs every URL at INFO, and URLs hold client ids: keep those out of the logs.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    # Gradio phones home (analytics, version check) unless told not to; the app must not leak usage.
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
 
     from ui.app import CSS, build_app

@@ -81,7 +81,8 @@ class AdvisorApp:
     def build(self) -> gr.Blocks:
         """The page: header, client finder, then four tabs (score, data, comparison, what-if)."""
         lang: Language = self.default_language
-        with gr.Blocks(title=t("title", lang)) as demo:
+        # Gradio phones home (analytics) unless told not to: the app must not leak usage.
+        with gr.Blocks(title=t("title", lang), analytics_enabled=False) as demo:
             self.state = gr.State(None)
             with gr.Row(equal_height=True):
                 self.header = gr.Markdown(self._header(lang), elem_id="header")
@@ -298,14 +299,14 @@ class AdvisorApp:
     def on_open(
         self, raw_id: str, lang: Language, groups: list[str], query: str, feature: str | None = None
     ) -> Updates:
-        """Fetch the client's data, score, explanation and default comparison together, then show them."""
+        """Fetch the client's data, decision (explained in the same call) and default comparison together,
+        then show them."""
         client_id = _client_id(raw_id)
         if client_id is None:
             return self._cleared(views.message_html(t("err_bad_id", lang)))
         jobs = {
             "data": self._pool.submit(self.client.client, client_id),
             "score": self._pool.submit(self.client.score, client_id, lang),
-            "explanation": self._pool.submit(self.client.explanation, client_id),
             "comparison": self._pool.submit(self.client.comparison, client_id),
         }
         results: dict[str, Any] = {}
@@ -327,8 +328,8 @@ class AdvisorApp:
         )
         updates[self.gauge] = views.gauge_html(score, lang)
         updates[self.reasons] = views.reasons_markdown(score, lang)
-        explanation = results["explanation"]
-        if isinstance(explanation, Explanation):
+        explanation = score.explanation
+        if explanation is not None:
             updates[self.waterfall] = views.waterfall_html(explanation, lang)
         else:
             updates[self.waterfall] = views.message_html(t("explanation_missing", lang), "info")

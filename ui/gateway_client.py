@@ -77,19 +77,6 @@ class Reasons(BaseModel):
     lowering: list[Reason]
 
 
-class Score(BaseModel):
-    client_id: int
-    probability: float
-    decision: Literal["granted", "refused"]
-    threshold: float
-    margin: float
-    model_name: str
-    model_version: str
-    explanation_available: bool
-    explanation_missing_reason: str | None = None
-    reasons: Reasons | None = None
-
-
 class Contribution(BaseModel):
     feature: str
     label: str
@@ -104,6 +91,20 @@ class Explanation(BaseModel):
     base_value: float
     raw_score: float
     contributions: list[Contribution]
+
+
+class Score(BaseModel):
+    client_id: int
+    probability: float
+    decision: Literal["granted", "refused"]
+    threshold: float
+    margin: float
+    model_name: str
+    model_version: str
+    explanation_available: bool
+    explanation_missing_reason: str | None = None
+    reasons: Reasons | None = None
+    explanation: Explanation | None = None
 
 
 class Distribution(BaseModel):
@@ -212,10 +213,8 @@ class GatewayClient:
         return self._get(ClientData, f"/v1/clients/{client_id}")
 
     def score(self, client_id: int, lang: Language) -> Score:
-        return self._get(Score, f"/v1/clients/{client_id}/score", lang=lang)
-
-    def explanation(self, client_id: int) -> Explanation:
-        return self._get(Explanation, f"/v1/clients/{client_id}/explanation")
+        """The decision with its reasons and, computed with it, its full explanation (one request)."""
+        return self._get(Score, f"/v1/clients/{client_id}/score", lang=lang, include="explanation")
 
     def comparison(
         self,

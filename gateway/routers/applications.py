@@ -9,12 +9,12 @@ from fastapi import APIRouter, HTTPException, status
 from fastapi.exceptions import RequestValidationError
 from feast.data_source import PushMode
 
+from credit_features.application import application_features
+from credit_features.catalog import feature_catalog
 from gateway.deps import AnyCaller, State
 from gateway.reasons import Language
 from gateway.schemas import ApplicationIn, ScoreOut
 from gateway.views import score_out
-from training.feature_catalog import feature_catalog
-from training.features import application_features
 
 router = APIRouter(prefix="/v1/applications", tags=["applications"])
 PUSH_SOURCE = "application_push"
@@ -53,6 +53,6 @@ async def score_application(
     for name in features.keys() & set(row.columns):
         value = row.iloc[0][name]
         features[name] = None if value != value else float(value)  # noqa: PLR0124 (NaN test on a scalar)
-    decision = await state.decisions.decide(int(record["SK_ID_CURR"]), features)
+    decision = await state.decisions.decide_values(int(record["SK_ID_CURR"]), features)
     state.metrics.model_answered(decision.score.model_version)
     return score_out(decision, lang)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
 
+from credit_features.application import application_features
+from credit_features.catalog import feature_catalog
 from gateway.deps import Advisor, AnyCaller, State
 from gateway.labels import feature_labels, field_group, field_labels
 from gateway.population import FILTER_FEATURES
@@ -24,14 +26,16 @@ from gateway.schemas import (
     SimulationIn,
 )
 from gateway.views import explanation_out, score_out
-from training.feature_catalog import feature_catalog
-from training.features import application_features
 
 router = APIRouter(prefix="/v1/clients", tags=["clients"])
 MAX_CLIENT_ID = 2**62  # ids are int64 in the store; beyond this they cannot exist
 ClientId = Annotated[int, Path(ge=1, le=MAX_CLIENT_ID, description="The client's SK_ID_CURR.")]
 Group = Annotated[str, Query(pattern="^(all|similar|filtered)$", description="all, similar or filtered.")]
 Lang = Annotated[Language, Query(description="Language of the reasons: en or fr.")]
+Include = Annotated[
+    Literal["explanation"] | None,
+    Query(description="explanation: add every contribution of this decision (no second computation)."),
+]
 
 
 @router.get("", operation_id="search_clients", response_model=list[ClientSummary])
@@ -69,19 +73,23 @@ def get_client(client_id: ClientId, state: State, caller: Advisor) -> ClientOut:
 
 
 @router.get("/{client_id}/score", operation_id="score_client", response_model=ScoreOut)
-async def score_client(client_id: ClientId, state: State, caller: AnyCaller, lang: Lang = "en") -> ScoreOut:
-    """Probability, decision at the business threshold, and the top reasons each way."""
-    features = await state.decisions.client_features(client_id)
-    decision = await state.decisions.decide(client_id, features)
+async def score_client(
+    client_id: ClientId, state: State, caller: AnyCaller, lang: Lang = "en", include: Include = None
+) -> ScoreOut:
+    """Probability, decision at the business threshold, and the top reasons each way.
+
+    With `include=explanation` the answer also carries every contribution of this same decision (what
+    an advisor's client view shows), computed once.
+    """
+    decision = await state.decisions.decide_client(client_id)
     state.metrics.model_answered(decision.score.model_version)
-    return score_out(decision, lang)
+    return score_out(decision, lang, with_explanation=include == "explanation")
 
 
 @router.get("/{client_id}/explanation", operation_id="explain_client", response_model=ExplanationOut)
 async def explain_client(client_id: ClientId, state: State, caller: AnyCaller) -> ExplanationOut:
     """Every feature's contribution to the client's score."""
-    features = await state.decisions.client_features(client_id)
-    decision = await state.decisions.decide(client_id, features, record=False)
+    decision = await state.decisions.decide_client(client_id, record=False)
     explained = explanation_out(decision)
     if explained is None:
         raise HTTPException(
@@ -191,5 +199,5 @@ async def simulate(
     for spec in feature_catalog()["application"]:
         value = recomputed[spec.name]
         features[spec.name] = None if math.isnan(value) else float(value)
-    decision = await state.decisions.decide(client_id, features, record=False)
+    decision = await state.decisions.decide_values(client_id, features, record=False)
     return score_out(decision, lang)

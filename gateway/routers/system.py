@@ -9,9 +9,10 @@ import redis
 from fastapi import APIRouter, Response, status
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from credit_features.backend import redis_address
 from gateway.deps import AnyCaller, ServiceCaller, State
 from gateway.schemas import DependencyOut, HealthOut, ModelOut
-from training.store import online_backend, redis_address
+from gateway.state import GatewayState
 
 router = APIRouter(tags=["system"])
 
@@ -43,10 +44,10 @@ async def _grpc_health(channel: grpc.aio.Channel) -> DependencyOut:
     return DependencyOut(ok=serving, detail=health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status))
 
 
-def _online_store_health() -> DependencyOut:
-    if online_backend() != "redis":
+def _online_store_health(state: GatewayState) -> DependencyOut:
+    if state.online_backend != "redis":
         return DependencyOut(ok=True, detail="sqlite online store (embedded)")
-    host, port = redis_address()
+    host, port = redis_address(state.feature_settings)
     try:
         redis.Redis(host=host, port=port, socket_timeout=0.5, socket_connect_timeout=0.5).ping()
     except redis.RedisError as error:
@@ -62,7 +63,7 @@ async def health(state: State, response: Response) -> HealthOut:
     scoring, explain, online = await asyncio.gather(
         _grpc_health(state.channels[0]),
         _grpc_health(state.channels[1]),
-        asyncio.to_thread(_online_store_health),
+        asyncio.to_thread(_online_store_health, state),
     )
     dependencies = {"scoring": scoring, "explain": explain, "online_store": online}
     ok = all(d.ok for d in dependencies.values())

@@ -6,12 +6,23 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import mlflow
 import pytest
+from mlflow import MlflowClient
 
 from credit_common.processes import Service, free_port, start_service
 from gateway.auth import hash_key
+from training.model import tracking
 
-__all__ = ["ADVISOR_KEY", "SERVICE_KEY", "Service", "free_port", "start_gateway", "start_server"]
+__all__ = [
+    "ADVISOR_KEY",
+    "SERVICE_KEY",
+    "Service",
+    "free_port",
+    "register_copy_of_champion",
+    "start_gateway",
+    "start_server",
+]
 
 ADVISOR_KEY, SERVICE_KEY = "test-advisor-key", "test-service-key"
 
@@ -19,6 +30,28 @@ ADVISOR_KEY, SERVICE_KEY = "test-advisor-key", "test-service-key"
 def start_server(module: str, folder: Path, *args: str) -> Service:
     """A gRPC service (`scoring_service` or `explain_service`) with the session's environment."""
     return start_service(module, folder, *args)
+
+
+def register_copy_of_champion(alias: str) -> str:
+    """A second version of the champion's pipeline under `alias` (as a retraining would register)."""
+    champion = tracking.champion()
+    pipeline = mlflow.sklearn.load_model(f"models:/{tracking.MODEL_NAME}/{champion.version}")
+    with mlflow.start_run(run_name="copy-for-swap-test"):
+        info = mlflow.sklearn.log_model(
+            pipeline,
+            name="model",
+            registered_model_name=tracking.MODEL_NAME,
+            signature=mlflow.models.get_model_info(
+                f"models:/{tracking.MODEL_NAME}/{champion.version}"
+            ).signature,
+            skops_trusted_types=tracking._trusted_types(pipeline),
+        )
+    client = MlflowClient()
+    version = str(info.registered_model_version)
+    for key, value in champion.tags.items():
+        client.set_model_version_tag(tracking.MODEL_NAME, version, key, value)
+    client.set_registered_model_alias(tracking.MODEL_NAME, alias, version)
+    return version
 
 
 def api_keys_json() -> str:

@@ -14,20 +14,20 @@ from mlflow import MlflowClient
 from typer.testing import CliRunner
 
 from gateway.prediction_log import Decision, PredictionLog
-from training import tracking
 from training.cli import app
-from training.datagen import generate
-from training.dataset import build_dataset
-from training.drift import EXIT_ALERT, EXIT_OK, DriftOptions, detect_drift
-from training.drift_stats import compare
-from training.features import build_features
-from training.ingest import ingest_folder
-from training.report import _drift_section
+from training.data.datagen import generate
+from training.data.ingest import ingest_folder
+from training.features.build import build_features
+from training.model import tracking
+from training.model.dataset import build_dataset
+from training.monitoring.drift import EXIT_ALERT, EXIT_OK, DriftOptions, detect_drift
+from training.monitoring.drift_stats import compare
+from training.reporting.report import _drift_section
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 SCALE, SEED = 0.01, 7  # the session platform's (tests/conftest.py): same clients, drift or not
-#: What training.synthetic.applications._drift moves in the test applications, as features: incomes
+#: What training.data.synthetic.applications._drift moves in the test applications, as features: incomes
 #: (and the ratios over them), the revolving-loan share, ages.
 PLANTED = {
     "APP_AMT_INCOME_TOTAL",
@@ -45,7 +45,7 @@ MAX_REPORT_BYTES = 10_000_000
 def _test_split_features(root: Path) -> pd.DataFrame:
     """Every feature of the test ('production') applications of a built folder, one row per client.
 
-    Each view file has exactly one row per application (training.features), so a join on the id is
+    Each view file has exactly one row per application (training.features.build), so a join on the id is
     what Feast's point-in-time join returns for a single build.
     """
     frame = duckdb.sql(

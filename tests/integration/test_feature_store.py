@@ -11,9 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from training import store
-from training.dataset import entities
-from training.features import application_features
+from credit_features import store
+from credit_features.application import application_features
+from credit_features.backend import FEATURE_SERVICE, online_backend
+from credit_features.settings import FeatureSettings
+from training.features.materialize import materialize_online
+from training.model.dataset import entities
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -84,7 +87,7 @@ def test_online_application_features_equal_the_batch_build(features_platform: Pa
 
 def test_materialized_redis_values_equal_the_offline_tables(features_platform: Path) -> None:
     # given the latest offline values of 50 clients in every view
-    store.materialize()
+    materialize_online()
     views = {
         p.stem: pd.read_parquet(p).set_index("SK_ID_CURR")
         for p in (features_platform / "features").glob("*.parquet")
@@ -94,14 +97,14 @@ def test_materialized_redis_values_equal_the_offline_tables(features_platform: P
     feature_store = store.get_store()
     online = (
         feature_store.get_online_features(
-            features=feature_store.get_feature_service(store.FEATURE_SERVICE),
+            features=feature_store.get_feature_service(FEATURE_SERVICE),
             entity_rows=[{"SK_ID_CURR": int(i)} for i in ids],
         )
         .to_df()
         .set_index("SK_ID_CURR")
     )
     # then every feature of every client equals its offline value
-    assert store.online_backend() == "redis", "this test must exercise the Redis online store"
+    assert online_backend(FeatureSettings()) == "redis", "this test must exercise the Redis online store"
     mismatches = [
         (client, name)
         for view in views.values()
@@ -117,7 +120,7 @@ def test_materialized_redis_values_equal_the_offline_tables(features_platform: P
 def test_an_unknown_client_has_no_online_features(features_platform: Path) -> None:
     feature_store = store.get_store()
     row = feature_store.get_online_features(
-        features=feature_store.get_feature_service(store.FEATURE_SERVICE), entity_rows=[{"SK_ID_CURR": 1}]
+        features=feature_store.get_feature_service(FEATURE_SERVICE), entity_rows=[{"SK_ID_CURR": 1}]
     ).to_dict()
     values = [v[0] for k, v in row.items() if k != "SK_ID_CURR"]
     assert all(v is None for v in values), "an id never materialized must come back empty"
@@ -136,25 +139,28 @@ def test_the_feature_tables_never_hold_the_target_or_the_planted_probability(fea
 
 
 def test_the_fast_redis_reader_returns_exactly_what_feast_returns(features_platform: Path) -> None:
-    from scoring_service.redis_features import RedisFeatureReader
+    from credit_features.online import RedisFeatureReader
 
     # given clients known and unknown, and Feast's own answer for them
     feature_store = store.get_store()
     known = pd.read_parquet(features_platform / "features" / "application.parquet")["SK_ID_CURR"]
     ids = [*known.sample(n=100, random_state=11).tolist(), 1]
     expected = feature_store.get_online_features(
-        features=feature_store.get_feature_service(store.FEATURE_SERVICE),
+        features=feature_store.get_feature_service(FEATURE_SERVICE),
         entity_rows=[{"SK_ID_CURR": int(i)} for i in ids],
     ).to_dict()
-    # when reading them with the services' Redis reader
-    rows = RedisFeatureReader(feature_store, store.FEATURE_SERVICE).rows(ids)
-    # then every value is identical, and the unknown client has no row
-    assert rows[-1] is None, "an unknown client reads as None"
+    names = [name for name in expected if name != "SK_ID_CURR"]
+    # when reading them with the services' Redis reader (Feast's layout decoded by the shared codec)
+    matrix = RedisFeatureReader(FeatureSettings()).matrix(ids, names)
+    # then every value is identical, and the unknown client has no value at all
+    assert np.isnan(matrix[-1]).all(), "an unknown client reads as all missing"
     mismatches = [
         (client, name)
         for position, client in enumerate(ids[:-1])
-        for name, value in rows[position].items()
-        if not _same(value, expected[name][position])
+        for column, name in enumerate(names)
+        if not _same(
+            None if np.isnan(matrix[position, column]) else matrix[position, column], expected[name][position]
+        )
     ]
-    assert len(rows[0]) == len(expected) - 1, "every feature of the service is read"
+    assert len(names) == 423, "every feature of the service is read"
     assert not mismatches, f"{len(mismatches)} values differ from Feast's, e.g. {mismatches[:5]}"

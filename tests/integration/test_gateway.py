@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import time
 from pathlib import Path
 
 import httpx
@@ -11,7 +12,15 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from .conftest import ADVISOR_KEY, SERVICE_KEY, Service, free_port, start_gateway, start_server
+from .conftest import (
+    ADVISOR_KEY,
+    SERVICE_KEY,
+    Service,
+    free_port,
+    register_copy_of_champion,
+    start_gateway,
+    start_server,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 ADVISOR = {"X-API-Key": ADVISOR_KEY}
@@ -82,6 +91,77 @@ def test_descriptive_data_explanation_and_model(gateway_server: Service, client_
     assert model["trees"] > 0, "model size"
     search = get(gateway_server, "/v1/clients", search=str(client_id)[:3]).json()
     assert any(row["client_id"] == client_id for row in search) or len(search) == 20, "search lists clients"
+
+
+def test_one_call_gives_the_decision_and_its_full_explanation_logged_once(
+    scoring_server: Service, explain_server: Service, client_id: int, tmp_path: Path
+) -> None:
+    # given a gateway with its own prediction log
+    gateway = start_gateway(tmp_path, scoring_server.target, explain_server.target)
+    gateway.wait_ready()
+    try:
+        # when an advisor opens a client: one request for the score and its explanation
+        view = get(gateway, f"/v1/clients/{client_id}/score", include="explanation").json()
+        plain = get(gateway, f"/v1/clients/{client_id}/score").json()
+        separate = get(gateway, f"/v1/clients/{client_id}/explanation").json()
+    finally:
+        gateway.stop()
+    # then the explanation is the one of this very decision, and it equals a separate computation
+    explanation = view["explanation"]
+    assert plain["explanation"] is None, "without include, no full explanation"
+    assert explanation["probability"] == pytest.approx(view["probability"], abs=1e-9), "same decision"
+    total = explanation["base_value"] + sum(c["shap"] for c in explanation["contributions"])
+    assert total == pytest.approx(explanation["raw_score"], abs=1e-6), "contributions add up"
+    assert explanation["contributions"] == separate["contributions"], "the same row gives the same reasons"
+    lines = [line for p in (tmp_path / "predictions").rglob("*.jsonl") for line in p.read_text().splitlines()]
+    assert [json.loads(line)["request_id"] for line in lines] == [view["request_id"], plain["request_id"]], (
+        "each score is one logged decision; the explanation route logs none"
+    )
+
+
+def test_a_champion_swap_under_load_drops_no_gateway_request(
+    platform, client_id: int, tmp_path: Path
+) -> None:
+    # given services following an alias, and a gateway that learnt the first version's feature order
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mlflow import MlflowClient
+
+    from credit_model.registry import MODEL_NAME
+
+    client = MlflowClient()
+    first = str(client.get_model_version_by_alias(MODEL_NAME, "champion").version)
+    client.set_registered_model_alias(MODEL_NAME, "gateway-swap", first)
+    uri = ("--model-uri", f"models:/{MODEL_NAME}@gateway-swap", "--poll-seconds", "0.3")
+    scoring = start_server("scoring_service", tmp_path / "scoring", *uri)
+    explain = start_server("explain_service", tmp_path / "explain", *uri)
+    try:
+        scoring.wait_serving()
+        explain.wait_serving()
+        gateway = start_gateway(tmp_path / "gateway", scoring.target, explain.target)
+        gateway.wait_ready()
+        assert get(gateway, f"/v1/clients/{client_id}/score").json()["model_version"] == first
+        # when a new version takes the alias while requests keep coming
+        with ThreadPoolExecutor(2) as pool:
+            second = pool.submit(register_copy_of_champion, "gateway-swap")
+            answers = []
+            while not second.done() or len(answers) < 40:
+                answers.append(get(gateway, f"/v1/clients/{client_id}/score"))
+                if len(answers) > 400:
+                    break
+            second = second.result()
+        time.sleep(1.0)  # both services poll every 0.3 s
+        after = [get(gateway, f"/v1/clients/{client_id}/score") for _ in range(5)]
+        gateway.stop()
+    finally:
+        client.delete_registered_model_alias(MODEL_NAME, "gateway-swap")
+        scoring.stop()
+        explain.stop()
+    # then no request failed, and the new version answers with the features re-read for it
+    failed = [a for a in answers + after if a.status_code != 200]
+    assert not failed, f"{len(failed)} requests failed during the swap: {failed[0].text[:200]}"
+    assert {a.json()["model_version"] for a in after} == {second}, "the new champion answers"
+    assert all(a.json()["explanation_available"] for a in after), "explanations follow the swap"
 
 
 @pytest.mark.parametrize(

@@ -26,8 +26,9 @@ from feast.type_map import python_values_to_proto_values
 from feast.value_type import ValueType
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from training import materialize as fast
-from training.store import FEATURE_REPO, FEATURE_SERVICE
+from credit_features.backend import FEATURE_REPO, FEATURE_SERVICE
+from credit_features.redis_layout import timestamp_bytes, value_protos
+from training.features import materialize as fast
 
 pytestmark = pytest.mark.integration
 
@@ -49,8 +50,8 @@ def _special_doubles() -> np.ndarray:
 def test_a_double_value_encodes_as_the_value_proto_feast_writes() -> None:
     values = _special_doubles()
     expected = [b"" if math.isnan(v) else ValueProto(double_val=v).SerializeToString() for v in values]
-    assert fast.value_protos(values) == expected
-    assert fast.value_protos(np.array([-0.0]))[0] == b"\x29" + struct.pack("<d", -0.0)
+    assert value_protos(values) == expected
+    assert value_protos(np.array([-0.0]))[0] == b"\x29" + struct.pack("<d", -0.0)
 
 
 def test_null_and_nan_from_arrow_both_encode_as_feast_empty_value() -> None:
@@ -60,7 +61,7 @@ def test_null_and_nan_from_arrow_both_encode_as_feast_empty_value() -> None:
         p.SerializeToString()
         for p in python_values_to_proto_values(column.to_numpy(zero_copy_only=False), ValueType.DOUBLE)
     ]
-    assert fast.value_protos(column.to_numpy(zero_copy_only=False)) == feast_bytes
+    assert value_protos(column.to_numpy(zero_copy_only=False)) == feast_bytes
     assert feast_bytes[1] == feast_bytes[2] == b""
 
 
@@ -77,7 +78,7 @@ def test_the_event_time_encodes_as_feast_timestamp(moment: datetime) -> None:
     feast_ts = Timestamp()
     feast_ts.FromDatetime(moment)
     micros = (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
-    assert fast.timestamp_bytes(micros) == feast_ts.SerializeToString()
+    assert timestamp_bytes(micros) == feast_ts.SerializeToString()
 
 
 @dataclass

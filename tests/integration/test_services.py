@@ -19,10 +19,11 @@ from mlflow import MlflowClient
 
 from explain_service.client import ExplainClient
 from protos.credit.v1 import explain_pb2_grpc, scoring_pb2, scoring_pb2_grpc
-from scoring_service.client import ScoringClient, score_request
-from training import tracking
+from scoring_service.client import ScoringClient
+from serving_base.messages import feature_row, score_request
+from training.model import tracking
 
-from .conftest import Service, start_server
+from .conftest import Service, register_copy_of_champion, start_server
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -48,6 +49,13 @@ def champion_uri(platform) -> str:
 
 def scoring_stub(server: Service) -> scoring_pb2_grpc.ScoringStub:
     return scoring_pb2_grpc.ScoringStub(grpc.insecure_channel(server.target))
+
+
+def both_services(scoring_server: Service, explain_server: Service, batch: bool = False) -> tuple:
+    """Score and Explain (or their batch methods): every request rule holds for both services."""
+    explainer = explain_pb2_grpc.ExplainerStub(grpc.insecure_channel(explain_server.target))
+    scoring = scoring_stub(scoring_server)
+    return (scoring.ScoreBatch, explainer.ExplainBatch) if batch else (scoring.Score, explainer.Explain)
 
 
 def test_scores_equal_the_offline_pipeline_for_200_holdout_clients(
@@ -98,6 +106,60 @@ def test_explicit_features_score_like_the_client_id(
     assert by_features.client_id == 0, "no client id for an explicit feature vector"
 
 
+def test_a_packed_row_scores_and_explains_like_the_client_id(
+    scoring_server: Service, explain_server: Service, holdout: pd.DataFrame, champion_uri: str
+) -> None:
+    # given a client's features packed in the model's order, stamped with the served version
+    info = scoring_stub(scoring_server).ModelInfo(scoring_pb2.ModelInfoRequest(), timeout=5)
+    row = holdout.iloc[3]
+    values = row[list(info.features)].astype(float).to_numpy()
+    request = score_request(row=feature_row(values, info.model.feature_service, info.model.version))
+    # when both services take it
+    by_row = scoring_stub(scoring_server).Score(request, timeout=5)
+    explained = explain_pb2_grpc.ExplainerStub(grpc.insecure_channel(explain_server.target)).Explain(
+        request, timeout=5
+    )
+    by_id = scoring_stub(scoring_server).Score(
+        scoring_pb2.ScoreRequest(client_id=int(row["SK_ID_CURR"])), timeout=5
+    )
+    # then the answers are the stored client's
+    assert by_row.probability == pytest.approx(by_id.probability, abs=1e-12), "same row, same score"
+    assert explained.probability == pytest.approx(by_id.probability, abs=1e-9), "Explain scores it alike"
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        (lambda values, info: (values, info.model.feature_service, "999"), "version '999'"),
+        (lambda values, info: (values, "credit_scoring_v0", info.model.version), "credit_scoring_v0"),
+        (lambda values, info: (values[1:], info.model.feature_service, info.model.version), "values given"),
+    ],
+    ids=["other-version", "other-feature-service", "other-length"],
+)
+def test_a_row_read_for_another_model_is_refused_never_reordered(
+    scoring_server: Service, explain_server: Service, change, named: str
+) -> None:
+    info = scoring_stub(scoring_server).ModelInfo(scoring_pb2.ModelInfoRequest(), timeout=5)
+    values, service, version = change(np.zeros(len(info.features)), info)
+    request = score_request(row=feature_row(values, service, version))
+    for call in both_services(scoring_server, explain_server):
+        with pytest.raises(grpc.RpcError) as caught:
+            call(request, timeout=5)
+        assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION, caught.value.code()
+        assert named in caught.value.details(), f"the message says why: {caught.value.details()}"
+
+
+def test_an_empty_batch_is_an_invalid_argument_not_an_internal_error(
+    scoring_server: Service, explain_server: Service
+) -> None:
+    empty = scoring_pb2.ScoreBatchRequest()
+    for call in both_services(scoring_server, explain_server, batch=True):
+        with pytest.raises(grpc.RpcError) as caught:
+            call(empty, timeout=5)
+        assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT, caught.value.code()
+        assert "no request" in caught.value.details()
+
+
 async def _score_with_client(server: Service, features: dict):
     async with grpc.aio.insecure_channel(server.target) as channel:
         return await ScoringClient(channel, timeout=5).score(features=features, request_id="explicit")
@@ -133,7 +195,11 @@ def test_shap_contributions_add_up_to_the_raw_score(explain_server: Service, hol
             grpc.StatusCode.INVALID_ARGUMENT,
             "f2",
         ),
-        (lambda f: scoring_pb2.ScoreRequest(), grpc.StatusCode.INVALID_ARGUMENT, "client_id or features"),
+        (
+            lambda f: scoring_pb2.ScoreRequest(),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "a client_id, a row or features",
+        ),
     ],
     ids=["unknown-client", "missing-feature", "unknown-feature", "non-numeric", "empty-request"],
 )
@@ -143,10 +209,7 @@ def test_errors_have_their_status_and_name_the_cause(
     features = tracking.feature_order(champion_uri)
     expected_text = {"f0": features[0], "f2": features[2]}.get(named, named)
     request = request_factory(features)
-    for call in (
-        scoring_stub(scoring_server).Score,
-        explain_pb2_grpc.ExplainerStub(grpc.insecure_channel(explain_server.target)).Explain,
-    ):
+    for call in both_services(scoring_server, explain_server):
         with pytest.raises(grpc.RpcError) as caught:
             call(request, timeout=5)
         assert caught.value.code() == code, f"{caught.value.code()} instead of {code}"
@@ -170,28 +233,6 @@ def test_model_info_tells_the_version_and_size(scoring_server: Service, champion
     assert info.trees > 0, "tree count reported"
     assert info.leaves >= info.trees, "leaf count reported"
     assert list(info.features) == tracking.feature_order(champion_uri), "features in the model's order"
-
-
-def _register_copy_of_champion(alias: str) -> str:
-    """A second version of the champion's pipeline under `alias` (as a retraining would register)."""
-    champion = tracking.champion()
-    pipeline = mlflow.sklearn.load_model(f"models:/{tracking.MODEL_NAME}/{champion.version}")
-    with mlflow.start_run(run_name="copy-for-swap-test"):
-        info = mlflow.sklearn.log_model(
-            pipeline,
-            name="model",
-            registered_model_name=tracking.MODEL_NAME,
-            signature=mlflow.models.get_model_info(
-                f"models:/{tracking.MODEL_NAME}/{champion.version}"
-            ).signature,
-            skops_trusted_types=tracking._trusted_types(pipeline),
-        )
-    client = MlflowClient()
-    version = str(info.registered_model_version)
-    for key, value in champion.tags.items():
-        client.set_model_version_tag(tracking.MODEL_NAME, version, key, value)
-    client.set_registered_model_alias(tracking.MODEL_NAME, alias, version)
-    return version
 
 
 def _first_health(server: Service, timeout: float = 120) -> int:
@@ -244,7 +285,7 @@ def test_health_follows_the_model_and_an_alias_swap_drops_no_call(
         workers = [threading.Thread(target=load) for _ in range(4)]
         for worker in workers:
             worker.start()
-        second = _register_copy_of_champion("swap")
+        second = register_copy_of_champion("swap")
         deadline = time.monotonic() + 60
         while second not in versions and time.monotonic() < deadline:
             time.sleep(0.2)

@@ -8,10 +8,10 @@ import mlflow
 import pytest
 from mlflow import MlflowClient
 
-from training import tracking
-from training.evaluate import evaluate
-from training.report import SECTIONS, write_report
-from training.store import FEATURE_SERVICE
+from credit_features.backend import FEATURE_SERVICE
+from training.model import tracking
+from training.model.evaluate import evaluate
+from training.reporting.report import SECTIONS, write_report
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

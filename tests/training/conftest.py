@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from training.tables import TABLE_NAMES, Column, columns, file_name
+from credit_features.tables import TABLE_NAMES, Column, columns, file_name
 
 # --- tiny_raw_folder: a hand-made valid raw folder with the real files' quirks -------------------------
 
@@ -100,7 +100,7 @@ SYNTHETIC_SEED = 7
 @pytest.fixture(scope="session")
 def synthetic_raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The 8 synthetic tables and the truth file at scale 0.01 (about 3,500 applications), seed 7."""
-    from training.datagen import generate
+    from training.data.datagen import generate
 
     folder = tmp_path_factory.mktemp("synthetic_raw")
     generate(out=folder, scale=SYNTHETIC_SCALE, seed=SYNTHETIC_SEED, drift=False)

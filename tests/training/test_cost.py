@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from training.cost import CostWeights, best_threshold, business_cost
+from training.model.cost import CostWeights, best_threshold, business_cost
 
 pytestmark = pytest.mark.unit
 

@@ -10,8 +10,16 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from training.datagen import generate
-from training.tables import TABLE_NAMES, TRUTH_FILE, Column, column_names, columns, file_name, row_count
+from credit_features.tables import (
+    TABLE_NAMES,
+    TRUTH_FILE,
+    Column,
+    column_names,
+    columns,
+    file_name,
+    row_count,
+)
+from training.data.datagen import generate
 
 pytestmark = pytest.mark.unit
 

@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from gateway.prediction_log import Decision, PredictionLog
 from training.cli import app
-from training.drift import EXIT_ALERT, EXIT_INPUT, EXIT_OK, is_alert
-from training.drift_sources import (
+from training.monitoring.drift import EXIT_ALERT, EXIT_INPUT, EXIT_OK, is_alert
+from training.monitoring.drift_sources import (
     SCORE,
     DriftInputError,
     parse_instant,
@@ -20,7 +20,7 @@ from training.drift_sources import (
     read_prediction_log,
     source_kind,
 )
-from training.drift_stats import SIGNIFICANCE, compare, material_shift_test
+from training.monitoring.drift_stats import SIGNIFICANCE, compare, material_shift_test
 
 pytestmark = pytest.mark.unit
 

@@ -14,9 +14,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from training.feature_catalog import VIEW_PREFIXES, VIEWS, feature_catalog, feature_names, sql_path
-from training.features import FeatureBuildResult, application_features, build_features
-from training.tables import Column, columns
+from credit_features.application import application_features
+from credit_features.catalog import VIEW_PREFIXES, VIEWS, feature_catalog, feature_names, sql_path
+from credit_features.tables import Column, columns
+from training.features.build import FeatureBuildResult, build_features
 
 pytestmark = pytest.mark.unit
 
@@ -408,7 +409,7 @@ def test_features_do_not_change_when_target_is_removed(built, tmp_path: Path) ->
 
 def test_build_reads_the_ingest_output(tiny_raw_folder: Path, tmp_path: Path) -> None:
     """The build runs on what the real ingest writes (dtypes, application_time), not only on our fixture."""
-    ingest = pytest.importorskip("training.ingest")
+    ingest = pytest.importorskip("training.data.ingest")
     parquet = tmp_path / "parquet"
     ingest.ingest_folder(raw=tiny_raw_folder, out=parquet)
     result = build_features(parquet, tmp_path / "features", progress=False)

@@ -1,4 +1,4 @@
-"""Tests of training.ingest: raw CSV folder -> checked Parquet folder, refused whole if anything is wrong."""
+"""Tests of training.data.ingest: raw CSV folder -> checked Parquet, refused whole if anything is wrong."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from training import timestamps
+from credit_features.tables import TABLE_NAMES, TRUTH_FILE, columns, file_name
 from training.cli import app
-from training.ingest import IngestError, IngestResult, ingest_folder
-from training.tables import TABLE_NAMES, TRUTH_FILE, columns, file_name
+from training.data import timestamps
+from training.data.ingest import IngestError, IngestResult, ingest_folder
 
 pytestmark = pytest.mark.unit
 

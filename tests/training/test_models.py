@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from training.models import UndersampledClassifier, candidates, categorical_features, unwrap_lightgbm
+from credit_model.estimators import UndersampledClassifier, unwrap_lightgbm
+from training.model.candidates import candidates, categorical_features
 
 pytestmark = pytest.mark.unit
 

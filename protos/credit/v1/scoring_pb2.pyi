@@ -30,15 +30,27 @@ class FeatureVector(_message.Message):
     values: _containers.MessageMap[str, _struct_pb2.Value]
     def __init__(self, values: _Optional[_Mapping[str, _struct_pb2.Value]] = ...) -> None: ...
 
+class FeatureRow(_message.Message):
+    __slots__ = ("values", "feature_service", "model_version")
+    VALUES_FIELD_NUMBER: _ClassVar[int]
+    FEATURE_SERVICE_FIELD_NUMBER: _ClassVar[int]
+    MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    values: _containers.RepeatedScalarFieldContainer[float]
+    feature_service: str
+    model_version: str
+    def __init__(self, values: _Optional[_Iterable[float]] = ..., feature_service: _Optional[str] = ..., model_version: _Optional[str] = ...) -> None: ...
+
 class ScoreRequest(_message.Message):
-    __slots__ = ("request_id", "client_id", "features")
+    __slots__ = ("request_id", "client_id", "features", "row")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     CLIENT_ID_FIELD_NUMBER: _ClassVar[int]
     FEATURES_FIELD_NUMBER: _ClassVar[int]
+    ROW_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     client_id: int
     features: FeatureVector
-    def __init__(self, request_id: _Optional[str] = ..., client_id: _Optional[int] = ..., features: _Optional[_Union[FeatureVector, _Mapping]] = ...) -> None: ...
+    row: FeatureRow
+    def __init__(self, request_id: _Optional[str] = ..., client_id: _Optional[int] = ..., features: _Optional[_Union[FeatureVector, _Mapping]] = ..., row: _Optional[_Union[FeatureRow, _Mapping]] = ...) -> None: ...
 
 class ModelRef(_message.Message):
     __slots__ = ("name", "version", "feature_service")

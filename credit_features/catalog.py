@@ -1,0 +1,97 @@
+"""Names and plain-words descriptions of every feature, read from the feature SQL itself.
+
+The SQL files are the one source of truth: each output column is written on its own line as
+`expression AS PREFIX_NAME, -- description`. Feast schemas, the advisors' explanations and the tests
+all read this catalog, so a feature cannot exist without a description, nor a description without
+a feature.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from credit_common.paths import REPO_ROOT
+
+#: Folder of the feature SQL, one `<view>.sql` per feature view (beside the Feast definitions).
+SQL_DIR = REPO_ROOT / "feature_repo" / "sql"
+
+#: Feature view -> the prefix every one of its feature names starts with (names unique across views).
+VIEW_PREFIXES: dict[str, str] = {
+    "application": "APP",
+    "bureau": "BURO",
+    "previous": "PREV",
+    "pos_cash": "POS",
+    "installments": "INST",
+    "credit_card": "CC",
+}
+VIEWS: tuple[str, ...] = tuple(VIEW_PREFIXES)
+
+# `... AS NAME, -- description` at the end of a line; the name must carry the view's prefix, which
+# keeps helper columns of CTEs (lower case, no prefix) out of the catalog.
+_FEATURE_LINE = re.compile(r"\bAS\s+(?P<name>[A-Z][A-Z0-9_]*)\s*,?\s*--\s*(?P<description>.*?)\s*$")
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """One feature: its column name, a one-line description an advisor can read, and its view."""
+
+    name: str
+    description: str
+    view: str
+
+
+def sql_path(view: str) -> Path:
+    """The SQL file of a feature view."""
+    if view not in VIEW_PREFIXES:
+        raise KeyError(f"unknown feature view {view!r}; expected one of {', '.join(VIEWS)}")
+    return SQL_DIR / f"{view}.sql"
+
+
+def view_sql(view: str) -> str:
+    """The SELECT statement of a feature view (one row per client: SK_ID_CURR and its features)."""
+    return sql_path(view).read_text(encoding="utf-8").strip().rstrip(";")
+
+
+def parse_features(view: str, sql: str) -> list[FeatureSpec]:
+    """Feature specs of one view's SQL text, in column order."""
+    prefix = VIEW_PREFIXES[view] + "_"
+    specs = []
+    for line in sql.splitlines():
+        if line.lstrip().startswith("--"):
+            continue  # a comment line, such as a header quoting the convention
+        match = _FEATURE_LINE.search(line)
+        if match and match["name"].startswith(prefix):
+            specs.append(FeatureSpec(name=match["name"], description=match["description"], view=view))
+    return specs
+
+
+@cache
+def _catalog() -> dict[str, tuple[FeatureSpec, ...]]:
+    return {view: tuple(parse_features(view, view_sql(view))) for view in VIEWS}
+
+
+def feature_catalog() -> dict[str, list[FeatureSpec]]:
+    """Every feature view -> its features in output order (parsed once per process)."""
+    return {view: list(specs) for view, specs in _catalog().items()}
+
+
+def feature_names(view: str) -> list[str]:
+    """Feature column names of one view, in output order."""
+    return [spec.name for spec in _catalog()[view]]
+
+
+@cache
+def feature_views() -> dict[str, str]:
+    """Every feature name -> the feature view it belongs to."""
+    return {spec.name: view for view, specs in _catalog().items() for spec in specs}
+
+
+def view_of(name: str) -> str:
+    """The feature view of one feature; KeyError naming it when no SQL defines it."""
+    try:
+        return feature_views()[name]
+    except KeyError:
+        raise KeyError(f"unknown feature {name!r}: no feature SQL defines it") from None

@@ -1,0 +1,143 @@
+"""Online reads of clients' latest feature values, in the order the caller (the model) asks for.
+
+Redis is read directly through the one layout codec (one HGETALL per client, one NumPy decode), with
+no Feast import; the embedded SQLite fallback goes through Feast's own API. Either way the answer is a
+(clients × features) matrix, NaN for a missing value; a client with no value at all is unknown.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Protocol
+
+import numpy as np
+import redis
+
+from credit_features.backend import online_backend, project_name
+from credit_features.catalog import view_of
+from credit_features.errors import FeatureStoreUnavailableError, UnknownClientError
+from credit_features.redis_layout import (
+    ENTITY,
+    client_keys,
+    connection_options,
+    decode_doubles,
+    feature_field,
+)
+from credit_features.settings import FeatureSettings
+
+log = logging.getLogger(__name__)
+#: A read that takes longer than this is a stalled store: fail fast, the caller answers 503.
+SOCKET_TIMEOUT_SECONDS = 1.0
+
+
+class FeatureReader(Protocol):
+    """Reads a matrix of feature values; NaN where missing (or where the client is unknown)."""
+
+    def matrix(self, client_ids: Sequence[int], names: Sequence[str]) -> np.ndarray: ...
+
+
+class RedisFeatureReader:
+    """Feast's Redis records decoded by NumPy: the same values as `get_online_features`, ~5x faster."""
+
+    def __init__(self, settings: FeatureSettings, project: str | None = None) -> None:
+        options = {
+            "socket_timeout": SOCKET_TIMEOUT_SECONDS,
+            "socket_connect_timeout": SOCKET_TIMEOUT_SECONDS,
+            **connection_options(settings.redis_connection_string),
+        }
+        self._client = redis.Redis(**options)  # type: ignore[arg-type]
+        self._project = project or project_name()
+        self._fields: dict[tuple[str, ...], list[bytes]] = {}
+
+    def _fields_of(self, names: Sequence[str]) -> list[bytes]:
+        key = tuple(names)
+        fields = self._fields.get(key)
+        if fields is None:
+            fields = self._fields[key] = [feature_field(view_of(name), name) for name in names]
+        return fields
+
+    def matrix(self, client_ids: Sequence[int], names: Sequence[str]) -> np.ndarray:
+        fields = self._fields_of(names)
+        # One HGETALL per client: every view lives in the client's hash, and Redis scans a small hash
+        # once instead of once per field as HMGET does (0.2 ms instead of 1.1 ms for 429 fields).
+        with self._client.pipeline(transaction=False) as pipe:
+            for key in client_keys(self._project, client_ids):
+                pipe.hgetall(key)
+            replies = pipe.execute()
+        cells = [reply.get(field) for reply in replies for field in fields]
+        return decode_doubles(cells, (len(client_ids), len(fields)))
+
+
+class FeastFeatureReader:
+    """Feast's `get_online_features` (the SQLite fallback, or any store the codec does not read)."""
+
+    def __init__(self, settings: FeatureSettings) -> None:
+        from credit_features.store import get_store  # Feast loads only where it is used
+
+        self._store = get_store(settings)
+
+    def matrix(self, client_ids: Sequence[int], names: Sequence[str]) -> np.ndarray:
+        result = self._store.get_online_features(
+            features=[f"{view_of(name)}:{name}" for name in names],
+            entity_rows=[{ENTITY: int(i)} for i in client_ids],
+        ).to_dict()
+        columns = [[np.nan if v is None else float(v) for v in result[name]] for name in names]
+        return np.array(columns, dtype=np.float64).T.reshape(len(client_ids), len(names))
+
+
+@contextmanager
+def _store_errors() -> Iterator[None]:
+    """Any failure of a store read is the store being unavailable (redis-py and Feast raise many kinds)."""
+    try:
+        yield
+    except (UnknownClientError, KeyError):
+        raise
+    except Exception as error:
+        log.warning("online store read failed", extra={"error": type(error).__name__})
+        raise FeatureStoreUnavailableError(
+            f"online feature store unavailable: {type(error).__name__}"
+        ) from error
+
+
+class OnlineFeatures:
+    """The latest feature values of clients; an id with no value at all is an unknown client."""
+
+    def __init__(self, reader: FeatureReader) -> None:
+        self.reader = reader
+
+    def matrix(self, client_ids: Sequence[int], names: Sequence[str]) -> np.ndarray:
+        """(clients × names) matrix; raises UnknownClientError for the first unknown client."""
+        with _store_errors():
+            values = self.reader.matrix(client_ids, names)
+        unknown = np.flatnonzero(np.isnan(values).all(axis=1))
+        if unknown.size:
+            raise UnknownClientError(int(client_ids[unknown[0]]))
+        return values
+
+    def rows(self, client_ids: Sequence[int], names: Sequence[str]) -> list[dict[str, float | None]]:
+        """One {feature: value or None} per client, in order."""
+        return [
+            {name: None if np.isnan(value) else float(value) for name, value in zip(names, row, strict=True)}
+            for row in self.matrix(client_ids, names)
+        ]
+
+    def warm_up(self, names: Sequence[str]) -> bool:
+        """Read once at start-up so the first request does not pay lazy set-up; False when the store
+        is down (logged, not fatal: the service reports it per request)."""
+        try:
+            self.matrix([0], names)
+        except UnknownClientError:
+            return True
+        except FeatureStoreUnavailableError:
+            return False
+        return True
+
+
+def open_online_features(settings: FeatureSettings | None = None) -> OnlineFeatures:
+    """Online reads on the configured backend: Redis directly, SQLite through Feast."""
+    settings = settings or FeatureSettings()
+    if online_backend(settings) == "redis":
+        return OnlineFeatures(RedisFeatureReader(settings))
+    return OnlineFeatures(FeastFeatureReader(settings))

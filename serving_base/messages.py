@@ -1,0 +1,49 @@
+"""Building score requests, for the typed clients of both services (the gateway, tests, benches)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from google.protobuf import struct_pb2
+
+from protos.credit.v1 import scoring_pb2
+
+
+def feature_row(values: Sequence[float], feature_service: str, model_version: str) -> scoring_pb2.FeatureRow:
+    """Features in the model's order (NaN = missing), stamped with what they were read for."""
+    return scoring_pb2.FeatureRow(values=values, feature_service=feature_service, model_version=model_version)
+
+
+def named_features(features: Mapping[str, Any]) -> scoring_pb2.FeatureVector:
+    """Features by name (None or NaN = missing), for callers that do not know the model's order."""
+    vector = scoring_pb2.FeatureVector()
+    values = vector.values
+    for name, value in features.items():
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            values[name].null_value = struct_pb2.NULL_VALUE
+        elif isinstance(value, bool):
+            values[name].bool_value = value
+        elif isinstance(value, int | float):
+            values[name].number_value = float(value)
+        else:
+            values[name].string_value = str(value)
+    return vector
+
+
+def score_request(
+    *,
+    client_id: int | None = None,
+    features: Mapping[str, Any] | None = None,
+    row: scoring_pb2.FeatureRow | None = None,
+    request_id: str = "",
+) -> scoring_pb2.ScoreRequest:
+    """A request for a known client, a packed row, or features by name: exactly one of them."""
+    if sum(subject is not None for subject in (client_id, features, row)) != 1:
+        raise ValueError("give exactly one of client_id, features and row")
+    if client_id is not None:
+        return scoring_pb2.ScoreRequest(request_id=request_id, client_id=client_id)
+    if row is not None:
+        return scoring_pb2.ScoreRequest(request_id=request_id, row=row)
+    return scoring_pb2.ScoreRequest(request_id=request_id, features=named_features(features or {}))

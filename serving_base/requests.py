@@ -1,0 +1,80 @@
+"""Turning score requests into one matrix in the model's order, whatever subject each carries.
+
+Client ids are read from the online store in one call; packed rows are taken as they are once their
+version, feature service and length match the bundle; named features are placed by name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import numpy as np
+
+from credit_features.online import OnlineFeatures
+from protos.credit.v1 import scoring_pb2
+from serving_base.bundle import ModelBundle
+from serving_base.errors import FeatureRowMismatchError, InvalidFeaturesError
+
+MAX_BATCH = 1000
+
+
+def feature_values(vector: scoring_pb2.FeatureVector) -> dict[str, Any]:
+    """Named features as Python values: null → None, number → float, bool → bool; anything else is kept
+    as is so that validation names the feature that is not a number."""
+    values: dict[str, Any] = {}
+    for name, value in vector.values.items():
+        kind = value.WhichOneof("kind")
+        if kind in (None, "null_value"):
+            values[name] = None
+        elif kind == "number_value":
+            values[name] = value.number_value
+        elif kind == "bool_value":
+            values[name] = value.bool_value
+        elif kind == "string_value":
+            values[name] = value.string_value
+        else:
+            values[name] = f"<{kind}>"
+    return values
+
+
+def packed_row(bundle: ModelBundle, row: scoring_pb2.FeatureRow) -> np.ndarray:
+    """A packed row, checked against the bundle it is about to be scored by."""
+    if row.model_version != bundle.version or row.feature_service != bundle.feature_service:
+        raise FeatureRowMismatchError(
+            f"features were read for model version {row.model_version!r} ({row.feature_service!r}); "
+            f"this service serves version {bundle.version!r} ({bundle.feature_service!r})"
+        )
+    if len(row.values) != len(bundle.features):
+        raise FeatureRowMismatchError(
+            f"{len(row.values)} feature values given; model version {bundle.version} takes "
+            f"{len(bundle.features)}"
+        )
+    values = np.fromiter(row.values, dtype=np.float64, count=len(row.values))
+    if np.isinf(values).any():
+        raise InvalidFeaturesError(f"feature {bundle.features[int(np.argmax(np.isinf(values)))]} is infinite")
+    return values
+
+
+async def request_matrix(
+    bundle: ModelBundle, online: OnlineFeatures, requests: list[scoring_pb2.ScoreRequest]
+) -> np.ndarray:
+    """Rows in the model's order for every request (raises the domain error of the first bad one)."""
+    if not requests:
+        raise InvalidFeaturesError("the batch holds no request")
+    if len(requests) > MAX_BATCH:
+        raise InvalidFeaturesError(f"batch of {len(requests)} rows exceeds the limit of {MAX_BATCH}")
+    subjects = [request.WhichOneof("subject") for request in requests]
+    ids = [r.client_id for r, subject in zip(requests, subjects, strict=True) if subject == "client_id"]
+    fetched = iter(await asyncio.to_thread(online.matrix, ids, bundle.features) if ids else [])
+    matrix = np.empty((len(requests), len(bundle.features)))
+    for position, (request, subject) in enumerate(zip(requests, subjects, strict=True)):
+        if subject == "row":
+            matrix[position] = packed_row(bundle, request.row)
+        elif subject == "client_id":
+            matrix[position] = next(fetched)
+        elif subject == "features":
+            matrix[position] = bundle.vector(feature_values(request.features))
+        else:
+            raise InvalidFeaturesError(f"request {position}: give a client_id, a row or features")
+    return matrix

@@ -1,0 +1,68 @@
+"""The explain service's TreeSHAP equals shap's TreeExplainer on the same LightGBM model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shap
+from lightgbm import LGBMClassifier
+from sklearn.pipeline import Pipeline
+
+from credit_model.estimators import UndersampledClassifier
+from explain_service.explainer import TreeExplainer
+from serving_base.bundle import ModelBundle
+
+pytestmark = pytest.mark.unit
+
+
+def _bundle(model: object, features: int) -> ModelBundle:
+    return ModelBundle(
+        name="credit-default",
+        version="1",
+        threshold=0.1,
+        cost_fn=10.0,
+        cost_fp=1.0,
+        feature_service="credit_scoring_v1",
+        features=tuple(f"F{i}" for i in range(features)),
+        pipeline=Pipeline([("model", model)]),
+    )
+
+
+@pytest.fixture(scope="module")
+def data() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(600, 12))
+    x[rng.random(x.shape) < 0.1] = np.nan  # missing values take LightGBM's default branches
+    y = (np.nan_to_num(x[:, 0]) + 0.5 * np.nan_to_num(x[:, 3]) + rng.normal(size=600) > 1.2).astype(int)
+    return x, y
+
+
+@pytest.mark.parametrize("undersample", [False, True], ids=["class-weight", "undersampled"])
+def test_contributions_equal_shaps_tree_explainer_and_add_up(data, undersample: bool) -> None:
+    # given a fitted LightGBM, plain or undersampled (its log-odds offset belongs to the base value)
+    x, y = data
+    lgbm = LGBMClassifier(n_estimators=60, num_leaves=15, verbose=-1, random_state=0)
+    model = UndersampledClassifier(lgbm, ratio=1.0) if undersample else lgbm
+    model.fit(x, y)
+    bundle = _bundle(model, x.shape[1])
+    inner = model.estimator_ if undersample else model
+    offset = np.log(model.keep_) if undersample else 0.0
+    # when explaining rows both ways
+    rows = x[:40]
+    ours = TreeExplainer(bundle).explain(rows)
+    reference = shap.TreeExplainer(inner)
+    expected = np.asarray(reference.shap_values(rows))
+    expected = expected[..., -1] if expected.ndim == 3 else expected
+    # then contributions and base value are shap's, and they add up to the served probability
+    np.testing.assert_allclose(np.vstack([e.contributions for e in ours]), expected, atol=1e-9)
+    base = float(np.atleast_1d(reference.expected_value)[-1]) + offset
+    assert ours[0].base_value == pytest.approx(base, abs=1e-9)
+    np.testing.assert_allclose([e.probability for e in ours], bundle.predict(rows), atol=1e-9)
+
+
+def test_a_model_without_trees_is_refused_with_its_version() -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression().fit(np.eye(4), [0, 1, 0, 1])
+    with pytest.raises(TypeError, match="version 1 is not a tree model"):
+        TreeExplainer(_bundle(model, 4))

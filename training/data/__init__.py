@@ -1,0 +1,1 @@
+"""Stage 1: the raw tables, synthetic (datagen) or real (ingest), validated into Parquet."""

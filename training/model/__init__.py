@@ -1,0 +1,1 @@
+"""Stage 3: training sets, cross-validation, search, training, registration and evaluation."""

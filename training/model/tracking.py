@@ -1,0 +1,155 @@
+"""MLflow: where runs go, how a model version is registered, and the champion/challenger rule.
+
+This module is the only place that finds the champion and its run, for evaluate, report and drift.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import mlflow
+import pandas as pd
+from mlflow import MlflowClient
+from mlflow.entities import Run
+from mlflow.entities.model_registry import ModelVersion
+from mlflow.exceptions import MlflowException
+from mlflow.models import infer_signature
+from sklearn.pipeline import Pipeline
+
+from credit_model.metadata import ServingMetadata
+from credit_model.registry import CHALLENGER, CHAMPION, EXPERIMENT, MODEL_NAME
+from credit_model.settings import ModelSettings
+from training.model.cost import CostWeights
+from training.model.metrics import Scores
+
+log = logging.getLogger(__name__)
+
+
+def tracking_uri() -> str:
+    """MLFLOW_TRACKING_URI, or a SQLite file under the data folder (the embedded default)."""
+    return ModelSettings().tracking_uri
+
+
+def configure() -> str:
+    """Point MLflow at the tracking store and make sure the experiment exists; returns its id.
+
+    Artifacts go under the data folder, not under whatever the current directory happens to be.
+    """
+    mlflow.set_tracking_uri(tracking_uri())
+    experiment = mlflow.get_experiment_by_name(EXPERIMENT)
+    if experiment is None and tracking_uri().startswith(("http://", "https://")):
+        # A tracking server owns its artifact store (a shared volume or S3): let it choose.
+        experiment_id = mlflow.create_experiment(EXPERIMENT)
+    elif experiment is None:
+        artifacts = (ModelSettings().data_dir / "mlartifacts").resolve()
+        artifacts.mkdir(parents=True, exist_ok=True)
+        experiment_id = mlflow.create_experiment(EXPERIMENT, artifact_location=artifacts.as_uri())
+    else:
+        experiment_id = experiment.experiment_id
+    mlflow.set_experiment(experiment_id=experiment_id)
+    return experiment_id
+
+
+@dataclass(frozen=True)
+class RegisteredModel:
+    """A registered version and what the services need from it."""
+
+    version: str
+    run_id: str
+    threshold: float
+    holdout_cost: float
+    promoted: bool
+
+
+def _trusted_types(pipeline: Pipeline) -> list[str]:
+    import skops.io
+
+    return skops.io.get_untrusted_types(data=skops.io.dumps(pipeline))
+
+
+def log_and_register(
+    pipeline: Pipeline,
+    example: pd.DataFrame,
+    *,
+    threshold: float,
+    weights: CostWeights,
+    feature_service: str,
+    holdout: Scores,
+) -> RegisteredModel:
+    """Log the fitted pipeline in the active run, register it, tag it, and apply the champion rule."""
+    info = mlflow.sklearn.log_model(
+        pipeline,
+        name="model",
+        signature=infer_signature(example, pipeline.predict_proba(example)[:, 1]),
+        input_example=example.head(3),
+        registered_model_name=MODEL_NAME,
+        skops_trusted_types=_trusted_types(pipeline),
+    )
+    version = str(info.registered_model_version)
+    client = MlflowClient()
+    metadata = ServingMetadata(
+        threshold=threshold,
+        cost_fn=float(weights.fn),
+        cost_fp=float(weights.fp),
+        feature_service=feature_service,
+        features=tuple(example.columns),
+    )
+    tags: dict[str, Any] = {
+        **metadata.tags(),
+        **{f"holdout_{k}": f"{v:.6f}" for k, v in holdout.as_dict().items()},
+    }
+    for key, value in tags.items():
+        client.set_model_version_tag(MODEL_NAME, version, key, str(value))
+    promoted = promote_if_better(client, version, holdout.business_cost)
+    return RegisteredModel(
+        version=version,
+        run_id=info.run_id,
+        threshold=threshold,
+        holdout_cost=holdout.business_cost,
+        promoted=promoted,
+    )
+
+
+def champion(client: MlflowClient | None = None) -> ModelVersion | None:
+    """The version behind alias 'champion', or None when no model was promoted yet."""
+    client = client or MlflowClient()
+    try:
+        return client.get_model_version_by_alias(MODEL_NAME, CHAMPION)
+    except MlflowException:
+        return None
+
+
+def champion_run(client: MlflowClient | None = None) -> tuple[ModelVersion, Run]:
+    """The champion version and the run that produced it; raises when there is no champion."""
+    client = client or MlflowClient()
+    version = champion(client)
+    if version is None:
+        raise LookupError(f"no '{CHAMPION}' alias on model '{MODEL_NAME}': train a model first")
+    return version, client.get_run(version.run_id)
+
+
+def feature_order(model_uri: str) -> list[str]:
+    """The model's input columns in order, from its logged signature (the contract with the services)."""
+    signature = mlflow.models.get_model_info(model_uri).signature
+    if signature is None:
+        raise LookupError(f"model {model_uri} was logged without a signature")
+    return signature.inputs.input_names()
+
+
+def promote_if_better(client: MlflowClient, version: str, holdout_cost: float) -> bool:
+    """New version becomes 'challenger'; it takes 'champion' only with a lower hold-out cost."""
+    client.set_registered_model_alias(MODEL_NAME, CHALLENGER, version)
+    current = champion(client)
+    if current is not None:
+        current_cost = float(current.tags.get("holdout_business_cost", "inf"))
+        if holdout_cost >= current_cost:
+            log.info(
+                "challenger kept out",
+                extra={"version": version, "cost": holdout_cost, "champion_cost": current_cost},
+            )
+            return False
+    client.set_registered_model_alias(MODEL_NAME, CHAMPION, version)
+    log.info("new champion", extra={"version": version, "cost": holdout_cost})
+    return True

@@ -1,0 +1,255 @@
+"""The training job: compare models by cross-validation, tune LightGBM, refit the best, register it.
+
+One MLflow parent run per training; a child run per candidate model, per Ray Tune trial, and for the
+final model (hold-out figures, figures, global SHAP, the registered version).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import pandas as pd
+from rich.progress import Progress
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline
+
+from credit_features.backend import FEATURE_SERVICE
+from credit_features.settings import FeatureSettings
+from training.model import figures, tracking
+from training.model.candidates import candidates, categorical_features, lightgbm_pipeline
+from training.model.cost import DEFAULT_WEIGHTS, CostWeights
+from training.model.dataset import LABEL, feature_columns
+from training.model.importance import explain_globally
+from training.model.metrics import score_predictions
+from training.model.tune import METRIC, lightgbm_params, search
+from training.model.validation import cross_validate
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    """Budget and protocol of a training."""
+
+    trials: int = 30
+    folds: int = 5
+    holdout: float = 0.2
+    seed: int = 42
+    weights: CostWeights = DEFAULT_WEIGHTS
+    address: str | None = None
+    cpus: int = 2
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """What a training produced: the comparison, the chosen model and its registered version."""
+
+    parent_run_id: str
+    cv_costs: dict[str, float]
+    chosen: str
+    threshold: float
+    holdout_auc: float
+    holdout_cost: float
+    model_version: str
+    promoted: bool
+    seconds: float
+
+
+@dataclass(frozen=True)
+class _Contender:
+    name: str
+    cv_cost: float
+    oof: np.ndarray
+    threshold: float
+    build: object  # () -> Pipeline, fitted later on all training rows
+
+
+def _log_cv(name: str, params: dict[str, object], metrics: dict[str, float], tags: dict[str, str]) -> None:
+    with mlflow.start_run(run_name=name, nested=True):
+        mlflow.log_params(params)
+        mlflow.log_metrics(metrics)
+        mlflow.set_tags(tags)
+
+
+def _compare_candidates(
+    x: pd.DataFrame, y: np.ndarray, options: TrainOptions, progress: Progress
+) -> list[_Contender]:
+    categorical = categorical_features(x.columns)
+    numeric = [c for c in x.columns if c not in categorical]
+    contenders = []
+    task = progress.add_task("comparing models", total=len(candidates()))
+    for candidate in candidates():
+
+        def build(candidate=candidate) -> Pipeline:
+            return candidate.build(categorical, numeric, options.seed)
+
+        result = cross_validate(build, x, y, folds=options.folds, seed=options.seed, weights=options.weights)
+        _log_cv(
+            candidate.name,
+            {"family": candidate.family, "imbalance": candidate.imbalance, "folds": options.folds},
+            {
+                **result.scores.as_dict("cv_"),
+                METRIC: result.scores.business_cost,
+                "fit_seconds": result.fit_seconds,
+            },
+            {"kind": "candidate"},
+        )
+        contenders.append(
+            _Contender(
+                candidate.name, result.scores.business_cost, result.oof, result.scores.threshold, build
+            )
+        )
+        progress.advance(task)
+    return contenders
+
+
+def _tuned_contender(x: pd.DataFrame, y: np.ndarray, options: TrainOptions, storage: Path) -> _Contender:
+    outcome = search(
+        x,
+        y,
+        trials=options.trials,
+        folds=options.folds,
+        seed=options.seed,
+        storage=storage,
+        weights=options.weights,
+        address=options.address,
+        cpus=options.cpus,
+    )
+    for trial in outcome.trials:
+        _log_cv(
+            f"trial-{trial.trial_id}",
+            trial.params,
+            trial.metrics,
+            {"kind": "tune_trial", "completed": str(trial.completed).lower()},
+        )
+    params, imbalance = lightgbm_params(trial_config := outcome.best.params)
+    params["n_estimators"] = int(outcome.best.metrics["best_iteration"])
+    # The tuned model's out-of-fold predictions, with the trees early stopping chose, set its threshold.
+    refit = cross_validate(
+        lambda: lightgbm_pipeline(params, imbalance, options.seed),
+        x,
+        y,
+        folds=options.folds,
+        seed=options.seed,
+        weights=options.weights,
+        early_stopping_rounds=None,
+    )
+    _log_cv(
+        "lightgbm_tuned",
+        {**params, "family": "lightgbm", "imbalance": imbalance, "folds": options.folds},
+        {**refit.scores.as_dict("cv_"), METRIC: refit.scores.business_cost, "fit_seconds": refit.fit_seconds},
+        {"kind": "candidate"},
+    )
+    mlflow.log_metric("search_seconds", outcome.seconds)
+    mlflow.log_dict(trial_config, "best_trial_config.json")
+    return _Contender(
+        "lightgbm_tuned",
+        refit.scores.business_cost,
+        refit.oof,
+        refit.scores.threshold,
+        lambda: lightgbm_pipeline(params, imbalance, options.seed),
+    )
+
+
+def _log_final_figures(
+    pipeline: Pipeline,
+    x_hold: pd.DataFrame,
+    y_hold: np.ndarray,
+    proba: np.ndarray,
+    *,
+    threshold: float,
+    options: TrainOptions,
+    auc: float,
+) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        paths = [
+            figures.confusion_figure(y_hold, proba, threshold, folder / "confusion_matrix.png"),
+            figures.cost_curve_figure(y_hold, proba, threshold, options.weights, folder / "cost_curve.png"),
+            figures.roc_figure(y_hold, proba, auc, folder / "roc.png"),
+            figures.calibration_figure(y_hold, proba, folder / "calibration.png"),
+        ]
+        explanation = explain_globally(pipeline, x_hold, seed=options.seed)
+        if explanation is not None:
+            paths += figures.shap_figures(explanation.values, explanation.rows, folder)
+            (folder / "shap_importance.json").write_text(
+                json.dumps(explanation.importance.to_dict(), indent=1)
+            )
+            paths.append(folder / "shap_importance.json")
+        for path in paths:
+            mlflow.log_artifact(str(path), artifact_path="figures" if path.suffix == ".png" else None)
+
+
+def train(dataset: Path, options: TrainOptions = TrainOptions()) -> TrainResult:
+    """Run the whole training on a Feast training set (`python -m training dataset` output)."""
+    started = time.perf_counter()
+    frame = pd.read_parquet(dataset)
+    columns = feature_columns(frame)
+    x_all, y_all = frame[columns].astype(float), frame[LABEL].to_numpy(dtype=int)
+    x, x_hold, y, y_hold = train_test_split(
+        x_all, y_all, test_size=options.holdout, stratify=y_all, random_state=options.seed
+    )
+    tracking.configure()
+    stamp = datetime.now(tz=UTC).strftime("%Y%m%d-%H%M%S")
+    with mlflow.start_run(run_name=f"training-{stamp}") as parent, Progress() as progress:
+        mlflow.log_params(
+            {
+                "rows_train": len(x),
+                "rows_holdout": len(x_hold),
+                "features": len(columns),
+                "folds": options.folds,
+                "trials": options.trials,
+                "seed": options.seed,
+                "cost_fn": options.weights.fn,
+                "cost_fp": options.weights.fp,
+                "feature_service": FEATURE_SERVICE,
+                "dataset": str(dataset),
+            }
+        )
+        contenders = _compare_candidates(x, y, options, progress)
+        task = progress.add_task(f"Ray Tune: {options.trials} trials", total=None)
+        contenders.append(_tuned_contender(x, y, options, FeatureSettings().data_dir / "ray_results"))
+        progress.update(task, total=1, completed=1)
+        best = min(contenders, key=lambda contender: contender.cv_cost)
+
+        with mlflow.start_run(run_name=f"final-{best.name}", nested=True):
+            pipeline = best.build()
+            pipeline.fit(x, y)
+            proba = pipeline.predict_proba(x_hold)[:, 1]
+            holdout = score_predictions(y_hold, proba, best.threshold, options.weights)
+            mlflow.log_metrics({**holdout.as_dict("holdout_"), METRIC: best.cv_cost})
+            mlflow.set_tags({"kind": "final", "model": best.name})
+            _log_final_figures(
+                pipeline, x_hold, y_hold, proba, threshold=best.threshold, options=options, auc=holdout.auc
+            )
+            registered = tracking.log_and_register(
+                pipeline,
+                x.head(50),
+                threshold=best.threshold,
+                weights=options.weights,
+                feature_service=FEATURE_SERVICE,
+                holdout=holdout,
+            )
+            holdout_ids = frame.loc[x_hold.index, "SK_ID_CURR"].tolist()
+            mlflow.log_dict({"SK_ID_CURR": holdout_ids}, "holdout_ids.json")
+        mlflow.log_metrics({f"cv_cost_{c.name}": c.cv_cost for c in contenders})
+        mlflow.set_tag("chosen_model", best.name)
+    return TrainResult(
+        parent_run_id=parent.info.run_id,
+        cv_costs={c.name: round(c.cv_cost, 4) for c in contenders},
+        chosen=best.name,
+        threshold=best.threshold,
+        holdout_auc=holdout.auc,
+        holdout_cost=holdout.business_cost,
+        model_version=registered.version,
+        promoted=registered.promoted,
+        seconds=time.perf_counter() - started,
+    )

@@ -1,0 +1,1 @@
+"""Stage 4: data drift between the training features and production requests."""

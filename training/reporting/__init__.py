@@ -1,0 +1,1 @@
+"""Stage 5: the methodology note, generated from the tracked runs."""
