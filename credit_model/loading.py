@@ -1,7 +1,8 @@
-"""Reading a registered version back: which version an alias points at, its pipeline and metadata.
+"""The registry through MLflow's own client (the embedded SQLite store, or any store MLflow reads).
 
-A client bound to one tracking URI (no process-wide MLflow state), and the version's files fetched
-once into a local folder, from which the pipeline and the signature's feature order are read.
+A client bound to one tracking URI (no process-wide MLflow state). A tree model is served from its
+serving artifact, or for a version registered before those existed from the booster inside its
+pipeline; any other version from its scikit-learn pipeline and the signature's feature order.
 """
 
 from __future__ import annotations
@@ -9,33 +10,25 @@ from __future__ import annotations
 import json
 import logging
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import mlflow
 from mlflow import MlflowClient
 from mlflow.models import Model
-from sklearn.pipeline import Pipeline
 
+from credit_model.estimators import unwrap_lightgbm
 from credit_model.metadata import ServingMetadata
+from credit_model.registries import ServingVersion, tree_version
 from credit_model.registry import ModelUri
+from credit_model.scorers import PipelineScorer
+from credit_model.serving_artifact import FOLDER, META_FILE, MODEL_FILE, TreeArtifact
 from credit_model.settings import ModelSettings
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class RegisteredVersion:
-    """One version of a registered model, loaded: its fitted pipeline and what serving needs."""
-
-    name: str
-    version: str
-    metadata: ServingMetadata
-    pipeline: Pipeline = field(repr=False)
-
-
-class Registry:
+class MlflowRegistry:
     """The model registry of one tracking store: resolves aliases and loads versions."""
 
     def __init__(self, settings: ModelSettings | None = None) -> None:
@@ -48,28 +41,51 @@ class Registry:
             return str(uri.version)
         return str(self.client.get_model_version_by_alias(uri.name, uri.alias).version)
 
-    def load(self, uri: ModelUri) -> RegisteredVersion:
-        """Download and load the version `uri` points at now, with its serving metadata."""
+    def _download(self, folder: str, **where: str) -> Path:
+        return Path(
+            mlflow.artifacts.download_artifacts(dst_path=folder, tracking_uri=self.tracking_uri, **where)
+        )
+
+    def load(self, uri: ModelUri) -> ServingVersion:
+        """Load the version `uri` points at now, with its serving metadata."""
         version = self.client.get_model_version(uri.name, self.resolve(uri))
+        tags = dict(version.tags)
         with tempfile.TemporaryDirectory(prefix="model-") as folder:
-            local = mlflow.artifacts.download_artifacts(
-                artifact_uri=self.client.get_model_version_download_uri(uri.name, version.version),
-                dst_path=folder,
-                tracking_uri=self.tracking_uri,
+            if self.client.list_artifacts(version.run_id, FOLDER):
+                local = self._download(folder, run_id=version.run_id, artifact_path=FOLDER)
+                artifact = TreeArtifact.parse(
+                    (local / MODEL_FILE).read_text(encoding="utf-8"),
+                    (local / META_FILE).read_text(encoding="utf-8"),
+                )
+                log.info("tree model loaded", extra={"model": uri.name, "version": version.version})
+                return tree_version(uri, str(version.version), tags, artifact)
+            local = self._download(
+                folder, artifact_uri=self.client.get_model_version_download_uri(uri.name, version.version)
             )
-            signature = Model.load(local).signature
+            signature = Model.load(str(local)).signature
             if signature is None:
                 raise LookupError(f"model {uri.pinned(version.version)} was logged without a signature")
-            pipeline = mlflow.sklearn.load_model(local)
-        metadata = ServingMetadata.from_tags(version.tags, tuple(signature.inputs.input_names()))
-        log.info("model loaded", extra={"model": uri.name, "version": version.version})
-        return RegisteredVersion(uri.name, str(version.version), metadata, pipeline)
+            pipeline = mlflow.sklearn.load_model(str(local))
+        features = tuple(signature.inputs.input_names())
+        unwrapped = unwrap_lightgbm(pipeline)
+        if unwrapped is not None:  # a tree model registered without its serving artifact (older versions)
+            model, offset = unwrapped
+            artifact = TreeArtifact(model.booster_.model_to_string(), features, offset)
+            log.info(
+                "tree model loaded from its pipeline", extra={"model": uri.name, "version": version.version}
+            )
+            return tree_version(uri, str(version.version), tags, artifact)
+        log.info("pipeline model loaded", extra={"model": uri.name, "version": version.version})
+        return ServingVersion(
+            uri.name,
+            str(version.version),
+            ServingMetadata.from_tags(tags, features),
+            PipelineScorer(pipeline, features),
+        )
 
     def run_json(self, uri: ModelUri, path: str) -> Any:
         """A JSON artifact of the run that produced the version `uri` points at (e.g. global importance)."""
         version = self.client.get_model_version(uri.name, self.resolve(uri))
         with tempfile.TemporaryDirectory(prefix="artifact-") as folder:
-            local = mlflow.artifacts.download_artifacts(
-                run_id=version.run_id, artifact_path=path, dst_path=folder, tracking_uri=self.tracking_uri
-            )
-            return json.loads(Path(local).read_text(encoding="utf-8"))
+            local = self._download(folder, run_id=version.run_id, artifact_path=path)
+            return json.loads(local.read_text(encoding="utf-8"))

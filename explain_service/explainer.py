@@ -1,8 +1,8 @@
-"""Exact TreeSHAP contributions of the bundle's LightGBM model, from LightGBM itself.
+"""Exact TreeSHAP contributions of the bundle's tree model, from LightGBM's own library.
 
-`Booster.predict(pred_contrib=True)` is the TreeSHAP algorithm that shap's TreeExplainer calls for
+LightGBM's `pred_contrib` prediction is the TreeSHAP algorithm that shap's TreeExplainer calls for
 LightGBM (same numbers, checked by a test against shap); calling it directly keeps shap, numba and
-llvmlite out of the service (a few hundred MB of resident memory).
+llvmlite out of the service.
 """
 
 from __future__ import annotations
@@ -31,18 +31,18 @@ class Explanation:
 
 
 class TreeExplainer:
-    """Explains the bundle's tree model; offsets (undersampling) go into the base value."""
+    """Explains the bundle's tree model; offsets (undersampling) are part of the base value."""
 
     def __init__(self, bundle: ModelBundle) -> None:
-        if bundle.booster is None:
+        if bundle.size[0] == 0:
             raise TypeError(f"model version {bundle.version} is not a tree model: no TreeSHAP explanation")
         self.bundle = bundle
 
     def explain(self, matrix: np.ndarray) -> list[Explanation]:
         """Explanations of each row of a matrix in the model's feature order."""
-        threads = 1 if matrix.shape[0] <= 16 else 0
-        output = self.bundle.booster.predict(matrix, pred_contrib=True, num_threads=threads)
-        contributions, base = output[:, :-1], output[:, -1] + self.bundle.logit_offset
+        output = self.bundle.contributions(matrix)
+        assert output is not None, "a tree model always has contributions"
+        contributions, base = output[:, :-1], output[:, -1]
         raw = base + contributions.sum(axis=1)
         probability = 1.0 / (1.0 + np.exp(-raw))
         return [

@@ -19,8 +19,9 @@ import grpc
 import numpy as np
 
 from credit_features.online import OnlineFeatures
+from credit_model.decision_log import Decision
 from explain_service.client import ExplainClient, Explanation
-from gateway.prediction_log import Decision, PredictionLog, now
+from gateway.prediction_log import PredictionLog, now
 from scoring_service.client import Score, ScoringClient
 from serving_base.messages import feature_row, score_request
 

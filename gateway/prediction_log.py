@@ -13,24 +13,12 @@ import json
 import math
 import os
 import threading
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-
-@dataclass(frozen=True)
-class Decision:
-    """What the log keeps of one decision (no name, no contact detail: ids and model inputs only)."""
-
-    request_id: str
-    time: str
-    client_id: int
-    model_version: str
-    probability: float
-    refused: bool
-    threshold: float
-    features: dict[str, float | None]
+from credit_model.decision_log import Decision, part_file
 
 
 def _clean(value: Any) -> Any:
@@ -54,11 +42,9 @@ class PredictionLog:
         if self._day != day or self._fd is None:
             if self._fd is not None:
                 os.close(self._fd)
-            folder = self.folder / f"date={day}"
-            folder.mkdir(parents=True, exist_ok=True)
-            self._fd = os.open(
-                folder / f"part-{os.getpid()}.jsonl", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640
-            )
+            path = part_file(self.folder, day, os.getpid())
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
             self._day = day
         return self._fd
 

@@ -13,7 +13,7 @@ from credit_features.backend import OnlineBackend, online_backend
 from credit_features.online import open_online_features
 from credit_features.settings import FeatureSettings
 from credit_features.store import get_store
-from credit_model.loading import Registry
+from credit_model.registries import open_registry
 from credit_model.registry import CHAMPION_URI, ModelUri
 from explain_service.client import ExplainClient
 from gateway.client_data import ClientDirectory
@@ -52,7 +52,7 @@ class GatewayState:
 
 def comparison_features(count: int) -> list[str]:
     """The champion's most important features (global SHAP), the ones worth comparing."""
-    importance = Registry().run_json(ModelUri.parse(CHAMPION_URI), IMPORTANCE_ARTIFACT)
+    importance = open_registry().run_json(ModelUri.parse(CHAMPION_URI), IMPORTANCE_ARTIFACT)
     return list(importance)[:count]
 
 

@@ -1,8 +1,8 @@
 """The model bundle: a registered version with everything needed to score fast and consistently.
 
-Built once per version from the model core's loaded version: the fitted pipeline, its feature order,
-the business threshold and cost weights. Scoring goes through the LightGBM booster on a NumPy matrix
-in that order, ~10x faster than a one-row DataFrame through the pipeline.
+Built once per version from the model core's loaded version: its scorer (LightGBM's native library
+for a tree model), its feature order, the business threshold and cost weights. Rows arrive as NumPy
+matrices in that order; requests by name are placed by `vector`.
 """
 
 from __future__ import annotations
@@ -11,15 +11,12 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cached_property
 from typing import Any
 
 import numpy as np
-import pandas as pd
-from sklearn.pipeline import Pipeline
 
-from credit_model.estimators import unwrap_lightgbm
-from credit_model.loading import RegisteredVersion
+from credit_model.registries import ServingVersion
+from credit_model.scorers import Scorer
 from serving_base.errors import InvalidFeaturesError
 
 
@@ -34,17 +31,14 @@ class ModelBundle:
     cost_fp: float
     feature_service: str
     features: tuple[str, ...]
-    pipeline: Pipeline = field(repr=False)
+    scorer: Scorer = field(repr=False)
     loaded_at: str = field(default_factory=lambda: datetime.now(tz=UTC).isoformat(timespec="seconds"))
 
     def __post_init__(self) -> None:
-        unwrapped = unwrap_lightgbm(self.pipeline)
-        object.__setattr__(self, "_booster", unwrapped[0].booster_ if unwrapped else None)
-        object.__setattr__(self, "logit_offset", unwrapped[1] if unwrapped else 0.0)
         object.__setattr__(self, "_index", {name: i for i, name in enumerate(self.features)})
 
     @classmethod
-    def of(cls, loaded: RegisteredVersion) -> ModelBundle:
+    def of(cls, loaded: ServingVersion) -> ModelBundle:
         """The bundle of a version loaded from the registry."""
         meta = loaded.metadata
         return cls(
@@ -55,37 +49,25 @@ class ModelBundle:
             cost_fp=meta.cost_fp,
             feature_service=meta.feature_service,
             features=meta.features,
-            pipeline=loaded.pipeline,
+            scorer=loaded.scorer,
         )
 
     @property
-    def booster(self) -> Any:
-        """The LightGBM booster (None for a non-tree model)."""
-        return self._booster  # type: ignore[attr-defined]
-
-    @cached_property
     def size(self) -> tuple[int, int]:
-        """(trees, total leaves) of the booster, (0, 0) for other models."""
-        if self.booster is None:
-            return 0, 0
-        trees = self.booster.dump_model()["tree_info"]
-        return len(trees), sum(tree["num_leaves"] for tree in trees)
+        """(trees, total leaves), (0, 0) for a model without trees."""
+        return self.scorer.trees, self.scorer.leaves
 
     def raw_scores(self, matrix: np.ndarray) -> np.ndarray:
         """Log-odds of default of each row of a (rows × features) matrix in the model's order."""
-        if self.booster is not None:
-            # One thread for a few rows: starting the OpenMP team costs more than the prediction.
-            threads = 1 if matrix.shape[0] <= 16 else 0
-            return self.booster.predict(matrix, raw_score=True, num_threads=threads) + self.logit_offset
-        proba = self.predict(matrix)
-        return np.log(proba / (1.0 - proba))
+        return self.scorer.raw_scores(matrix)
 
     def predict(self, matrix: np.ndarray) -> np.ndarray:
         """Default probability of each row."""
-        if self.booster is not None:
-            return 1.0 / (1.0 + np.exp(-self.raw_scores(matrix)))
-        frame = pd.DataFrame(matrix, columns=list(self.features))
-        return self.pipeline.predict_proba(frame)[:, 1]
+        return 1.0 / (1.0 + np.exp(-self.raw_scores(matrix)))
+
+    def contributions(self, matrix: np.ndarray) -> np.ndarray | None:
+        """Per row: each feature's TreeSHAP contribution then the base value; None without trees."""
+        return self.scorer.contributions(matrix)
 
     def decide(self, probability: float) -> bool:
         """True when refused: the probability reaches the business threshold."""

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
-from credit_model.loading import Registry
+from credit_model.registries import Registry
 from credit_model.registry import ModelUri
 from serving_base.bundle import ModelBundle
 from serving_base.errors import ModelNotReadyError

@@ -19,7 +19,7 @@ from grpc_reflection.v1alpha import reflection
 
 from credit_common.logging import configure_logging
 from credit_features.online import OnlineFeatures, open_online_features
-from credit_model.loading import Registry
+from credit_model.registries import open_registry
 from serving_base.bundle import ModelBundle
 from serving_base.holder import ModelHolder
 from serving_base.settings import ServiceSettings, parse_settings
@@ -80,7 +80,7 @@ def run_service(
     """Entry point of a model-serving process: settings, logging, registry, store, then `serve`."""
     settings = parse_settings(settings_class)
     configure_logging(settings.log_level)
-    holder = ModelHolder(settings.model_uri, prepare=prepare, registry=Registry())
+    holder = ModelHolder(settings.model_uri, prepare=prepare, registry=open_registry())
     online = open_online_features()
     instance = servicer(holder, online)
     asyncio.run(serve(settings, service_name, holder, lambda server: add_servicer(instance, server)))

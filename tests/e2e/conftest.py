@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from credit_common.processes import Service, start_service
-from tests.integration.conftest import explain_server, scoring_server  # noqa: F401
+from tests.integration.conftest import explain_server, mlflow_server, scoring_server  # noqa: F401
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,9 +28,9 @@ __all__ = [
 ADVISOR_KEY, SERVICE_KEY = "test-advisor-key", "test-service-key"
 
 
-def start_server(module: str, folder: Path, *args: str) -> Service:
+def start_server(module: str, folder: Path, *args: str, env: dict[str, str] | None = None) -> Service:
     """A gRPC service (`scoring_service` or `explain_service`) with the session's environment."""
-    return start_service(module, folder, *args)
+    return start_service(module, folder, *args, env=env)
 
 
 def register_copy_of_champion(alias: str) -> str:
@@ -76,21 +77,41 @@ def start_gateway(folder: Path, scoring: str, explain: str, **env: str) -> Servi
     return start_service("gateway", folder, env=variables, port_env="GATEWAY_PORT")
 
 
-def _serving(module: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    server = start_server(module, tmp_path_factory.mktemp(module), "--poll-seconds", "1")
+@pytest.fixture(scope="session")
+def mlflow_server(platform, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """An MLflow tracking server over the session's registry, as `make demo` runs one."""
+    server = start_service(
+        "mlflow",
+        tmp_path_factory.mktemp("mlflow"),
+        "server",
+        env={
+            "MLFLOW_BACKEND_STORE_URI": os.environ["MLFLOW_TRACKING_URI"],
+            "MLFLOW_HOST": "127.0.0.1",
+            "MLFLOW_WORKERS": "1",
+        },
+        port_env="MLFLOW_PORT",
+    )
+    server.wait_ready("/health")
+    yield server
+    server.stop()
+
+
+def _serving(module: str, folder: Path, registry: Service) -> Iterator[Service]:
+    # The services read the registry over HTTP, as in `make demo` and beyond one machine.
+    server = start_server(module, folder, "--poll-seconds", "1", env={"MLFLOW_TRACKING_URI": registry.url})
     server.wait_serving()
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="session")
-def scoring_server(platform, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    yield from _serving("scoring_service", tmp_path_factory)
+def scoring_server(mlflow_server: Service, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    yield from _serving("scoring_service", tmp_path_factory.mktemp("scoring"), mlflow_server)
 
 
 @pytest.fixture(scope="session")
-def explain_server(platform, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    yield from _serving("explain_service", tmp_path_factory)
+def explain_server(mlflow_server: Service, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    yield from _serving("explain_service", tmp_path_factory.mktemp("explain"), mlflow_server)
 
 
 @pytest.fixture(scope="session")

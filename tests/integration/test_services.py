@@ -301,3 +301,18 @@ def test_health_follows_the_model_and_an_alias_swap_drops_no_call(
     finally:
         client.delete_registered_model_alias(tracking.MODEL_NAME, "swap")
         assert server.stop() == 0, "SIGTERM stops the server cleanly"
+
+
+@pytest.mark.parametrize("fixture", ["scoring_server", "explain_server"])
+def test_a_serving_process_holds_no_dataframe_or_training_library(fixture: str, request) -> None:
+    # given a service serving the champion, its registry read over HTTP (as in `make demo`)
+    import psutil
+
+    server: Service = request.getfixturevalue(fixture)
+    assert server.health(timeout=5) == health_pb2.HealthCheckResponse.SERVING
+    # when looking at the native libraries mapped into the process
+    libraries = {Path(m.path).parts[-3:-1] for m in psutil.Process(server.process.pid).memory_maps()}
+    folders = {part for pair in libraries for part in pair}
+    # then the model runs on LightGBM's own library, without pandas, scikit-learn or scipy
+    assert "lightgbm" in folders, "the tree model is scored by lib_lightgbm"
+    assert not folders & {"pandas", "sklearn", "scipy", "pyarrow", "duckdb"}, sorted(folders)

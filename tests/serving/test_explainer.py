@@ -1,4 +1,4 @@
-"""The explain service's TreeSHAP equals shap's TreeExplainer on the same LightGBM model."""
+"""The native scorer and the explain service's TreeSHAP equal LightGBM's Python package and shap."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import shap
 from lightgbm import LGBMClassifier
 from sklearn.pipeline import Pipeline
 
-from credit_model.estimators import UndersampledClassifier
+from credit_model.estimators import UndersampledClassifier, unwrap_lightgbm
+from credit_model.native_trees import NativeTrees
+from credit_model.scorers import PipelineScorer, TreeScorer
 from explain_service.explainer import TreeExplainer
 from serving_base.bundle import ModelBundle
 
@@ -16,6 +18,13 @@ pytestmark = pytest.mark.unit
 
 
 def _bundle(model: object, features: int) -> ModelBundle:
+    pipeline = Pipeline([("model", model)])
+    unwrapped = unwrap_lightgbm(pipeline)
+    names = tuple(f"F{i}" for i in range(features))
+    if unwrapped is None:
+        scorer = PipelineScorer(pipeline, names)
+    else:
+        scorer = TreeScorer(NativeTrees(unwrapped[0].booster_.model_to_string()), unwrapped[1])
     return ModelBundle(
         name="credit-default",
         version="1",
@@ -23,8 +32,8 @@ def _bundle(model: object, features: int) -> ModelBundle:
         cost_fn=10.0,
         cost_fp=1.0,
         feature_service="credit_scoring_v1",
-        features=tuple(f"F{i}" for i in range(features)),
-        pipeline=Pipeline([("model", model)]),
+        features=names,
+        scorer=scorer,
     )
 
 
@@ -58,6 +67,7 @@ def test_contributions_equal_shaps_tree_explainer_and_add_up(data, undersample: 
     base = float(np.atleast_1d(reference.expected_value)[-1]) + offset
     assert ours[0].base_value == pytest.approx(base, abs=1e-9)
     np.testing.assert_allclose([e.probability for e in ours], bundle.predict(rows), atol=1e-9)
+    np.testing.assert_allclose(bundle.predict(rows), model.predict_proba(rows)[:, 1], atol=1e-12)
 
 
 def test_a_model_without_trees_is_refused_with_its_version() -> None:

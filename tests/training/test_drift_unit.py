@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from gateway.prediction_log import Decision, PredictionLog
+from credit_model.decision_log import Decision
+from gateway.prediction_log import PredictionLog
 from training.cli import app
 from training.monitoring.drift import EXIT_ALERT, EXIT_INPUT, EXIT_OK, is_alert
 from training.monitoring.drift_sources import (

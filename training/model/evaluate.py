@@ -16,6 +16,7 @@ import pandas as pd
 from mlflow import MlflowClient
 
 from credit_features.tables import TRUTH_FILE
+from credit_model.registry import ModelUri
 from training.model import tracking
 from training.model.cost import CostWeights
 from training.model.dataset import LABEL
@@ -51,7 +52,7 @@ def evaluate(dataset: Path, raw: Path, out: Path | None = None) -> Evaluation:
     tracking.configure()
     version, run = tracking.champion_run(MlflowClient())
     rows = _holdout_rows(run.info.run_id, dataset)
-    uri = f"models:/{tracking.MODEL_NAME}/{version.version}"
+    uri = str(ModelUri(tracking.MODEL_NAME, version=version.version))
     model = mlflow.sklearn.load_model(uri)
     proba = model.predict_proba(rows[tracking.feature_order(uri)].astype(float))[:, 1]
     truth = pd.read_csv(raw / TRUTH_FILE, usecols=["SK_ID_CURR", "PLANTED_PROBABILITY"])

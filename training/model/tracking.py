@@ -6,7 +6,9 @@ This module is the only place that finds the champion and its run, for evaluate,
 from __future__ import annotations
 
 import logging
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import mlflow
@@ -18,8 +20,10 @@ from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 from sklearn.pipeline import Pipeline
 
+from credit_model.estimators import unwrap_lightgbm
 from credit_model.metadata import ServingMetadata
 from credit_model.registry import CHALLENGER, CHAMPION, EXPERIMENT, MODEL_NAME
+from credit_model.serving_artifact import TreeArtifact
 from credit_model.settings import ModelSettings
 from training.model.cost import CostWeights
 from training.model.metrics import Scores
@@ -69,6 +73,18 @@ def _trusted_types(pipeline: Pipeline) -> list[str]:
     return skops.io.get_untrusted_types(data=skops.io.dumps(pipeline))
 
 
+def log_serving_artifact(pipeline: Pipeline, features: tuple[str, ...]) -> bool:
+    """Log serving/ in the active run when the pipeline is a LightGBM model; True when logged."""
+    unwrapped = unwrap_lightgbm(pipeline)
+    if unwrapped is None:
+        return False
+    model, offset = unwrapped
+    with tempfile.TemporaryDirectory(prefix="serving-") as folder:
+        written = TreeArtifact(model.booster_.model_to_string(), features, offset).write(Path(folder))
+        mlflow.log_artifacts(str(written), artifact_path=written.name)
+    return True
+
+
 def log_and_register(
     pipeline: Pipeline,
     example: pd.DataFrame,
@@ -78,7 +94,12 @@ def log_and_register(
     feature_service: str,
     holdout: Scores,
 ) -> RegisteredModel:
-    """Log the fitted pipeline in the active run, register it, tag it, and apply the champion rule."""
+    """Log the fitted pipeline in the active run, register it, tag it, and apply the champion rule.
+
+    A tree model's serving artifact (LightGBM text, feature order, offset) goes into the same run, so
+    the services load it without scikit-learn.
+    """
+    log_serving_artifact(pipeline, tuple(example.columns))
     info = mlflow.sklearn.log_model(
         pipeline,
         name="model",

@@ -30,6 +30,7 @@ from mlflow.exceptions import MlflowException
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from credit_features.settings import FeatureSettings
+from credit_model.registry import ModelUri
 from training.model import tracking
 from training.monitoring.drift_sources import (
     SCORE,
@@ -258,7 +259,7 @@ def detect_drift(
         step("loading the champion")
         tracking.configure()
         version, run = tracking.champion_run()
-        uri = f"models:/{tracking.MODEL_NAME}/{version.version}"
+        uri = str(ModelUri(tracking.MODEL_NAME, version=version.version))
         order = tracking.feature_order(uri)
         model = mlflow.sklearn.load_model(uri)
         sides = _read_sides(

@@ -8,7 +8,6 @@ starts with the command-line option at fault, so the operator knows which argume
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
 from credit_features.application import quote
+from credit_model.decision_log import FILE_SUFFIX, READ_COLUMNS, day_of
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,6 @@ SourceKind = Literal["parquet", "prediction_log"]
 #: The column the score is compared under, on both sides (champion probability).
 SCORE = "score"
 _BATCH = 32_768
-_DAY_FOLDER = re.compile(r"date=(\d{4}-\d{2}-\d{2})")
 
 
 class DriftInputError(ValueError):
@@ -123,14 +122,12 @@ def read_parquet(path: Path, columns: list[str], max_rows: int, seed: int, optio
 
 def _log_files(folder: Path, since: datetime | None, until: datetime | None) -> list[str]:
     """JSONL files of the log, skipping day folders (date=YYYY-MM-DD) wholly outside the window."""
-    files = [folder] if folder.is_file() else sorted(folder.rglob("*.jsonl"))
+    files = [folder] if folder.is_file() else sorted(folder.rglob(f"*{FILE_SUFFIX}"))
     kept = []
     for file in files:
-        day = _DAY_FOLDER.search(str(file.parent))
-        if day is not None:
-            date = datetime.fromisoformat(day.group(1)).date()
-            if (since is not None and date < since.date()) or (until is not None and date > until.date()):
-                continue
+        day = day_of(file)
+        if day is not None and ((since and day < since.date()) or (until and day > until.date())):
+            continue
         kept.append(str(file))
     return kept
 
@@ -158,6 +155,7 @@ def read_prediction_log(
     files = _log_files(folder, since, until)
     if not files:
         raise DriftInputError(f"{option}: {folder} has no prediction log file {window}")
+    columns = "{" + ", ".join(f"{name}: {quote(kind)}" for name, kind in READ_COLUMNS.items()) + "}"
     bounds = ""  # literals we format ourselves from parsed instants: nothing of the user's text
     if since is not None:
         bounds += f" AND time >= {quote(since.isoformat())}::TIMESTAMPTZ"
@@ -166,8 +164,7 @@ def read_prediction_log(
     decisions = f"""(SELECT * FROM (
         SELECT CAST(time AS TIMESTAMPTZ) AS time, model_version, probability, features
         FROM read_json([{", ".join(quote(f) for f in files)}], format = 'newline_delimited',
-            hive_partitioning = false, columns = {{time: 'VARCHAR', model_version: 'VARCHAR',
-            probability: 'DOUBLE', features: 'JSON'}}))
+            hive_partitioning = false, columns = {columns}))
         WHERE probability IS NOT NULL{bounds})"""
     con = duckdb.connect()
     try:

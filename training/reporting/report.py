@@ -17,6 +17,7 @@ from mlflow import MlflowClient
 from mlflow.entities import Run
 
 from credit_model.estimators import unwrap_lightgbm
+from credit_model.registry import ModelUri
 from training.model import figures, tracking
 
 SECTIONS = (
@@ -159,7 +160,7 @@ def write_report(dataset: Path, docs: Path = Path("docs")) -> ReportResult:
     for png in downloaded.glob("*.png"):
         shutil.copy(png, folder / png.name)
     holdout_ids = mlflow.artifacts.load_dict(f"runs:/{final.info.run_id}/holdout_ids.json")["SK_ID_CURR"]
-    model_uri = f"models:/{tracking.MODEL_NAME}/{version.version}"
+    model_uri = str(ModelUri(tracking.MODEL_NAME, version=version.version))
     local = _local_examples(model_uri, dataset, holdout_ids, folder)
     params, metrics = parent.data.params, final.data.metrics
     completed = [t for t in trials if t.data.tags.get("completed") == "true"]
