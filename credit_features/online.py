@@ -7,6 +7,7 @@ no Feast import; the embedded SQLite fallback goes through Feast's own API. Eith
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ from typing import Protocol
 
 import numpy as np
 import redis
+import redis.asyncio
 
 from credit_features.backend import online_backend, project_name
 from credit_features.catalog import view_of
@@ -37,6 +39,8 @@ class FeatureReader(Protocol):
 
     def matrix(self, client_ids: Sequence[int], names: Sequence[str]) -> np.ndarray: ...
 
+    async def matrix_async(self, client_ids: Sequence[int], names: Sequence[str]) -> np.ndarray: ...
+
 
 class RedisFeatureReader:
     """Feast's Redis records decoded by NumPy: the same values as `get_online_features`, ~5x faster."""
@@ -48,6 +52,8 @@ class RedisFeatureReader:
             **connection_options(settings.redis_connection_string),
         }
         self._client = redis.Redis(**options)  # type: ignore[arg-type]
+        # For the services' and the gateway's event loop: no thread hop per read (one loop per process).
+        self._async_client = redis.asyncio.Redis(**options)  # type: ignore[arg-type]
         self._project = project or project_name()
         self._fields: dict[tuple[str, ...], list[bytes]] = {}
 
@@ -66,8 +72,20 @@ class RedisFeatureReader:
             for key in client_keys(self._project, client_ids):
                 pipe.hgetall(key)
             replies = pipe.execute()
+        return self._decode(replies, fields)
+
+    async def matrix_async(self, client_ids: Sequence[int], names: Sequence[str]) -> np.ndarray:
+        fields = self._fields_of(names)
+        async with self._async_client.pipeline(transaction=False) as pipe:
+            for key in client_keys(self._project, client_ids):
+                pipe.hgetall(key)
+            replies = await pipe.execute()
+        return self._decode(replies, fields)
+
+    @staticmethod
+    def _decode(replies: list[dict[bytes, bytes]], fields: list[bytes]) -> np.ndarray:
         cells = [reply.get(field) for reply in replies for field in fields]
-        return decode_doubles(cells, (len(client_ids), len(fields)))
+        return decode_doubles(cells, (len(replies), len(fields)))
 
 
 class FeastFeatureReader:
@@ -86,6 +104,9 @@ class FeastFeatureReader:
         columns = [[np.nan if v is None else float(v) for v in result[name]] for name in names]
         return np.array(columns, dtype=np.float64).T.reshape(len(client_ids), len(names))
 
+    async def matrix_async(self, client_ids: Sequence[int], names: Sequence[str]) -> np.ndarray:
+        return await asyncio.to_thread(self.matrix, client_ids, names)
+
 
 @contextmanager
 def _store_errors() -> Iterator[None]:
@@ -101,6 +122,14 @@ def _store_errors() -> Iterator[None]:
         ) from error
 
 
+def _known(values: np.ndarray, client_ids: Sequence[int]) -> np.ndarray:
+    """The matrix, or UnknownClientError for the first client with no value at all."""
+    unknown = np.flatnonzero(np.isnan(values).all(axis=1))
+    if unknown.size:
+        raise UnknownClientError(int(client_ids[unknown[0]]))
+    return values
+
+
 class OnlineFeatures:
     """The latest feature values of clients; an id with no value at all is an unknown client."""
 
@@ -111,10 +140,13 @@ class OnlineFeatures:
         """(clients × names) matrix; raises UnknownClientError for the first unknown client."""
         with _store_errors():
             values = self.reader.matrix(client_ids, names)
-        unknown = np.flatnonzero(np.isnan(values).all(axis=1))
-        if unknown.size:
-            raise UnknownClientError(int(client_ids[unknown[0]]))
-        return values
+        return _known(values, client_ids)
+
+    async def matrix_async(self, client_ids: Sequence[int], names: Sequence[str]) -> np.ndarray:
+        """`matrix` for an event loop, without blocking it."""
+        with _store_errors():
+            values = await self.reader.matrix_async(client_ids, names)
+        return _known(values, client_ids)
 
     def rows(self, client_ids: Sequence[int], names: Sequence[str]) -> list[dict[str, float | None]]:
         """One {feature: value or None} per client, in order."""

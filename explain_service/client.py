@@ -34,6 +34,8 @@ class Explanation:
     raw_score: float
     model_version: str
     contributions: tuple[Contribution, ...]
+    omitted_shap: float = 0.0  # sum of the contributions not listed (top_each_way requests)
+    omitted: int = 0
 
 
 def _explanation(response: explain_pb2.ExplainResponse) -> Explanation:
@@ -49,6 +51,8 @@ def _explanation(response: explain_pb2.ExplainResponse) -> Explanation:
         contributions=tuple(
             Contribution(c.feature, None if c.missing else c.value, c.shap) for c in response.contributions
         ),
+        omitted_shap=response.omitted_shap,
+        omitted=response.omitted,
     )
 
 

@@ -25,9 +25,17 @@ class Explanation:
     values: np.ndarray
     contributions: np.ndarray
 
-    def by_impact(self) -> list[int]:
-        """Feature positions sorted by |contribution|, largest first."""
-        return list(np.argsort(-np.abs(self.contributions), kind="stable"))
+    def by_impact(self, each_way: int = 0) -> list[int]:
+        """Feature positions sorted by |contribution|, largest first; with `each_way` > 0 only the
+        `each_way` largest raising the risk and the `each_way` largest lowering it."""
+        order = np.argsort(-np.abs(self.contributions), kind="stable")
+        if each_way <= 0:
+            return order.tolist()
+        signs = self.contributions[order]
+        keep = (np.cumsum(signs > 0) <= each_way) & (signs > 0) | (np.cumsum(signs < 0) <= each_way) & (
+            signs < 0
+        )
+        return order[keep].tolist()
 
 
 class TreeExplainer:

@@ -18,6 +18,8 @@ def _response(
     explainer: TreeExplainer, request: scoring_pb2.ScoreRequest, explanation: Explanation
 ) -> explain_pb2.ExplainResponse:
     bundle = explainer.bundle
+    listed = explanation.by_impact(request.top_each_way)
+    omitted = float(explanation.contributions.sum() - explanation.contributions[listed].sum())
     return explain_pb2.ExplainResponse(
         request_id=request_id(request),
         client_id=request.client_id,
@@ -34,8 +36,10 @@ def _response(
                 missing=math.isnan(explanation.values[i]),
                 shap=float(explanation.contributions[i]),
             )
-            for i in explanation.by_impact()
+            for i in listed
         ],
+        omitted_shap=omitted if len(listed) < len(explanation.features) else 0.0,
+        omitted=len(explanation.features) - len(listed),
     )
 
 

@@ -22,6 +22,7 @@ from credit_features.online import OnlineFeatures
 from credit_model.decision_log import Decision
 from explain_service.client import ExplainClient, Explanation
 from gateway.prediction_log import PredictionLog, now
+from gateway.reasons import REASONS_EACH_WAY
 from scoring_service.client import Score, ScoringClient
 from serving_base.messages import feature_row, score_request
 
@@ -85,8 +86,7 @@ class DecisionService:
 
     async def client_row(self, client_id: int, model: ServedModel) -> np.ndarray:
         """A known client's features in the model's order (unknown client, store down: domain errors)."""
-        matrix = await asyncio.to_thread(self.online.matrix, [client_id], model.features)
-        return matrix[0]
+        return (await self.online.matrix_async([client_id], model.features))[0]
 
     async def client_features(self, client_id: int) -> dict[str, float | None]:
         """A known client's features by name."""
@@ -95,55 +95,61 @@ class DecisionService:
         return {name: None if np.isnan(v) else float(v) for name, v in zip(model.features, row, strict=True)}
 
     async def decide_client(
-        self, client_id: int, *, explain: bool = True, record: bool = True
+        self, client_id: int, *, full_explanation: bool = False, record: bool = True
     ) -> ScoredDecision:
         """Decision on a known client's stored features."""
 
         async def read(model: ServedModel) -> np.ndarray:
             return await self.client_row(client_id, model)
 
-        return await self._decide(client_id, read, explain=explain, record=record)
+        return await self._decide(client_id, read, full_explanation=full_explanation, record=record)
 
     async def decide_values(
-        self, client_id: int, values: Mapping[str, float | None], *, explain: bool = True, record: bool = True
+        self,
+        client_id: int,
+        values: Mapping[str, float | None],
+        *,
+        full_explanation: bool = False,
+        record: bool = True,
     ) -> ScoredDecision:
         """Decision on features given by name (a new application, a what-if)."""
 
         async def read(model: ServedModel) -> np.ndarray:
             return model.row(values)
 
-        return await self._decide(client_id, read, explain=explain, record=record)
+        return await self._decide(client_id, read, full_explanation=full_explanation, record=record)
 
     async def _decide(
-        self, client_id: int, read: RowReader, *, explain: bool, record: bool
+        self, client_id: int, read: RowReader, *, full_explanation: bool, record: bool
     ) -> ScoredDecision:
         model = await self.served_model()
         try:
-            return await self._decide_once(client_id, model, await read(model), explain, record)
+            return await self._decide_once(client_id, model, await read(model), full_explanation, record)
         except grpc.aio.AioRpcError as error:
             if error.code() != grpc.StatusCode.FAILED_PRECONDITION:
                 raise
             log.info("served model changed; features re-read", extra={"was": model.version})
             model = await self.served_model(refresh=True)
-            return await self._decide_once(client_id, model, await read(model), explain, record)
+            return await self._decide_once(client_id, model, await read(model), full_explanation, record)
 
     async def _decide_once(
-        self, client_id: int, model: ServedModel, row: np.ndarray, explain: bool, record: bool
+        self, client_id: int, model: ServedModel, row: np.ndarray, full_explanation: bool, record: bool
     ) -> ScoredDecision:
         request_id = uuid.uuid4().hex
         packed = feature_row(row, model.feature_service, model.version)
-        request = score_request(row=packed, request_id=request_id)  # built once, sent to both
-        calls: list[Awaitable[object]] = [self.scoring.score_request(request)]
-        if explain:
-            calls.append(asyncio.wait_for(self.explain.explain_request(request), self.explain_budget))
-        outcomes = await asyncio.gather(*calls, return_exceptions=True)
+        # Built once, sent to both; reasons need only the strongest factors each way, not all 400-odd.
+        each_way = 0 if full_explanation else REASONS_EACH_WAY
+        request = score_request(row=packed, request_id=request_id, top_each_way=each_way)
+        outcomes = await asyncio.gather(
+            self.scoring.score_request(request),
+            asyncio.wait_for(self.explain.explain_request(request), self.explain_budget),
+            return_exceptions=True,
+        )
         score = outcomes[0]
         if isinstance(score, BaseException):
             raise score
         assert isinstance(score, Score)
-        explanation, missing = None, None
-        if explain:
-            explanation, missing = _explanation_outcome(request_id, outcomes[1])
+        explanation, missing = _explanation_outcome(request_id, outcomes[1])
         if record:
             self.prediction_log.append(
                 Decision(

@@ -38,6 +38,10 @@ class Reason:
     sentence: str
 
 
+#: Reasons shown each way (raising, lowering the risk): all an answer without the full explanation needs.
+REASONS_EACH_WAY = 3
+
+
 def display(name: str, value: float | None, language: Language = "en") -> str:
     """A value as an advisor reads it: days as years, ratios as percentages, amounts with separators."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -73,7 +77,7 @@ def reason(contribution: Contribution, language: Language = "en") -> Reason:
 
 
 def top_reasons(
-    contributions: tuple[Contribution, ...], top: int = 3, language: Language = "en"
+    contributions: tuple[Contribution, ...], top: int = REASONS_EACH_WAY, language: Language = "en"
 ) -> tuple[list[Reason], list[Reason]]:
     """The `top` factors raising and lowering the risk, strongest first."""
     ranked = sorted(contributions, key=lambda c: abs(c.shap), reverse=True)

@@ -38,12 +38,17 @@ def score_request(
     features: Mapping[str, Any] | None = None,
     row: scoring_pb2.FeatureRow | None = None,
     request_id: str = "",
+    top_each_way: int = 0,
 ) -> scoring_pb2.ScoreRequest:
-    """A request for a known client, a packed row, or features by name: exactly one of them."""
+    """A request for a known client, a packed row, or features by name: exactly one of them.
+
+    `top_each_way` > 0 asks Explain for only that many contributions each way (Score ignores it).
+    """
     if sum(subject is not None for subject in (client_id, features, row)) != 1:
         raise ValueError("give exactly one of client_id, features and row")
+    common = {"request_id": request_id, "top_each_way": top_each_way}
     if client_id is not None:
-        return scoring_pb2.ScoreRequest(request_id=request_id, client_id=client_id)
+        return scoring_pb2.ScoreRequest(client_id=client_id, **common)
     if row is not None:
-        return scoring_pb2.ScoreRequest(request_id=request_id, row=row)
-    return scoring_pb2.ScoreRequest(request_id=request_id, features=named_features(features or {}))
+        return scoring_pb2.ScoreRequest(row=row, **common)
+    return scoring_pb2.ScoreRequest(features=named_features(features or {}), **common)

@@ -6,7 +6,6 @@ version, feature service and length match the bundle; named features are placed 
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import numpy as np
@@ -66,7 +65,7 @@ async def request_matrix(
         raise InvalidFeaturesError(f"batch of {len(requests)} rows exceeds the limit of {MAX_BATCH}")
     subjects = [request.WhichOneof("subject") for request in requests]
     ids = [r.client_id for r, subject in zip(requests, subjects, strict=True) if subject == "client_id"]
-    fetched = iter(await asyncio.to_thread(online.matrix, ids, bundle.features) if ids else [])
+    fetched = iter(await online.matrix_async(ids, bundle.features) if ids else [])
     matrix = np.empty((len(requests), len(bundle.features)))
     for position, (request, subject) in enumerate(zip(requests, subjects, strict=True)):
         if subject == "row":

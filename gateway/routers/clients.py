@@ -81,15 +81,16 @@ async def score_client(
     With `include=explanation` the answer also carries every contribution of this same decision (what
     an advisor's client view shows), computed once.
     """
-    decision = await state.decisions.decide_client(client_id)
+    full = include == "explanation"
+    decision = await state.decisions.decide_client(client_id, full_explanation=full)
     state.metrics.model_answered(decision.score.model_version)
-    return score_out(decision, lang, with_explanation=include == "explanation")
+    return score_out(decision, lang, with_explanation=full)
 
 
 @router.get("/{client_id}/explanation", operation_id="explain_client", response_model=ExplanationOut)
 async def explain_client(client_id: ClientId, state: State, caller: AnyCaller) -> ExplanationOut:
     """Every feature's contribution to the client's score."""
-    decision = await state.decisions.decide_client(client_id, record=False)
+    decision = await state.decisions.decide_client(client_id, full_explanation=True, record=False)
     explained = explanation_out(decision)
     if explained is None:
         raise HTTPException(

@@ -316,3 +316,22 @@ def test_a_serving_process_holds_no_dataframe_or_training_library(fixture: str, 
     # then the model runs on LightGBM's own library, without pandas, scikit-learn or scipy
     assert "lightgbm" in folders, "the tree model is scored by lib_lightgbm"
     assert not folders & {"pandas", "sklearn", "scipy", "pyarrow", "duckdb"}, sorted(folders)
+
+
+def test_an_explanation_limited_to_the_strongest_factors_is_exact(
+    explain_server: Service, holdout: pd.DataFrame
+) -> None:
+    # given a client explained in full and with only the three strongest factors each way
+    stub = explain_pb2_grpc.ExplainerStub(grpc.insecure_channel(explain_server.target))
+    client_id = int(holdout["SK_ID_CURR"].iloc[5])
+    full = stub.Explain(scoring_pb2.ScoreRequest(client_id=client_id), timeout=5)
+    short = stub.Explain(scoring_pb2.ScoreRequest(client_id=client_id, top_each_way=3), timeout=5)
+    # then the short one lists exactly the full one's strongest three raising and three lowering
+    raising = [c.feature for c in full.contributions if c.shap > 0][:3]
+    lowering = [c.feature for c in full.contributions if c.shap < 0][:3]
+    assert sorted(c.feature for c in short.contributions) == sorted(raising + lowering)
+    assert short.omitted == len(full.contributions) - len(short.contributions)
+    # and what it leaves out is summed, so the total is still the raw score
+    total = short.base_value + sum(c.shap for c in short.contributions) + short.omitted_shap
+    assert total == pytest.approx(short.raw_score, abs=1e-9), "base + listed + omitted = raw score"
+    assert short.raw_score == pytest.approx(full.raw_score, abs=1e-12), "the same decision"

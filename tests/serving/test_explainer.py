@@ -76,3 +76,13 @@ def test_a_model_without_trees_is_refused_with_its_version() -> None:
     model = LogisticRegression().fit(np.eye(4), [0, 1, 0, 1])
     with pytest.raises(TypeError, match="version 1 is not a tree model"):
         TreeExplainer(_bundle(model, 4))
+
+
+def test_the_strongest_factors_each_way_keep_their_order_by_impact() -> None:
+    from explain_service.explainer import Explanation
+
+    contributions = np.array([0.5, -0.1, 0.0, -0.7, 0.2, 0.3, -0.05, 0.01])
+    explanation = Explanation(0.0, 0.0, 0.5, tuple("abcdefgh"), np.zeros(8), contributions)
+    assert explanation.by_impact() == [3, 0, 5, 4, 1, 6, 7, 2], "every feature, strongest first"
+    assert explanation.by_impact(2) == [3, 0, 5, 1], "two raising (a, f) and two lowering (d, b)"
+    assert explanation.by_impact(10) == [3, 0, 5, 4, 1, 6, 7], "a zero contribution is neither way"

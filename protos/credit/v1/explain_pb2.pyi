@@ -20,7 +20,7 @@ class Contribution(_message.Message):
     def __init__(self, feature: _Optional[str] = ..., value: _Optional[float] = ..., missing: _Optional[bool] = ..., shap: _Optional[float] = ...) -> None: ...
 
 class ExplainResponse(_message.Message):
-    __slots__ = ("request_id", "client_id", "base_value", "raw_score", "probability", "decision", "threshold", "model", "contributions")
+    __slots__ = ("request_id", "client_id", "base_value", "raw_score", "probability", "decision", "threshold", "model", "contributions", "omitted_shap", "omitted")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     CLIENT_ID_FIELD_NUMBER: _ClassVar[int]
     BASE_VALUE_FIELD_NUMBER: _ClassVar[int]
@@ -30,6 +30,8 @@ class ExplainResponse(_message.Message):
     THRESHOLD_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
     CONTRIBUTIONS_FIELD_NUMBER: _ClassVar[int]
+    OMITTED_SHAP_FIELD_NUMBER: _ClassVar[int]
+    OMITTED_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     client_id: int
     base_value: float
@@ -39,7 +41,9 @@ class ExplainResponse(_message.Message):
     threshold: float
     model: _scoring_pb2.ModelRef
     contributions: _containers.RepeatedCompositeFieldContainer[Contribution]
-    def __init__(self, request_id: _Optional[str] = ..., client_id: _Optional[int] = ..., base_value: _Optional[float] = ..., raw_score: _Optional[float] = ..., probability: _Optional[float] = ..., decision: _Optional[_Union[_scoring_pb2.Decision, str]] = ..., threshold: _Optional[float] = ..., model: _Optional[_Union[_scoring_pb2.ModelRef, _Mapping]] = ..., contributions: _Optional[_Iterable[_Union[Contribution, _Mapping]]] = ...) -> None: ...
+    omitted_shap: float
+    omitted: int
+    def __init__(self, request_id: _Optional[str] = ..., client_id: _Optional[int] = ..., base_value: _Optional[float] = ..., raw_score: _Optional[float] = ..., probability: _Optional[float] = ..., decision: _Optional[_Union[_scoring_pb2.Decision, str]] = ..., threshold: _Optional[float] = ..., model: _Optional[_Union[_scoring_pb2.ModelRef, _Mapping]] = ..., contributions: _Optional[_Iterable[_Union[Contribution, _Mapping]]] = ..., omitted_shap: _Optional[float] = ..., omitted: _Optional[int] = ...) -> None: ...
 
 class ExplainBatchResponse(_message.Message):
     __slots__ = ("responses",)

@@ -41,16 +41,18 @@ class FeatureRow(_message.Message):
     def __init__(self, values: _Optional[_Iterable[float]] = ..., feature_service: _Optional[str] = ..., model_version: _Optional[str] = ...) -> None: ...
 
 class ScoreRequest(_message.Message):
-    __slots__ = ("request_id", "client_id", "features", "row")
+    __slots__ = ("request_id", "client_id", "features", "row", "top_each_way")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     CLIENT_ID_FIELD_NUMBER: _ClassVar[int]
     FEATURES_FIELD_NUMBER: _ClassVar[int]
     ROW_FIELD_NUMBER: _ClassVar[int]
+    TOP_EACH_WAY_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     client_id: int
     features: FeatureVector
     row: FeatureRow
-    def __init__(self, request_id: _Optional[str] = ..., client_id: _Optional[int] = ..., features: _Optional[_Union[FeatureVector, _Mapping]] = ..., row: _Optional[_Union[FeatureRow, _Mapping]] = ...) -> None: ...
+    top_each_way: int
+    def __init__(self, request_id: _Optional[str] = ..., client_id: _Optional[int] = ..., features: _Optional[_Union[FeatureVector, _Mapping]] = ..., row: _Optional[_Union[FeatureRow, _Mapping]] = ..., top_each_way: _Optional[int] = ...) -> None: ...
 
 class ModelRef(_message.Message):
     __slots__ = ("name", "version", "feature_service")
