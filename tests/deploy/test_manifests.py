@@ -414,6 +414,30 @@ def test_kubernetes_commands_run_real_modules(where: str, command: list[str]) ->
     check_python_command(command, where)
 
 
+#: The image (and so the dependency group) each module's process needs: a part never runs in another's.
+IMAGE_OF_MODULE = {
+    "scoring_service": "credit-serving",
+    "explain_service": "credit-serving",
+    "gateway": "credit-gateway",
+    "ui": "credit-ui",
+    "training": "credit-platform",
+}
+
+
+@pytest.mark.parametrize("overlay", sorted(OVERLAYS))
+def test_every_process_runs_the_image_of_its_part(overlay: str) -> None:
+    for where, tpl in all_pods(overlay):
+        for container in tpl["spec"]["containers"]:
+            command = container.get("command", [""])
+            if command[:2] != ["python", "-m"]:
+                continue
+            expected = IMAGE_OF_MODULE[command[2]]
+            image = container["image"].rsplit("/", 1)[-1].split(":")[0]
+            assert image.removeprefix("credit-") == expected.removeprefix("credit-"), (
+                f"{overlay}:{where} runs {command[2]} in {container['image']}, not {expected}"
+            )
+
+
 # ---------------------------------------------------------------- Ray
 def test_ray_cluster_and_tune_job_fit_together() -> None:
     docs = {d["kind"]: d for d in render(RAY)}
