@@ -32,6 +32,7 @@ class Explanation:
     threshold: float
     base_value: float
     raw_score: float
+    model_name: str
     model_version: str
     contributions: tuple[Contribution, ...]
     omitted_shap: float = 0.0  # sum of the contributions not listed (top_each_way requests)
@@ -47,6 +48,7 @@ def _explanation(response: explain_pb2.ExplainResponse) -> Explanation:
         threshold=response.threshold,
         base_value=response.base_value,
         raw_score=response.raw_score,
+        model_name=response.model.name,
         model_version=response.model.version,
         contributions=tuple(
             Contribution(c.feature, None if c.missing else c.value, c.shap) for c in response.contributions

@@ -1,10 +1,15 @@
-"""One decision: the client's features read once in the model's order, sent packed to Score and
-Explain concurrently, the decision logged.
+"""One decision: the client's features read once in the model's order, sent packed to Explain, the
+decision logged.
+
+Explain answers the decision itself (probability, decision, threshold, version: the same bundle as
+Scoring's) with its reasons, so one call and one model evaluation make a decision. Scoring is the
+fallback: if Explain fails or exceeds its budget, Score answers and the decision says its explanation
+is missing. (Calling both in parallel, as before, cost a second gRPC round trip and model evaluation
+per request for an answer the gateway discarded whenever Explain answered: a third of the CPU.)
 
 The gateway learns the served model's feature order and version from Scoring's ModelInfo. When a
 service answers FAILED_PRECONDITION (a new champion was swapped in since), the model is looked up
-again and the features re-read for it, once. If Explain fails or exceeds its budget the score still
-answers, and says the explanation is missing.
+again and the features re-read for it, once.
 """
 
 from __future__ import annotations
@@ -140,16 +145,13 @@ class DecisionService:
         # Built once, sent to both; reasons need only the strongest factors each way, not all 400-odd.
         each_way = 0 if full_explanation else REASONS_EACH_WAY
         request = score_request(row=packed, request_id=request_id, top_each_way=each_way)
-        outcomes = await asyncio.gather(
-            self.scoring.score_request(request),
-            asyncio.wait_for(self.explain.explain_request(request), self.explain_budget),
-            return_exceptions=True,
-        )
-        score = outcomes[0]
-        if isinstance(score, BaseException):
-            raise score
-        assert isinstance(score, Score)
-        explanation, missing = _explanation_outcome(request_id, outcomes[1])
+        try:
+            explanation = await asyncio.wait_for(self.explain.explain_request(request), self.explain_budget)
+        except (TimeoutError, grpc.aio.AioRpcError) as error:
+            missing = _missing_reason(request_id, error)
+            score, explanation = await self.scoring.score_request(request), None
+        else:
+            missing, score = None, _score_of(explanation)
         if record:
             self.prediction_log.append(
                 Decision(
@@ -175,15 +177,26 @@ class DecisionService:
         return ScoredDecision(request_id, client_id, score, explanation, missing)
 
 
-def _explanation_outcome(request_id: str, outcome: object) -> tuple[Explanation | None, str | None]:
-    """The explanation, or why there is none (the score answers either way)."""
-    if isinstance(outcome, Explanation):
-        return outcome, None
-    if isinstance(outcome, TimeoutError):
+def _score_of(explanation: Explanation) -> Score:
+    """The decision an explanation carries (the same bundle scored it)."""
+    return Score(
+        request_id=explanation.request_id,
+        client_id=explanation.client_id,
+        probability=explanation.probability,
+        refused=explanation.refused,
+        threshold=explanation.threshold,
+        model_name=explanation.model_name,
+        model_version=explanation.model_version,
+    )
+
+
+def _missing_reason(request_id: str, error: BaseException) -> str:
+    """Why a decision has no explanation (Score then answers it)."""
+    if isinstance(error, TimeoutError):
         reason = "explanation took too long"
-    elif isinstance(outcome, grpc.aio.AioRpcError) and outcome.code() == grpc.StatusCode.FAILED_PRECONDITION:
+    elif isinstance(error, grpc.aio.AioRpcError) and error.code() == grpc.StatusCode.FAILED_PRECONDITION:
         reason = "the explanation service is switching to another model version"
     else:
         reason = "explanation service unavailable"
-    log.warning("explanation unavailable", extra={"request_id": request_id, "error": type(outcome).__name__})
-    return None, reason
+    log.warning("explanation unavailable", extra={"request_id": request_id, "error": type(error).__name__})
+    return reason

@@ -258,8 +258,8 @@ class AdvisorApp:
             model = self.client.model()
         except GatewayError as error:
             return {self.model_line: "", self.message: views.message_html(views.error_text(error, lang))}
-        line = t("model_line", lang, name=model.name, version=model.version)
-        return {self.model_line: line, self.message: ""}
+        # The message is left alone: a client opened meanwhile may have put its answer there.
+        return {self.model_line: t("model_line", lang, name=model.name, version=model.version)}
 
     @guarded
     def on_search(self, text: str) -> Updates:

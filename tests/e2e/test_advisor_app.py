@@ -41,7 +41,7 @@ def client_to_show(gateway_api: httpx.Client) -> tuple[int, float]:
     candidates = gateway_api.get("/v1/clients", params={"search": "1", "limit": 40}).json()
     assert candidates, "the session platform should have clients"
     best: tuple[float, int, float] | None = None
-    for row in candidates[:15]:
+    for row in candidates:
         amount = (row["credit_amount"] or 500_000) * 3
         before = gateway_api.get(f"/v1/clients/{row['client_id']}/score").json()["probability"]
         after = gateway_api.post(
@@ -51,7 +51,8 @@ def client_to_show(gateway_api: httpx.Client) -> tuple[int, float]:
         if best is None or change > best[0]:
             best = (change, row["client_id"], amount)
     assert best is not None
-    assert best[0] > 0.001, f"no client's score moves with a tripled credit (best change {best[0]})"
+    # The app shows probabilities to 0.1 point: a change under 0.2 point may round to the same text.
+    assert best[0] > 0.002, f"no client's score moves visibly with a tripled credit (best change {best[0]})"
     return best[1], best[2]
 
 
