@@ -290,10 +290,17 @@ class AdvisorApp:
     def on_reopen(
         self, state: dict | None, lang: Language, groups: list[str], query: str, feature: str | None
     ) -> Updates:
-        """After a language switch, show the open client again in the new language."""
+        """After a language switch, show the open client again in the new language.
+
+        The what-if inputs and result are left as the advisor left them: the client is the same, and
+        a reset arriving after the advisor typed a new amount would silently simulate the old one.
+        """
         if not state:
             return gr.skip()
-        return self.on_open(str(state["client_id"]), lang, groups, query, feature)
+        updates = self.on_open(str(state["client_id"]), lang, groups, query, feature)
+        for kept in (self.amount, self.annuity, self.whatif):
+            updates.pop(kept, None)
+        return updates
 
     @guarded
     def on_open(

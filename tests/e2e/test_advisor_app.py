@@ -30,6 +30,11 @@ def open_client(page: Page, client_id: int | str, label: str = "Identifiant clie
     box.press("Enter")
 
 
+def settled(page: Page) -> None:
+    """Wait until Gradio has no event in flight (its outputs carry .pending while one runs)."""
+    page.wait_for_function("document.querySelectorAll('.pending, .generating').length === 0")
+
+
 def shot(page: Page, folder: Path, name: str) -> None:
     page.wait_for_timeout(300)  # let images decode before the capture
     page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
@@ -103,8 +108,10 @@ def test_advisor_session(
     expect(page.get_by_role("tab", name="What-if")).to_be_visible()
 
     page.get_by_role("tab", name="What-if").click()
+    settled(page)  # the language switch's chain of events (relabel, model, re-open) has finished
     before = PERCENT.search(page.locator("#decision").inner_text()).group(1)
     page.get_by_label("Credit amount").fill(str(int(amount)))
+    expect(page.get_by_label("Credit amount")).to_have_value(str(int(amount)))
     page.get_by_role("button", name="Simulate").click()
     result = page.locator("#whatif-result")
     expect(result).to_contain_text("With a credit of")
