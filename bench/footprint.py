@@ -3,22 +3,24 @@
 Why: a refactor that moves code between packages can silently drag heavy offline dependencies (training,
 Ray, Evidently, Gradio, DuckDB, Feast, SHAP) into the serving processes, inflating their memory and
 start-up, or slow the hot path. This module measures the same figures before and after such a change,
-against services already running (`make demo`-like), so two results files compare like with like:
+against services already running (`make demo`, or any checkout's services on other ports):
 
 - RSS (MB) of the scoring and explain gRPC servers and of the gateway, found by listening port (psutil),
-  after warm-up and again after the load;
+  after warm-up and again after the load (goal for each gRPC service: ≤ 200 MB);
 - sequential `GET /v1/clients/{id}/score` over distinct client ids (listed by the gateway): p50/p90/p99;
 - closed-loop saturation with wrk (30 s, 2 threads, 4 and 16 connections, >= 500 distinct ids);
 - which heavy top-level modules `import scoring_service.__main__` / `explain_service.__main__` pull in.
 
-It imports nothing from the project (it measures any checkout): run it from the checkout under test,
+It imports nothing of the product (only bench.stamp, which writes bench/results/footprint.json), so it
+measures any checkout's services; `--checkout` names the code whose imports are checked:
   python -m bench.footprint --gateway http://127.0.0.1:8100 --api-key KEY --scoring-port 51051 \
-      --explain-port 51052 --label NAME --out PATH
+      --explain-port 51052 --label NAME --checkout PATH
+It is not part of `make bench`: it needs the services running, and a before/after comparison runs it
+once per checkout, alternating, on a quiet machine.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
@@ -27,17 +29,21 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlparse
 
 import httpx
 import numpy as np
 import psutil
+import typer
 from rich.console import Console
 from rich.table import Table
 
+from bench.stamp import BenchRun, bench_run
+
+GOAL_SERVICE_RSS_MB = "<= 200"
+app = typer.Typer(add_completion=False)
 HEAVY = [
     "training",
     "ray",
@@ -154,55 +160,79 @@ def git(checkout: Path, *args: str) -> str:
     return subprocess.run(command, check=False, capture_output=True, text=True).stdout.strip()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("--gateway", default="http://127.0.0.1:8000", help="Gateway base URL.")
-    parser.add_argument("--api-key", required=True, help="An API key the gateway accepts.")
-    parser.add_argument("--scoring-port", type=int, default=50051)
-    parser.add_argument("--explain-port", type=int, default=50052)
-    parser.add_argument("--label", required=True, help="Name of this measurement (e.g. previous-main).")
-    parser.add_argument("--out", type=Path, required=True, help="Results JSON file.")
-    parser.add_argument("--checkout", type=Path, default=Path.cwd(), help="Code whose imports are checked.")
-    parser.add_argument("--sequential", type=int, default=200, help="Distinct ids, sequential case.")
-    parser.add_argument("--wrk-ids", type=int, default=1000, help="Distinct ids cycled by wrk (>= 500).")
-    parser.add_argument("--seconds", type=int, default=30, help="Duration of each wrk run.")
-    parser.add_argument("--connections", type=int, nargs="+", default=[4, 16])
-    args = parser.parse_args()
-    ports = {"scoring": args.scoring_port, "explain": args.explain_port}
-    ports["gateway"] = urlparse(args.gateway).port or 80
-    load = {"start": os.getloadavg()}
-    with httpx.Client(base_url=args.gateway, headers={"X-API-Key": args.api_key}, timeout=10) as client:
-        ids = client_ids(client, max(args.wrk_ids, args.sequential + 50))
-        sequential(client, ids[-50:])  # warm-up on ids outside the measured ones
-        results: dict[str, Any] = {"sequential": sequential(client, ids[: args.sequential])}
-    results["rss_serving"] = rss_by_port(ports)
-    load["before_wrk"] = os.getloadavg()
-    results["wrk"] = {
-        f"{c} connections": wrk(args.gateway, args.api_key, ids, c, args.seconds) for c in args.connections
-    }
-    results["rss_after_load"] = rss_by_port(ports)
-    load["end"] = os.getloadavg()
-    results["imports"] = imports(args.checkout.resolve())
-    context = {
-        "label": args.label,
-        "commit": git(args.checkout, "rev-parse", "HEAD"),
-        "dirty": bool(git(args.checkout, "status", "--porcelain", "--untracked-files=no")),
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "load_average_1_5_15": {k: [round(x, 2) for x in v] for k, v in load.items()},
-        "cpu_count": os.cpu_count(),
+def record(run: BenchRun, results: dict[str, Any], label: str) -> None:
+    """Resident memory of each service once serving, sequential latency, and each wrk run's rate."""
+    for service, found in results["rss_serving"].items():
+        goal = GOAL_SERVICE_RSS_MB if service in {"scoring", "explain"} else None
+        what = f"resident memory of the {service} service once serving ({label})"
+        run.figure(f"rss_{service}_mb", found["rss_mb"], unit="MB", label=what, goal=goal)
+    sequential = results["sequential"]
+    what = f"sequential GET /score, {sequential['count']} distinct clients ({label})"
+    run.figure("sequential_p50_ms", sequential["p50_ms"], unit="ms", label=f"{what}: p50")
+    run.figure("sequential_p99_ms", sequential["p99_ms"], unit="ms", label=f"{what}: p99")
+    for case, measured in results["wrk"].items():
+        what = f"gateway saturation, wrk closed loop, {case} ({label})"
+        key = case.split()[0]
+        run.figure(f"wrk_{key}_rps", measured["rps"], unit="req/s", label=f"{what}: achieved rate")
+        run.figure(f"wrk_{key}_p99_ms", measured["p99_ms"], unit="ms", label=f"{what}: p99")
+
+
+@app.command()
+def main(
+    *,
+    api_key: Annotated[str, typer.Option(help="An API key the gateway accepts.")],
+    label: Annotated[str, typer.Option(help="Name of this measurement (e.g. previous-main).")],
+    gateway: Annotated[str, typer.Option(help="Gateway base URL.")] = "http://127.0.0.1:8000",
+    scoring_port: Annotated[int, typer.Option(help="Port of the scoring service.")] = 50051,
+    explain_port: Annotated[int, typer.Option(help="Port of the explain service.")] = 50052,
+    checkout: Annotated[Path, typer.Option(help="Code whose imports are checked.")] = Path(),
+    sequential_ids: Annotated[int, typer.Option(help="Distinct ids of the sequential case.")] = 200,
+    wrk_ids: Annotated[int, typer.Option(help="Distinct ids cycled by wrk (>= 500).")] = 1000,
+    seconds: Annotated[int, typer.Option(help="Duration of each wrk run.")] = 30,
+    connections: Annotated[list[int], typer.Option(help="wrk connections, one flag per run.")] = [4, 16],  # noqa: B006
+) -> dict[str, Any]:
+    """Measure the running services; print a table and write bench/results/footprint.json."""
+    checkout = checkout.resolve()
+    ports = {"scoring": scoring_port, "explain": explain_port, "gateway": urlparse(gateway).port or 80}
+    config = {
+        "label": label,
+        "checkout": str(checkout),
+        "checkout_commit": git(checkout, "rev-parse", "HEAD"),
+        "checkout_dirty": bool(git(checkout, "status", "--porcelain", "--untracked-files=no")),
         "python": platform.python_version(),
-        "configuration": {k: str(v) for k, v in vars(args).items() if k != "api_key"} | {"ids": len(ids)},
+        "gateway": gateway,
+        "ports": ports,
+        "sequential_ids": sequential_ids,
+        "wrk_ids": wrk_ids,
+        "wrk_seconds": seconds,
+        "wrk_threads": 2,
+        "connections": connections,
     }
-    table = Table(title=f"Serving footprint — {args.label} ({context['commit'][:8]})")
+    with bench_run("footprint", config=config) as run:
+        load = {"start": os.getloadavg()}
+        with httpx.Client(base_url=gateway, headers={"X-API-Key": api_key}, timeout=10) as client:
+            ids = client_ids(client, max(wrk_ids, sequential_ids + 50))
+            sequential(client, ids[-50:])  # warm-up on ids outside the measured ones
+            results: dict[str, Any] = {"sequential": sequential(client, ids[:sequential_ids])}
+        results["rss_serving"] = rss_by_port(ports)
+        load["before_wrk"] = os.getloadavg()
+        results["wrk"] = {f"{c} connections": wrk(gateway, api_key, ids, c, seconds) for c in connections}
+        results["rss_after_load"] = rss_by_port(ports)
+        load["end"] = os.getloadavg()
+        results["imports"] = imports(checkout)
+        run.config["ids"] = len(ids)
+        record(run, results, label)
+        run.detail("results", results)
+        run.detail("load_average_1_5_15", {k: [round(x, 2) for x in v] for k, v in load.items()})
+    table = Table(title=f"Serving footprint — {label} ({config['checkout_commit'][:8]})")
     for column in ("case", "figures"):
         table.add_column(column)
     for section, rows in results.items():
         for case, row in rows.items() if section != "sequential" else [("score", rows)]:
             table.add_row(f"{section} · {case}", ", ".join(f"{k}={v}" for k, v in row.items()))
-    table.add_row("load average", str(context["load_average_1_5_15"]))
     Console().print(table)
-    args.out.write_text(json.dumps({"context": context, "results": results}, indent=2))
+    return results
 
 
 if __name__ == "__main__":
-    main()
+    app()

@@ -1,46 +1,64 @@
-"""Benchmark of training: the Ray Tune search at scale 0.1 and the final refit at scale 1.0.
+"""Benchmark of training: the Ray Tune search, the final refit at full size, the champion's quality.
 
-`python -m bench.train --search-dataset data/dataset/train.parquet --trials 30` times a 30-trial
-search (5-fold CV per trial, 2 trials at a time) on a scale-0.1 training set;
-`--refit-features DIR --refit-parquet DIR` times the final LightGBM refit on a full-scale set (the
-feature tables of a scale-1.0 build, joined by client: each client has one row, stamped at its
-application time, so this equals Feast's point-in-time join). Each case runs in a subprocess that
-reports its own peak memory; results go to bench/results/train.json.
+`python -m bench.train --search-dataset DIR/dataset/train.parquet --trials 30 --refit-scale 1.0
+--evaluate` runs three cases, each in a fresh process that reports its own peak memory:
+
+- search: a Ray Tune search (5-fold CV per trial, 2 trials at a time) on a training set;
+- refit: the final LightGBM refit (default parameters unless `--params`) on a full-size training set:
+  the feature tables of a synthetic build at `--refit-scale`, prepared in `--work` as bench.features
+  prepares them (and reused from it), joined by client. Each client has one row, stamped at its
+  application time, so this join equals Feast's point-in-time join;
+- evaluate: the champion of the platform in CREDIT_DATA_DIR on its hold-out rows against the planted
+  truth (goals: AUC ratio ≥ 0.97, business-cost ratio ≤ 1.05, the README's).
+
+Writes bench/results/train.json.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import subprocess
-import sys
+from pathlib import Path
+from typing import Annotated, Any
 
-from bench.latency import report
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bench.child import run_child
+from bench.features import prepare
+from bench.stamp import BenchRun, bench_run
+from credit_features.settings import FeatureSettings
+
+GOAL_AUC_RATIO = ">= 0.97"
+GOAL_COST_RATIO = "<= 1.05"
+app = typer.Typer(add_completion=False)
 
 _SEARCH = """
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
 import pandas as pd
+from bench.child import usage
 from training.model.dataset import LABEL, feature_columns
 from training.model.tune import search
 frame = pd.read_parquet(sys.argv[1])
 x, y = frame[feature_columns(frame)].astype(float), frame[LABEL].to_numpy()
 started = time.perf_counter()
-outcome = search(x, y, trials=int(sys.argv[2]), folds=5, seed=42, storage=Path(sys.argv[3]))
+outcome = search(x, y, trials=int(sys.argv[2]), folds=int(sys.argv[3]), seed=42, storage=Path(sys.argv[4]))
 print(json.dumps({"rows": len(x), "features": x.shape[1], "trials": len(outcome.trials),
     "completed": sum(t.completed for t in outcome.trials), "seconds": round(time.perf_counter() - started, 1),
-    "best_cv_cost": outcome.best.metrics["cv_business_cost"],
-    "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
+    "best_cv_cost": outcome.best.metrics["cv_business_cost"], **usage()}))
 """
 
 _REFIT = """
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
 import pandas as pd
 from sklearn.model_selection import train_test_split
+from bench.child import usage
 from credit_features.catalog import VIEWS
-from training.model.candidates import LGBM_DEFAULTS, lightgbm_pipeline
-features, parquet = Path(sys.argv[1]), Path(sys.argv[2])
+from credit_model.estimators import unwrap_lightgbm
+from training.model.candidates import lightgbm_pipeline
+features, parquet, params = Path(sys.argv[1]), Path(sys.argv[2]), json.loads(sys.argv[3])
 frame = pd.read_parquet(parquet / "application_train.parquet", columns=["SK_ID_CURR", "TARGET"])
 for view in VIEWS:
     table = pd.read_parquet(features / f"{view}.parquet")
@@ -48,42 +66,130 @@ for view in VIEWS:
 y = frame.pop("TARGET").to_numpy()
 frame = frame.drop(columns="SK_ID_CURR").astype(float)
 x, _, y, _ = train_test_split(frame, y, test_size=0.2, stratify=y, random_state=42)
-params = json.loads(sys.argv[3]) if len(sys.argv) > 3 else dict(LGBM_DEFAULTS)
 imbalance = params.pop("imbalance", "class_weight")
 started = time.perf_counter()
-lightgbm_pipeline(params, imbalance).fit(x, y)
-print(json.dumps({"rows": len(x), "features": x.shape[1], "trees": params.get("n_estimators"),
-    "seconds": round(time.perf_counter() - started, 1),
-    "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
+pipeline = lightgbm_pipeline(params, imbalance).fit(x, y)
+seconds = time.perf_counter() - started
+booster = unwrap_lightgbm(pipeline)[0].booster_
+leaves = sum(tree["num_leaves"] for tree in booster.dump_model()["tree_info"])
+print(json.dumps({"rows": len(x), "features": x.shape[1], "trees": booster.num_trees(), "leaves": leaves,
+    "seconds": round(seconds, 1), **usage()}))
+"""
+
+_EVALUATE = """
+import json, sys
+from dataclasses import asdict
+from pathlib import Path
+from bench.champion import champion_size
+from bench.child import usage
+from training.model.evaluate import evaluate
+result = evaluate(Path(sys.argv[1]) / "dataset" / "train.parquet", Path(sys.argv[1]) / "raw")
+print(json.dumps(asdict(result) | champion_size() | usage()))
 """
 
 
-def _run(code: str, *args: str) -> dict:
-    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(done.stderr[-3000:])
-    return json.loads(done.stdout.strip().splitlines()[-1])
+def refit_data(work: Path, scale: float) -> tuple[Path, Path]:
+    """(features, parquet) folders of a synthetic build at `scale`, prepared and built when missing."""
+    parquet, _ = prepare(work, scale, random_data=False)
+    features = parquet.parent / "features"
+    if not (features / "application.parquet").is_file():
+        from training.features.build import build_features
+
+        build_features(parquet, features)
+    return features, parquet
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--search-dataset", help="Scale-0.1 training set (python -m training dataset).")
-    parser.add_argument("--trials", type=int, default=30)
-    parser.add_argument("--storage", default="/tmp/bench-train-ray")
-    parser.add_argument("--refit-features", help="Feature tables of a scale-1.0 build.")
-    parser.add_argument("--refit-parquet", help="Ingested Parquet of the same build (for TARGET).")
-    parser.add_argument("--params", help="JSON LightGBM parameters of the refit (default: the defaults).")
-    args = parser.parse_args()
-    rows: dict[str, dict] = {}
-    if args.search_dataset:
-        rows[f"Ray Tune search, {args.trials} trials, 5-fold CV"] = _run(
-            _SEARCH, args.search_dataset, str(args.trials), args.storage
+def record(run: BenchRun, cases: dict[str, dict[str, Any]]) -> None:
+    """Headline figures of the cases that ran."""
+    if search := cases.get("search"):
+        what = (
+            f"Ray Tune search, {search['trials']} trials × {search['folds']}-fold CV, "
+            f"{search['rows']:,} applications × {search['features']} features"
         )
-    if args.refit_features and args.refit_parquet:
-        extra = [args.params] if args.params else []
-        rows["final refit, scale 1.0"] = _run(_REFIT, args.refit_features, args.refit_parquet, *extra)
-    report("train", "Training benchmark (2 cores)", rows, {"machine": "2 cores, 24 GB"})
+        run.figure("search_seconds", search["process_seconds"], unit="s", label=f"{what}: time")
+        run.figure("search_peak_rss_mb", search["peak_rss_mb"], unit="MB", label=f"{what}: peak memory")
+    if refit := cases.get("refit"):
+        what = (
+            f"final LightGBM refit, scale {refit['scale']:g} ({refit['rows']:,} applications × "
+            f"{refit['features']} features, {refit['trees']} trees)"
+        )
+        run.figure("refit_seconds", refit["seconds"], unit="s", label=f"{what}: fit time")
+        run.figure("refit_peak_rss_mb", refit["peak_rss_mb"], unit="MB", label=f"{what}: peak memory")
+    if champion := cases.get("evaluate"):
+        what = (
+            f"champion v{champion['model_version']} ({champion['trees']} trees, "
+            f"{champion['leaves']:,} leaves) vs the planted truth, {champion['rows']:,} hold-out applications"
+        )
+        run.figure(
+            "auc_ratio", champion["auc_ratio"], unit="", label=f"{what}: AUC ratio", goal=GOAL_AUC_RATIO
+        )
+        run.figure(
+            "cost_ratio",
+            champion["cost_ratio"],
+            unit="",
+            label=f"{what}: business-cost ratio",
+            goal=GOAL_COST_RATIO,
+        )
+
+
+def _print(cases: dict[str, dict[str, Any]]) -> None:
+    table = Table(title="training benchmark")
+    for column in ("case", "rows", "seconds", "peak RSS MB", "figures"):
+        table.add_column(column, justify="left" if column in {"case", "figures"} else "right")
+    for name, case in cases.items():
+        seconds = case.get("seconds", case["process_seconds"])
+        figures = ", ".join(
+            f"{k}={case[k]:.4g}" for k in ("best_cv_cost", "auc_ratio", "cost_ratio") if k in case
+        )
+        table.add_row(name, f"{case['rows']:,}", f"{seconds:.1f}", f"{case['peak_rss_mb']:.0f}", figures)
+    Console(width=120).print(table)
+
+
+@app.command()
+def main(
+    *,
+    search_dataset: Annotated[Path | None, typer.Option(help="Training set of the search case.")] = None,
+    trials: Annotated[int, typer.Option(min=1, help="Ray Tune trials of the search.")] = 30,
+    folds: Annotated[int, typer.Option(min=2, help="Cross-validation folds per trial.")] = 5,
+    storage: Annotated[Path, typer.Option(help="Ray Tune's result folder.")] = Path("/tmp/bench-train-ray"),
+    refit_scale: Annotated[
+        float | None, typer.Option(help="Data scale of the refit case (1.0 = Kaggle).")
+    ] = None,
+    work: Annotated[Path, typer.Option(help="Where bench.features keeps prepared scales.")] = Path(
+        "data/bench"
+    ),
+    params: Annotated[
+        str, typer.Option(help="JSON LightGBM parameters of the refit (default: the defaults).")
+    ] = "",
+    evaluate: Annotated[bool, typer.Option(help="Evaluate the champion of CREDIT_DATA_DIR.")] = False,
+) -> dict[str, dict[str, Any]]:
+    """Time the cases asked for; print a table and write bench/results/train.json."""
+    from training.model.candidates import LGBM_DEFAULTS
+
+    refit_params = json.loads(params) if params else dict(LGBM_DEFAULTS)
+    platform = FeatureSettings().data_dir
+    config: dict[str, Any] = {"search_dataset": str(search_dataset) if search_dataset else None}
+    config |= {"trials": trials, "folds": folds, "concurrent_trials": 2, "refit_scale": refit_scale}
+    config |= {"refit_params": refit_params, "evaluated_platform": str(platform) if evaluate else None}
+    cases: dict[str, dict[str, Any]] = {}
+    with bench_run("train", config=config) as run:
+        if search_dataset is not None:
+            cases["search"] = {"folds": folds} | run_child(
+                _SEARCH, str(search_dataset), str(trials), str(folds), str(storage)
+            )
+        if refit_scale is not None:
+            features, parquet = refit_data(work, refit_scale)
+            measured = run_child(_REFIT, str(features), str(parquet), json.dumps(refit_params))
+            cases["refit"] = {"scale": refit_scale} | measured
+        if evaluate:
+            cases["evaluate"] = run_child(_EVALUATE, str(platform))
+        if not cases:
+            raise typer.BadParameter("nothing to run: give --search-dataset, --refit-scale or --evaluate")
+        record(run, cases)
+        run.detail("cases", cases)
+    _print(cases)
+    return cases
 
 
 if __name__ == "__main__":
-    main()
+    app()

@@ -1,0 +1,133 @@
+"""The README's figures table: generated from the stamped result files, and in sync with them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from bench.readme_table import END, START, app, generated_readme, load_results, render, splice
+
+pytestmark = pytest.mark.unit
+
+
+def _stamped(name: str, figures: dict[str, dict[str, Any]], *, load_before: float = 0.4) -> dict[str, Any]:
+    return {
+        "name": name,
+        "commit": "0123456789ab",
+        "uncommitted_changes": False,
+        "date": "2026-11-30T03:13:26+00:00",
+        "seconds": 12.0,
+        "machine": {
+            "cpus": 2,
+            "memory_gb": 23.5,
+            "load_before": [load_before, 1, 1],
+            "load_after": [1.2, 1, 1],
+        },
+        "config": {},
+        "figures": figures,
+        "details": {},
+    }
+
+
+def _figure(label: str, value: float, unit: str, goal: str | None, met: bool | None) -> dict[str, Any]:
+    return {"label": label, "value": value, "unit": unit, "goal": goal, "met": met}
+
+
+def _write(folder: Path, name: str, document: dict[str, Any]) -> None:
+    (folder / f"{name}.json").write_text(json.dumps(document))
+
+
+def test_the_readme_table_matches_bench_results() -> None:
+    # given the README and the result files as committed together
+    current, wanted = generated_readme()
+    # then the table is what the results say: a result changed without its table fails here
+    assert current == wanted, "README.md figures table is out of date: run python -m bench.readme_table"
+
+
+def test_a_row_per_figure_beside_its_goal_and_where_it_was_measured(tmp_path: Path) -> None:
+    # given one stamped result with a met goal, a missed goal and no goal, measured on a quiet machine
+    figures = {
+        "p99": _figure("Score p99", 2.006, "ms", "<= 3", True),
+        "explain": _figure("Explain p99", 38.43, "ms", "<= 10", False),
+        "rate": _figure("throughput", 1045.7, "req/s", None, None),
+    }
+    _write(tmp_path, "grpc", _stamped("grpc", figures))
+    # when the table is rendered
+    table = render(*load_results(tmp_path))
+    # then each figure is one row, with its unit, its goal, whether it is met and its stamp
+    rows = [line for line in table.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert rows == [
+        "| Score p99 | 2.01 ms | ≤ 3 ms | yes | `0123456` 2026-11-30, load 0.4 → 1.2 |",
+        "| Explain p99 | 38.4 ms | ≤ 10 ms | **no** | `0123456` 2026-11-30, load 0.4 → 1.2 |",
+        "| throughput | 1,046 req/s | — | — | `0123456` 2026-11-30, load 0.4 → 1.2 |",
+    ], "one row per figure: value with unit, goal, met, commit/date/load"
+
+
+def test_a_busy_machine_and_uncommitted_changes_are_said(tmp_path: Path) -> None:
+    # given a run started at a 1-minute load of 2.6 from a checkout with uncommitted changes
+    document = _stamped("datagen", {"s": _figure("datagen time", 66.1, "s", "< 300", True)}, load_before=2.6)
+    document["uncommitted_changes"] = True
+    _write(tmp_path, "datagen", document)
+    # when rendered
+    table = render(*load_results(tmp_path))
+    # then the row says so
+    assert (
+        "| datagen time | 66.1 s | < 300 s | yes | `0123456`+changes 2026-11-30, load 2.6 → 1.2 **busy** |"
+        in (table)
+    ), "a loaded machine and a dirty checkout must show in the row"
+
+
+def test_results_follow_make_bench_order_and_unstamped_files_are_listed(tmp_path: Path) -> None:
+    # given results written in another order and one file in the old unstamped format
+    _write(tmp_path, "drift", _stamped("drift", {"d": _figure("drift time", 27, "s", "< 60", True)}))
+    _write(tmp_path, "datagen", _stamped("datagen", {"g": _figure("datagen time", 66, "s", None, None)}))
+    _write(tmp_path, "train", {"context": {}, "results": {"refit": {"seconds": 11.9}}})
+    # when loaded and rendered
+    stamped, legacy = load_results(tmp_path)
+    table = render(stamped, legacy)
+    # then the order is make bench's, and the old file's figures are withheld but named
+    assert [d["name"] for d in stamped] == ["datagen", "drift"], "datagen runs before drift in make bench"
+    assert legacy == ["train.json"], "a result without stamp is not a figure of the table"
+    assert "11.9" not in table, "an unstamped figure cannot say what it measured: never shown"
+    assert "`train.json`" in table.splitlines()[-1], "the files to re-run are named"
+
+
+def test_splice_replaces_only_the_text_between_the_markers() -> None:
+    # given a README with an old table between the markers
+    readme = f"# Title\n\ntext before\n{START}\n| old |\n{END}\ntext after\n"
+    # when the new block is spliced in (twice)
+    once = splice(readme, "| new |")
+    # then only the block changed, and splicing again changes nothing
+    assert once == f"# Title\n\ntext before\n{START}\n| new |\n{END}\ntext after\n", "only the block changes"
+    assert splice(once, "| new |") == once, "regenerating an up-to-date table is a no-op"
+
+
+def test_a_readme_without_markers_is_refused() -> None:
+    with pytest.raises(ValueError, match="bench-table:start"):
+        splice("# no markers here\n", "| table |")
+
+
+def test_check_fails_on_a_stale_readme_and_regeneration_fixes_it(tmp_path: Path) -> None:
+    # given a README whose table predates a new result
+    results = tmp_path / "results"
+    results.mkdir()
+    _write(results, "grpc", _stamped("grpc", {"p99": _figure("Score p99", 2.0, "ms", "<= 3", True)}))
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Figures\n{START}\n| stale |\n{END}\n")
+    runner = CliRunner()
+    options = ["--readme", str(readme), "--results", str(results)]
+    # when checked, then regenerated, then checked again
+    stale = runner.invoke(app, ["--check", *options])
+    regenerated = runner.invoke(app, options)
+    fresh = runner.invoke(app, ["--check", *options])
+    # then the first check fails, the table is rewritten, and the second check passes
+    assert stale.exit_code == 1, "--check must fail while the README is out of date"
+    assert regenerated.exit_code == 0, regenerated.output
+    assert "| Score p99 | 2 ms | ≤ 3 ms | yes |" in readme.read_text(), (
+        "the table is rewritten from the results"
+    )
+    assert fresh.exit_code == 0, "--check passes once regenerated"
