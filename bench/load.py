@@ -1,0 +1,311 @@
+"""Open-loop HTTP load that costs the machine little: a bare asyncio HTTP/1.1 client and a scheduler.
+
+Why not httpx: on a 2-core machine shared with the product, a load generator's own CPU is taken from
+the product it measures; at 200 req/s against a trivial server, httpx's AsyncClient used 0.43 cores
+and the few lines below 0.08, a difference enough to fake a capacity limit. So this module keeps a
+pool of persistent connections to one loopback address, writes one GET per request and reads a
+Content-Length body (the gateway always sends one; anything else is reported as a protocol error,
+never guessed at).
+
+Open loop: request k is due at start + k/rate whatever happened to the previous ones, and its latency
+is measured from that due time, so neither a late generator nor queueing (in the product or in the
+pool) is ever hidden. The generator reports how late each request started (dispatch lag) and its own
+CPU use, so that it can be ruled out as the bottleneck.
+
+The workloads ("mixes") are endless sequences of client ids: cold (every client once, shuffled, before
+any repeat) and warm (advisors reopening clients they opened a moment ago).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+#: A check of a 200 answer's body: None when it is what the caller wanted, else an error kind.
+BodyCheck = Callable[[bytes], str | None]
+
+
+class ProtocolError(Exception):
+    """An answer this client does not read (no Content-Length, chunked, malformed)."""
+
+
+@dataclass(frozen=True)
+class Response:
+    """Status, lower-cased headers and body of one answer."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+class _Connection:
+    """One persistent HTTP/1.1 connection; `used` says whether it answered before (so may be stale)."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+        self.used = False
+        self.reusable = True
+        self.closed = False
+
+    async def exchange(self, request: bytes) -> Response:
+        self.writer.write(request)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        lines = head[:-4].decode("latin-1").split("\r\n")
+        parts = lines[0].split(" ", 2)
+        if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not parts[1].isdigit():
+            raise ProtocolError(f"bad status line {lines[0]!r}")
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        length = headers.get("content-length", "")
+        if not length.isdigit() or "transfer-encoding" in headers:
+            raise ProtocolError("answer without a Content-Length")
+        body = await self.reader.readexactly(int(length))
+        self.used = True
+        self.reusable = headers.get("connection", "").lower() != "close"
+        return Response(int(parts[1]), headers, body)
+
+    def close(self) -> None:
+        self.closed = True
+        self.writer.close()
+
+
+class HttpPool:
+    """Persistent connections to one host:port, opened when all are busy, up to `cap` at once.
+
+    A request that finds all `cap` connections busy waits for the next one freed (first come, first
+    served); its latency, counted from its due time, includes that wait.
+    """
+
+    def __init__(self, host: str, port: int, headers: dict[str, str] | None = None, cap: int = 256) -> None:
+        self.host, self.port, self.cap = host, port, cap
+        lines = [f"Host: {host}:{port}", *(f"{k}: {v}" for k, v in (headers or {}).items())]
+        self._head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        self._idle: list[_Connection] = []  # a stack: the most recently used is the least likely stale
+        self._waiters: deque[asyncio.Future[_Connection | None]] = deque()
+        self._open = 0
+        self.opened = 0  # connections opened over the pool's life
+        self.most_open = 0
+        self.waits = 0  # requests that waited for a connection (all `cap` busy)
+        self.stale_retries = 0  # reused connections the server had closed: the request was sent again
+
+    async def get(self, path: str) -> Response:
+        """GET `path`; a kept-alive connection the server closed meanwhile is replaced once."""
+        request = f"GET {path} HTTP/1.1\r\n".encode("latin-1") + self._head
+        connection = await self._acquire()
+        try:
+            try:
+                return self._done(connection, await connection.exchange(request))
+            except (ConnectionError, asyncio.IncompleteReadError) as error:
+                partial = isinstance(error, asyncio.IncompleteReadError) and error.partial
+                if not connection.used or partial:
+                    raise
+            self.stale_retries += 1
+            self._discard(connection)
+            connection = await self._connect()
+            return self._done(connection, await connection.exchange(request))
+        except BaseException:
+            self._discard(connection)
+            raise
+
+    async def close(self) -> None:
+        """Close every idle connection (busy ones close when their request ends)."""
+        while self._idle:
+            self._discard(self._idle.pop())
+
+    async def _connect(self) -> _Connection:
+        self._open += 1  # counted before the await, so that concurrent requests respect the cap
+        self.opened += 1
+        self.most_open = max(self.most_open, self._open)
+        try:
+            return _Connection(*await asyncio.open_connection(self.host, self.port))
+        except BaseException:
+            self._open -= 1
+            self._hand_over(None)
+            raise
+
+    async def _acquire(self) -> _Connection:
+        if self._idle:
+            return self._idle.pop()
+        if self._open < self.cap:
+            return await self._connect()
+        self.waits += 1
+        waiter: asyncio.Future[_Connection | None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            connection = await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():  # handed over just as this request gave up
+                self._hand_over(waiter.result())
+            raise
+        return connection if connection is not None else await self._connect()
+
+    def _hand_over(self, connection: _Connection | None) -> None:
+        """Give a free connection (or, with None, a free slot) to the first waiter, else keep it idle."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(connection)
+                return
+        if connection is not None:
+            self._idle.append(connection)
+
+    def _done(self, connection: _Connection, response: Response) -> Response:
+        if connection.reusable:
+            self._hand_over(connection)
+        else:
+            self._discard(connection)
+        return response
+
+    def _discard(self, connection: _Connection) -> None:
+        if not connection.closed:
+            connection.close()
+            self._open -= 1
+            self._hand_over(None)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile: the smallest observed value with at least q% of values at or below it.
+
+    An observed value, never an interpolation: a p99 reported is a latency a request really had.
+    """
+    if not values:
+        raise ValueError("percentile of no values")
+    if not 0 < q <= 100:
+        raise ValueError(f"q must be in (0, 100], got {q}")
+    ordered = sorted(values)
+    return ordered[max(math.ceil(q / 100 * len(ordered)), 1) - 1]
+
+
+def summarise_ms(seconds: Sequence[float]) -> dict[str, float]:
+    """p50/p90/p99/max of latencies given in seconds, in milliseconds (empty: all zero)."""
+    if not seconds:
+        return {"p50_ms": 0.0, "p90_ms": 0.0, "p99_ms": 0.0, "max_ms": 0.0}
+    stats = {f"p{q}_ms": percentile(seconds, q) for q in (50, 90, 99)}
+    return {key: round(value * 1000, 2) for key, value in (stats | {"max_ms": max(seconds)}).items()}
+
+
+def cold_mix(ids: Sequence[int], rng: random.Random) -> Iterator[int]:
+    """Every client once, in a shuffled order, before any repeat; then again in a new order, forever."""
+    if not ids:
+        raise ValueError("no client ids")
+    pool = list(ids)
+    while True:
+        rng.shuffle(pool)
+        yield from pool
+
+
+def warm_mix(ids: Sequence[int], rng: random.Random, hot_share: float, recent: int) -> Iterator[int]:
+    """Advisors reopening files: a share `hot_share` of requests goes to one of the `recent` clients
+    opened last; the others open a new client, taken in cold order."""
+    fresh = cold_mix(ids, rng)
+    opened: deque[int] = deque(maxlen=recent)
+    while True:
+        if opened and rng.random() < hot_share:
+            yield rng.choice(opened)
+        else:
+            opened.append(next(fresh))
+            yield opened[-1]
+
+
+@dataclass
+class StepResult:
+    """What one open-loop step at a fixed rate measured."""
+
+    rate: float
+    planned_seconds: float
+    sent: int = 0
+    ok: int = 0
+    errors: Counter[str] = field(default_factory=Counter)
+    latencies: list[float] = field(default_factory=list)  # seconds from the due time, every request
+    lags: list[float] = field(default_factory=list)  # seconds from the due time to the request's start
+    wall_seconds: float = 0.0
+    send_seconds: float = 0.0
+    cpu_seconds: float = 0.0
+
+    def row(self) -> dict[str, Any]:
+        """The step as one JSON-able row: rates, latency percentiles, errors, generator figures."""
+        lag = summarise_ms(self.lags)
+        return {
+            "rate": self.rate,
+            "sent": self.sent,
+            "ok": self.ok,
+            "errors": sum(self.errors.values()),
+            "errors_by_kind": dict(self.errors),
+            "achieved_rps": round(self.ok / self.wall_seconds, 1) if self.wall_seconds else 0.0,
+            "send_rps": round(self.sent / self.send_seconds, 1) if self.send_seconds else 0.0,
+            **summarise_ms(self.latencies),
+            "lag_p99_ms": lag["p99_ms"],
+            "lag_max_ms": lag["max_ms"],
+            "generator_cpu": round(self.cpu_seconds / self.wall_seconds, 3) if self.wall_seconds else 0.0,
+        }
+
+
+_FAILURES = (OSError, ProtocolError, asyncio.IncompleteReadError, asyncio.LimitOverrunError)
+
+
+def _kind(error: BaseException) -> str:
+    if isinstance(error, TimeoutError):  # before OSError, of which it is a subclass
+        return "timeout"
+    if isinstance(error, OSError):
+        return "connection"
+    return "protocol"
+
+
+async def run_step(
+    pool: HttpPool,
+    paths: Iterable[str],
+    rate: float,
+    seconds: float,
+    *,
+    check: BodyCheck | None = None,
+    timeout: float = 5.0,
+) -> StepResult:
+    """Send `rate * seconds` GETs (paths taken in order), request k due at start + k/rate.
+
+    Latency runs from the due time to the end of the answer. A failed request counts its kind
+    (`http_<status>`, `timeout`, `connection`, `protocol`, or what `check` says of a 200's body) and
+    its latency too, so that errors never shorten the tail. Dispatch lag is how late the request
+    started, from its due time: the generator's own lateness.
+    """
+    result = StepResult(rate, seconds)
+    count = round(rate * seconds)
+    tasks: list[asyncio.Task[None]] = []
+    cpu_started = time.process_time()
+    start = time.perf_counter() + 0.01  # a little slack: request 0 is not late by construction
+
+    async def one(path: str, due: float) -> None:
+        result.lags.append(time.perf_counter() - due)
+        try:
+            async with asyncio.timeout(timeout):  # not wait_for: no second task per request
+                answer = await pool.get(path)
+        except _FAILURES as error:
+            result.errors[_kind(error)] += 1
+        else:
+            kind = f"http_{answer.status}" if answer.status != 200 else check and check(answer.body)
+            if kind:
+                result.errors[kind] += 1
+            else:
+                result.ok += 1
+        result.latencies.append(time.perf_counter() - due)
+
+    for k, path in zip(range(count), paths, strict=False):
+        due = start + k / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(path, due)))
+    result.sent = len(tasks)
+    result.send_seconds = time.perf_counter() - start + 1 / rate  # the span of `sent` slots
+    await asyncio.gather(*tasks)
+    result.wall_seconds = time.perf_counter() - start
+    result.cpu_seconds = time.process_time() - cpu_started
+    return result
