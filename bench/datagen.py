@@ -58,7 +58,7 @@ def record(run: BenchRun, result: dict[str, Any]) -> None:
         f"scale_{scale:g}_seconds",
         result["wall_seconds"],
         unit="s",
-        label=f"{what}: wall time",
+        label=f"{what}: process wall time",
         goal=GOAL_SECONDS if full else None,
     )
     run.figure(

@@ -149,7 +149,7 @@ def record(run: BenchRun, case: dict[str, Any]) -> None:
         f"{case['key']}_seconds",
         case["process_seconds"],
         unit="s",
-        label=f"{what}: wall time",
+        label=f"{what}: process wall time",
         goal=GOAL_SECONDS if full else None,
     )
     run.figure(
@@ -197,16 +197,19 @@ def main(
     config |= {"duckdb_threads": THREADS, "duckdb_memory_limit": MEMORY_LIMIT}
     cases: list[dict[str, Any]] = []
     with bench_run("features", config=config) as run:
-        plan = [(f"folder {p}", f"folder_{n}", p, 0.0, None) for n, p in enumerate(parquet)]
+        plan = [
+            {"data": f"folder {p}", "key": f"folder_{n}", "kind": "folder", "scale": None, "parquet": p}
+            for n, p in enumerate(parquet)
+        ]
         for scale in scales or ([] if parquet else [0.01]):
-            folder, prepare_seconds = prepare(work, scale, random_data)
-            label = f"{kind} data at scale {scale:g}"
-            plan.append((label, f"{kind}_{scale:g}", folder, prepare_seconds, scale))
-        for label, key, folder, prepare_seconds, scale in plan:
-            case = {"data": label, "key": key, "kind": kind, "scale": scale, "parquet": str(folder)}
-            prepared = {"prepare_seconds": round(prepare_seconds, 1), "data_reused": prepare_seconds == 0}
-            cases.append(case | prepared | measure(folder))
-            record(run, cases[-1])
+            folder, seconds = prepare(work, scale, random_data)
+            case = {"data": f"{kind} data at scale {scale:g}", "key": f"{kind}_{scale:g}", "kind": kind}
+            plan.append(case | {"scale": scale, "parquet": folder, "prepare_seconds": round(seconds, 1)})
+        for case in plan:
+            case.update(data_reused=not case.get("prepare_seconds"), **measure(case["parquet"]))
+            case["parquet"] = str(case["parquet"])
+            cases.append(case)
+            record(run, case)
         run.detail("runs", cases)
     _print(cases)
     return cases
