@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
 _RESERVED = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
@@ -37,3 +38,20 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+
+
+def add_record_fields(fields: Callable[[], Mapping[str, Any]]) -> None:
+    """Stamp every record made from now on with `fields()`, as if passed in `extra=`.
+
+    Done in the record factory, not in a handler or formatter: the factory runs in the task that
+    logs, so context-bound values (the active trace's ids) are read where the line was written. Only
+    tracing installs one, and only when it is on: records cost nothing extra otherwise.
+    """
+    make_record = logging.getLogRecordFactory()
+
+    def stamped(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        record.__dict__.update(fields())
+        return record
+
+    logging.setLogRecordFactory(stamped)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, MutableMapping
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -12,6 +13,13 @@ from gateway.metrics import GatewayMetrics
 from gateway.routers import applications, clients, system
 from gateway.settings import GatewaySettings, get_settings
 from gateway.state import open_state
+
+#: Polled by probes and Prometheus every few seconds: traced, they would bury the requests' traces.
+UNTRACED_PATHS = frozenset({"/v1/health", "/v1/health/live", "/metrics"})
+
+
+def _untraced(scope: MutableMapping[str, Any]) -> bool:
+    return scope["path"] in UNTRACED_PATHS
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -30,6 +38,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         version="1.0.0",
         description="Default probability, decision at the business-cost threshold and its reasons.",
         lifespan=lifespan,
+        # FastAPI traces requests itself once a tracer provider is set (credit_common.tracing does,
+        # when an OTLP endpoint is configured); until then it is dormant. Tracing only: metrics are
+        # Prometheus's and logs are JSON lines, and no exporter of FastAPI's own is added.
+        telemetry={"metrics": False, "logs": False, "auto_configure": False, "exclude": _untraced},
     )
     metrics.install(app)
     errors.install(app)

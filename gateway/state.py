@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import grpc
 from feast import FeatureStore
 
+from credit_common.tracing import grpc_client_interceptors
 from credit_features.backend import OnlineBackend, online_backend
 from credit_features.online import open_online_features
 from credit_features.settings import FeatureSettings
@@ -60,8 +61,9 @@ async def open_state(settings: GatewaySettings, metrics: GatewayMetrics) -> Gate
     """Open gRPC channels and the feature store, load the directory and the comparison population."""
     feature_settings = FeatureSettings()
     backend = online_backend(feature_settings)
-    scoring_channel = grpc.aio.insecure_channel(settings.scoring_target)
-    explain_channel = grpc.aio.insecure_channel(settings.explain_target)
+    interceptors = grpc_client_interceptors()  # None unless tracing is on
+    scoring_channel = grpc.aio.insecure_channel(settings.scoring_target, interceptors=interceptors)
+    explain_channel = grpc.aio.insecure_channel(settings.explain_target, interceptors=interceptors)
     store = await asyncio.to_thread(get_store, feature_settings, backend)
     prediction_log = PredictionLog(settings.predictions)
     decisions = DecisionService(

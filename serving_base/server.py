@@ -18,6 +18,7 @@ from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 
 from credit_common.logging import configure_logging
+from credit_common.tracing import grpc_server_interceptors, start_tracing
 from credit_features.online import OnlineFeatures, open_online_features
 from credit_model.registries import open_registry
 from serving_base.bundle import ModelBundle
@@ -35,7 +36,7 @@ async def serve(
     started: Callable[[int], None] | None = None,
 ) -> None:
     """Listen until SIGTERM/SIGINT; NOT_SERVING until the holder's first model is loaded."""
-    server = grpc.aio.server()
+    server = grpc.aio.server(interceptors=grpc_server_interceptors())
     health = HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
     add_servicer(server)
@@ -80,6 +81,8 @@ def run_service(
     """Entry point of a model-serving process: settings, logging, registry, store, then `serve`."""
     settings = parse_settings(settings_class)
     configure_logging(settings.log_level)
+    # Named after the part its variables are prefixed with: credit-scoring, credit-explain.
+    start_tracing("credit-" + settings_class.model_config["env_prefix"].strip("_").lower())
     holder = ModelHolder(settings.model_uri, prepare=prepare, registry=open_registry())
     online = open_online_features()
     instance = servicer(holder, online)
