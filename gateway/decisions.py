@@ -162,7 +162,8 @@ class DecisionService:
                     probability=score.probability,
                     refused=score.refused,
                     threshold=score.threshold,
-                    features=dict(zip(model.features, row.tolist(), strict=True)),
+                    features=model.features,
+                    values=row,
                 )
             )
         log.info(

@@ -1,86 +1,174 @@
-"""Durable log of every decision, read by the drift job.
+"""Durable log of every decision, read by the drift job (layout: credit_model.decision_log).
 
-One JSON line per decision, appended with a single write() on a file opened O_APPEND, so a killed
-process loses at most the request in flight: every earlier line is already in the OS. An fsync
-every `sync_seconds` (background thread) bounds what a machine crash can lose. Files are split by
-day and process: <dir>/date=YYYY-MM-DD/part-<pid>.jsonl (DuckDB reads them with read_json).
+The gateway appends each decision, before answering it, as one binary record written by one writev()
+on its journal segment (opened O_APPEND): a process killed at any instant loses at most the request in
+flight, since every acknowledged record is already in the OS. An fsync every `sync_seconds` (background
+thread) bounds what a machine crash can lose. The append packs the scored row's own float64 buffer, with
+no per-feature Python work: ~14 µs on the event loop for 423 features (bench/prediction_log.py).
+
+A segment is closed when the feature order changes (a new model), when the UTC day changes, or after
+`segment_rows` decisions, and compacted to Parquet (gateway.log_compaction) in a child process: at start
+for what dead processes left, after each closed segment, and at close for the open one. A journal is
+created under a hidden name, locked, then renamed in, so no other process sees an unlocked live one.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
-import math
+import fcntl
+import logging
 import os
+import subprocess
+import sys
 import threading
-from dataclasses import fields
+import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from credit_model.decision_log import Decision, part_file
+from credit_model.decision_journal import day_name, day_number, header, micros, record
+from credit_model.decision_log import JOURNAL_SUFFIX, Decision, segment_file
+
+log = logging.getLogger(__name__)
+
+#: Decisions per segment: a part of 20,000 rows amortises its footer and dictionaries; its journal (~70 MB)
+#: is compacted in ~2 s of CPU by a background process of ~230 MB peak (bench/prediction_log.py).
+SEGMENT_ROWS = 20_000
 
 
-def _clean(value: Any) -> Any:
-    return None if isinstance(value, float) and math.isnan(value) else value
+@dataclass
+class _Segment:
+    """The journal being appended to."""
+
+    fd: int
+    path: Path
+    day: int
+    features: tuple[str, ...]
+    rows: int = 0
 
 
 class PredictionLog:
     """Appends decisions; safe to call from many threads (one lock around the write)."""
 
-    def __init__(self, folder: Path, sync_seconds: float = 1.0) -> None:
+    def __init__(self, folder: Path, sync_seconds: float = 1.0, segment_rows: int = SEGMENT_ROWS) -> None:
         self.folder = folder
+        self.segment_rows = segment_rows
         self._lock = threading.Lock()
-        self._fd: int | None = None
-        self._day: str | None = None
+        self._segment: _Segment | None = None
         self._dirty = False
+        self._compactor = Compactor(folder)  # starts with the journals that dead processes left
         self._stop = threading.Event()
         self._syncer = threading.Thread(target=self._sync_loop, args=(sync_seconds,), daemon=True)
         self._syncer.start()
 
-    def _file(self, day: str) -> int:
-        if self._day != day or self._fd is None:
-            if self._fd is not None:
-                os.close(self._fd)
-            path = part_file(self.folder, day, os.getpid())
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
-            self._day = day
-        return self._fd
-
     def append(self, decision: Decision) -> None:
-        """Write one decision as one line, in one system call."""
-        # A shallow dict (asdict would deep-copy the 400-odd features on every decision).
-        record = {field.name: getattr(decision, field.name) for field in fields(decision)}
-        record["features"] = {k: _clean(v) for k, v in decision.features.items()}
-        line = (json.dumps(record, separators=(",", ":")) + "\n").encode()
+        """Write one decision as one record, in one system call (returns once the OS holds it)."""
+        time_us = micros(decision.time)
+        buffers = record(decision, time_us)
         with self._lock:
-            os.write(self._file(decision.time[:10]), line)
+            segment = self._segment_for(day_number(time_us), decision.features)
+            os.writev(segment.fd, buffers)
+            segment.rows += 1
             self._dirty = True
+
+    def _segment_for(self, day: int, features: tuple[str, ...]) -> _Segment:
+        """The open segment if it fits this decision, else a new one (the old one goes to compaction)."""
+        segment = self._segment
+        if (
+            segment is not None
+            and segment.day == day
+            and (segment.features is features or segment.features == features)
+            and segment.rows < self.segment_rows
+        ):
+            return segment
+        self._close_segment()
+        self._segment = _open_segment(self.folder, day, features)
+        return self._segment
+
+    def _close_segment(self) -> None:
+        if self._segment is not None:
+            os.close(self._segment.fd)  # releases the lock: compaction may take it
+            self._segment = None
+            self._compactor.request()
 
     def _sync_loop(self, seconds: float) -> None:
         while not self._stop.wait(seconds):
             self.sync()
 
     def sync(self) -> None:
-        """Flush written lines to disk."""
+        """Flush written records to disk."""
         with self._lock:
-            fd, dirty = self._fd, self._dirty
-            self._dirty = False
+            fd = self._segment.fd if self._segment is not None else None
+            dirty, self._dirty = self._dirty, False
         if fd is not None and dirty:
             # Outside the lock: an fsync takes milliseconds and must not stall the appends.
-            with contextlib.suppress(OSError):  # rotated and closed meanwhile: the OS keeps its data
+            with contextlib.suppress(OSError):  # rolled and closed meanwhile: compaction fsyncs its part
                 os.fsync(fd)
 
     def close(self) -> None:
+        """Sync, compact the open segment and every one handed over, and stop the threads."""
         self._stop.set()
         self.sync()
         with self._lock:
-            if self._fd is not None:
-                os.close(self._fd)
-                self._fd = None
+            self._close_segment()
+        self._compactor.close()
 
 
-def now() -> str:
-    """Timestamp of a decision (UTC, ISO 8601)."""
-    return datetime.now(tz=UTC).isoformat(timespec="milliseconds")
+class Compactor:
+    """A thread that runs the compaction process whenever a segment closes (and once at start)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._wake = threading.Event()
+        self._closing = False
+        self._thread = threading.Thread(target=self._run, name="prediction-log-compactor", daemon=True)
+        self._thread.start()
+
+    def request(self) -> None:
+        """Compact the closed journals soon (requests made during a run start one more run)."""
+        self._wake.set()
+
+    def close(self) -> None:
+        """Run a last compaction, wait for it, stop."""
+        self._closing = True
+        self._wake.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            closing = self._closing
+            if any(self.folder.glob(f"date=*/*{JOURNAL_SUFFIX}*")):
+                self._compact()
+            if closing:
+                return
+            self._wake.wait()
+
+    def _compact(self) -> None:
+        # The thread only waits on the child (no GIL held): the event loop never waits on compaction.
+        level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
+        command = [sys.executable, "-m", "gateway.log_compaction", str(self.folder), "--log-level", level]
+        done = subprocess.run(command, check=False)
+        if done.returncode != 0:
+            log.warning("prediction log compaction process failed", extra={"status": done.returncode})
+
+
+def _open_segment(folder: Path, day: int, features: tuple[str, ...]) -> _Segment:
+    """A new journal, locked and holding its header before it appears under its name."""
+    path = segment_file(folder, day_name(day), f"{time.time_ns()}-{os.getpid()}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    hidden = path.with_name(f".{path.name}.new")
+    fd = os.open(hidden, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o640)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.write(fd, header(features))
+        hidden.rename(path)
+    except OSError:
+        os.close(fd)
+        raise
+    return _Segment(fd, path, day, features)
+
+
+def now() -> datetime:
+    """Time of a decision (aware, UTC)."""
+    return datetime.now(tz=UTC)

@@ -4,10 +4,12 @@ planted, and a prediction-log window ends in an MLflow run that the methodology 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import mlflow
+import numpy as np
 import pandas as pd
 import pytest
 from mlflow import MlflowClient
@@ -122,23 +124,26 @@ def test_no_alert_when_no_drift_was_planted(platform, production, tmp_path: Path
 
 
 def _write_log(folder: Path, rows: pd.DataFrame, day: str, version: str) -> None:
-    """Decisions of `rows` on `day`, as the gateway writes them (every model feature, nulls as null)."""
+    """Decisions of `rows` on `day`, as the gateway writes them (the model's row, missing as NaN), then
+    compacted to a part by the writer's close."""
     uri = f"models:/{tracking.MODEL_NAME}/{version}"
-    order = tracking.feature_order(uri)
-    proba = mlflow.sklearn.load_model(uri).predict_proba(rows[order].astype(float))[:, 1]
+    order = tuple(tracking.feature_order(uri))
+    values = rows[list(order)].to_numpy(dtype=np.float64)
+    proba = mlflow.sklearn.load_model(uri).predict_proba(rows[list(order)].astype(float))[:, 1]
     log = PredictionLog(folder, sync_seconds=60)
     try:
-        for (_, row), probability in zip(rows.iterrows(), proba, strict=True):
+        for client, row, probability in zip(rows["SK_ID_CURR"], values, proba, strict=True):
             log.append(
                 Decision(
-                    request_id=f"{day}-{row['SK_ID_CURR']}",
-                    time=f"{day}T12:00:00.000+00:00",
-                    client_id=int(row["SK_ID_CURR"]),
+                    request_id=f"{day}-{client}",
+                    time=datetime.fromisoformat(f"{day}T12:00:00+00:00"),
+                    client_id=int(client),
                     model_version=version,
                     probability=float(probability),
                     refused=False,
                     threshold=0.5,
-                    features={name: float(row[name]) for name in order},
+                    features=order,
+                    values=row,
                 )
             )
     finally:
@@ -154,6 +159,7 @@ def test_a_prediction_log_window_alerts_and_is_logged_to_mlflow(platform, produc
     log = tmp_path / "predictions"
     _write_log(log, pd.read_parquet(production["drifted"]), "2025-03-01", version)
     _write_log(log, pd.read_parquet(production["clean"]), "2025-03-02", version)
+    assert {p.suffix for p in log.rglob("part-*")} == {".parquet"}, "each day compacted to a part"
     runner = CliRunner()
     common = ["drift", "--reference", str(platform.dataset), "--current", str(log)]
     # when checking each day; a 5 % alert share = 2 of 30 features (ages alone drift in 2)

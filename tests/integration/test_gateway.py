@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import time
 from pathlib import Path
@@ -11,6 +10,8 @@ import httpx
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
+
+from credit_model.decision_log import read_log
 
 from .conftest import (
     ADVISOR_KEY,
@@ -113,9 +114,12 @@ def test_one_call_gives_the_decision_and_its_full_explanation_logged_once(
     total = explanation["base_value"] + sum(c["shap"] for c in explanation["contributions"])
     assert total == pytest.approx(explanation["raw_score"], abs=1e-6), "contributions add up"
     assert explanation["contributions"] == separate["contributions"], "the same row gives the same reasons"
-    lines = [line for p in (tmp_path / "predictions").rglob("*.jsonl") for line in p.read_text().splitlines()]
-    assert [json.loads(line)["request_id"] for line in lines] == [view["request_id"], plain["request_id"]], (
+    logged = read_log(tmp_path / "predictions", ["request_id"])
+    assert logged["request_id"].to_pylist() == [view["request_id"], plain["request_id"]], (
         "each score is one logged decision; the explanation route logs none"
+    )
+    assert {p.suffix for p in (tmp_path / "predictions").rglob("part-*")} == {".parquet"}, (
+        "a gateway that stops compacts its journal"
     )
 
 
@@ -214,12 +218,8 @@ def test_new_application_is_scored_pushed_online_and_logged(gateway_server: Serv
     # then the client can be scored by id (its features are in the online store) with the same result
     again = get(gateway_server, f"/v1/clients/{new_id}/score", headers=SERVICE).json()
     assert again["probability"] == pytest.approx(created.json()["probability"], abs=1e-9), "pushed features"
-    log_lines = [
-        json.loads(line)
-        for p in Path(gateway_server.log.parent / "predictions").rglob("*.jsonl")
-        for line in p.read_text().splitlines()
-    ]
-    assert any(line["client_id"] == new_id for line in log_lines), "the decision is in the prediction log"
+    logged = read_log(gateway_server.log.parent / "predictions", ["client_id"])
+    assert new_id in logged["client_id"].to_pylist(), "the decision is in the prediction log"
 
 
 def test_invalid_application_is_422_naming_each_field(gateway_server: Service) -> None:
@@ -296,15 +296,10 @@ def test_a_killed_gateway_loses_no_logged_decision(
     gateway.wait_ready()
     ids = [get(gateway, f"/v1/clients/{client_id}/score").json()["request_id"] for _ in range(20)]
     gateway.stop(signal.SIGKILL)
-    lines = [
-        json.loads(line)
-        for p in (tmp_path / "predictions").rglob("*.jsonl")
-        for line in p.read_text().splitlines()
-    ]
-    assert [line["request_id"] for line in lines] == ids, (
-        "every answered decision survived the kill, in order"
-    )
-    assert all(len(line["features"]) > 300 for line in lines), "the features of each decision are logged"
+    logged = read_log(tmp_path / "predictions")
+    assert logged["request_id"].to_pylist() == ids, "every answered decision survived the kill, in order"
+    assert logged.num_columns > 300, "the features of each decision are logged"
+    assert logged["probability"].null_count == 0, "with its probability"
 
 
 def _fuzz(operation, base_url: str, failures: list) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +11,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from credit_model.decision_log import Decision
+from credit_model.decision_log import Decision, log_files
 from gateway.prediction_log import PredictionLog
 from training.cli import app
 from training.monitoring.drift import EXIT_ALERT, EXIT_INPUT, EXIT_OK, is_alert
@@ -25,31 +27,38 @@ from training.monitoring.drift_stats import SIGNIFICANCE, compare, material_shif
 
 pytestmark = pytest.mark.unit
 
+_ALL = {"max_rows": 0, "seed": 0, "option": "--current"}
 
-def _decision(day: str, client: int, features: dict[str, float | None], version: str = "3") -> Decision:
+
+def _decision(day: str, client: int, values: list[float], version: str = "3") -> Decision:
     return Decision(
         request_id=f"r{client}",
-        time=f"{day}T10:00:00.000+00:00",
+        time=datetime.fromisoformat(f"{day}T10:00:00+00:00"),
         client_id=client,
         model_version=version,
         probability=0.1 + client / 1000,
         refused=False,
         threshold=0.5,
-        features=features,
+        features=("A", "B"),
+        values=np.array(values, dtype=np.float64),
     )
 
 
 @pytest.fixture
-def prediction_log(tmp_path: Path) -> Path:
-    """Two days of decisions: 3 on 2025-03-01 (one with a null feature), 2 on 2025-03-02."""
+def prediction_log(tmp_path: Path) -> Iterator[Path]:
+    """Two days of decisions: 3 on 2025-03-01 (one with a missing feature), compacted to a part by a
+    closed writer; 2 on 2025-03-02 in the journal of a writer still open."""
     folder = tmp_path / "predictions"
-    writer = PredictionLog(folder, sync_seconds=60)
-    for client, value in ((1, 1.0), (2, None), (3, 3.0)):
-        writer.append(_decision("2025-03-01", client, {"A": value, "B": 2.0 * client}))
+    closed = PredictionLog(folder, sync_seconds=60)
+    for client, value in ((1, 1.0), (2, np.nan), (3, 3.0)):
+        closed.append(_decision("2025-03-01", client, [value, 2.0 * client]))
+    closed.close()
+    live = PredictionLog(folder, sync_seconds=60)
     for client in (4, 5):
-        writer.append(_decision("2025-03-02", client, {"A": 9.0, "B": 1.0}, version="4"))
-    writer.close()
-    return folder
+        live.append(_decision("2025-03-02", client, [9.0, 1.0], version="4"))
+    assert [f.suffix for f in log_files(folder)] == [".parquet", ".journal"], "a part and a live journal"
+    yield folder
+    live.close()
 
 
 # --- sources -------------------------------------------------------------------------------------------
@@ -63,9 +72,12 @@ def test_source_kind_follows_the_path(tmp_path: Path, prediction_log: Path) -> N
     (tmp_path / "x.csv").write_text("A\n1\n")
     # then each is recognised or refused with the option named
     assert source_kind(parquet, "--current") == "parquet", "a .parquet file is a features table"
-    assert source_kind(prediction_log, "--current") == "prediction_log", "a folder of JSONL is the log"
+    assert source_kind(prediction_log, "--current") == "prediction_log", "the log's folder"
+    part, journal = log_files(prediction_log)
+    assert source_kind(part, "--current") == "prediction_log", "one compacted part of the log"
+    assert source_kind(journal, "--current") == "prediction_log", "one journal of the log"
     for path, words in (
-        (tmp_path / "empty", "no .jsonl"),
+        (tmp_path / "empty", "no prediction log"),
         (tmp_path / "missing", "does not exist"),
         (tmp_path / "x.csv", "neither"),
     ):
@@ -108,25 +120,29 @@ def test_read_prediction_log_keeps_the_window_and_the_nulls(prediction_log: Path
     assert len(rows.frame) == 3, "the second day is outside the window"
     assert rows.available == 3, "rows of the window, before sampling"
     assert rows.frame["A"].isna().sum() == 1, "a logged null stays missing"
-    assert sorted(rows.frame["B"]) == [2.0, 4.0, 6.0], "feature values read from the JSON"
+    assert sorted(rows.frame["B"]) == [2.0, 4.0, 6.0], "feature values read from the compacted part"
     assert rows.frame[SCORE].between(0, 1).all(), "score = the logged probability"
     assert rows.model_versions == ("3",), "the versions that decided in the window"
     everything = read_prediction_log(
         prediction_log, ["A"], since=None, until=None, max_rows=2, seed=0, option="--current"
     )
     assert (len(everything.frame), everything.available) == (2, 5), "sampled from the 5 decisions"
+    assert everything.model_versions == ("3", "4"), "the part's and the live journal's"
+    live = read_prediction_log(
+        prediction_log, ["A", "B"], since=parse_instant("2025-03-02", "--since"), until=None, **_ALL
+    )
+    assert live.frame["A"].tolist() == [9.0, 9.0], "the open journal's decisions are read"
 
 
 def test_read_prediction_log_refuses_empty_windows_and_unknown_features(prediction_log: Path) -> None:
-    window = {"max_rows": 0, "seed": 0, "option": "--current"}
     later = parse_instant("2025-04-01", "--since")
     with pytest.raises(DriftInputError, match=r"--current.*no prediction log file"):
-        read_prediction_log(prediction_log, ["A"], since=later, until=None, **window)
+        read_prediction_log(prediction_log, ["A"], since=later, until=None, **_ALL)
     noon = parse_instant("2025-03-02T12:00", "--since")
     with pytest.raises(DriftInputError, match=r"--current.*no usable decision"):
-        read_prediction_log(prediction_log, ["A"], since=noon, until=None, **window)
+        read_prediction_log(prediction_log, ["A"], since=noon, until=None, **_ALL)
     with pytest.raises(DriftInputError, match=r"--current.*lack 1 monitored feature.*APP_X"):
-        read_prediction_log(prediction_log, ["A", "APP_X"], since=None, until=None, **window)
+        read_prediction_log(prediction_log, ["A", "APP_X"], since=None, until=None, **_ALL)
 
 
 def test_parse_instant_reads_dates_as_utc_and_names_the_option() -> None:

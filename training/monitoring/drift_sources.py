@@ -14,15 +14,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
-from credit_features.application import quote
-from credit_model.decision_log import FILE_SUFFIX, READ_COLUMNS, day_of
+from credit_model.decision_journal import micros
+from credit_model.decision_log import (
+    JOURNAL_SUFFIX,
+    PART_SUFFIX,
+    day_of,
+    file_columns,
+    is_log_file,
+    log_files,
+    read_log_file,
+)
 
 log = logging.getLogger(__name__)
 
@@ -58,20 +65,22 @@ def parse_instant(value: str | None, option: str) -> datetime | None:
 
 
 def source_kind(path: Path, option: str) -> SourceKind:
-    """Which reader a path needs: JSONL files (a prediction log) or parquet (a features table)."""
+    """Which reader a path needs: the prediction log (its folder, a journal or one of its parts) or a
+    features parquet."""
     if not path.exists():
         raise DriftInputError(f"{option}: {path} does not exist")
     if path.is_file():
-        if path.suffix == ".parquet":
-            return "parquet"
-        if path.suffix == ".jsonl":
-            return "prediction_log"
-        raise DriftInputError(f"{option}: {path} is neither a .parquet file nor a .jsonl prediction log")
-    if next(path.rglob("*.jsonl"), None) is not None:
+        if path.suffix in {PART_SUFFIX, JOURNAL_SUFFIX}:
+            return "prediction_log" if is_log_file(path) else "parquet"
+        raise DriftInputError(f"{option}: {path} is neither a .parquet file nor a prediction-log journal")
+    files = log_files(path)
+    if files and is_log_file(files[0]):  # a partitioned features table may also name files part-*
         return "prediction_log"
     if next(path.rglob("*.parquet"), None) is not None:
         return "parquet"
-    raise DriftInputError(f"{option}: folder {path} holds no .jsonl prediction log and no .parquet file")
+    raise DriftInputError(
+        f"{option}: folder {path} holds no prediction log (date=*/part-*) and no .parquet file"
+    )
 
 
 def _batches(path: Path, columns: list[str]) -> Iterator[pa.RecordBatch]:
@@ -120,20 +129,62 @@ def read_parquet(path: Path, columns: list[str], max_rows: int, seed: int, optio
     return Rows(frame=frame, available=available, kind="parquet")
 
 
-def _log_files(folder: Path, since: datetime | None, until: datetime | None) -> list[str]:
-    """JSONL files of the log, skipping day folders (date=YYYY-MM-DD) wholly outside the window."""
-    files = [folder] if folder.is_file() else sorted(folder.rglob(f"*{FILE_SUFFIX}"))
+def _log_files(folder: Path, since: datetime | None, until: datetime | None) -> list[Path]:
+    """Files of the log, skipping day folders (date=YYYY-MM-DD) wholly outside the window."""
     kept = []
-    for file in files:
+    for file in log_files(folder):
         day = day_of(file)
         if day is not None and ((since and day < since.date()) or (until and day > until.date())):
             continue
-        kept.append(str(file))
+        kept.append(file)
     return kept
 
 
-def _json_path(feature: str) -> str:
-    return '$."' + feature.replace('"', '\\"') + '"'
+@dataclass(frozen=True)
+class _Window:
+    """Which rows of each log file fall in the window (first pass: times and versions only)."""
+
+    files: list[Path]
+    masks: list[np.ndarray]
+    columns: set[str]
+    versions: tuple[str, ...]
+
+    @property
+    def available(self) -> int:
+        return sum(int(mask.sum()) for mask in self.masks)
+
+
+def _window(files: list[Path], since: datetime | None, until: datetime | None) -> _Window:
+    low = -(2**63) if since is None else micros(since)
+    high = 2**63 - 1 if until is None else micros(until)
+    masks, columns, versions = [], set(), set()
+    for file in files:
+        table = read_log_file(file, ["time", "model_version"])
+        times = table["time"].cast(pa.int64()).to_numpy()
+        mask = (times >= low) & (times < high)
+        masks.append(mask)
+        if mask.any():
+            columns.update(file_columns(file))
+            versions.update(np.asarray(table["model_version"].to_numpy(zero_copy_only=False))[mask])
+    return _Window(files, masks, columns, tuple(sorted(versions)))
+
+
+def _sample(window: _Window, features: list[str], picked: np.ndarray | None) -> pd.DataFrame:
+    """The features and the logged probability of the window's rows at positions `picked` (all: None),
+    reading only files that hold some."""
+    wanted, frames, offset = [*features, "probability"], [], 0
+    for file, mask in zip(window.files, window.masks, strict=True):
+        count = int(mask.sum())
+        low, high = (0, count) if picked is None else np.searchsorted(picked, [offset, offset + count])
+        if high > low:
+            # Rows appended since the first pass lie beyond the mask: they are not in this sample.
+            table = read_log_file(file, wanted).slice(0, len(mask)).filter(pa.array(mask))
+            if picked is not None:
+                table = table.take(pa.array(picked[low:high] - offset))
+            frames.append(table.to_pandas().reindex(columns=wanted))
+        offset += count
+    frame = pd.concat(frames, ignore_index=True).astype(float, copy=False)
+    return frame.rename(columns={"probability": SCORE})
 
 
 def read_prediction_log(
@@ -148,55 +199,31 @@ def read_prediction_log(
 ) -> Rows:
     """Decisions logged in [since, until): the features asked for and the logged probability as `score`.
 
-    Feature values that the gateway logged as null stay NaN (missing history is information).
-    A feature key absent from every decision means the log and the model disagree: refused.
+    Two passes over the log's parts and live journals: times first (to count the window and draw a
+    seeded uniform sample of at most `max_rows` decisions, 0 = all), then the sampled rows' columns, one
+    file at a time. Missing feature values stay NaN (missing history is information). A feature absent
+    from every file of the window means the log and the model disagree: refused.
     """
-    window = f"between {since or 'the start'} and {until or 'now'}"
+    window_text = f"between {since or 'the start'} and {until or 'now'}"
     files = _log_files(folder, since, until)
     if not files:
-        raise DriftInputError(f"{option}: {folder} has no prediction log file {window}")
-    columns = "{" + ", ".join(f"{name}: {quote(kind)}" for name, kind in READ_COLUMNS.items()) + "}"
-    bounds = ""  # literals we format ourselves from parsed instants: nothing of the user's text
-    if since is not None:
-        bounds += f" AND time >= {quote(since.isoformat())}::TIMESTAMPTZ"
-    if until is not None:
-        bounds += f" AND time < {quote(until.isoformat())}::TIMESTAMPTZ"
-    decisions = f"""(SELECT * FROM (
-        SELECT CAST(time AS TIMESTAMPTZ) AS time, model_version, probability, features
-        FROM read_json([{", ".join(quote(f) for f in files)}], format = 'newline_delimited',
-            hive_partitioning = false, columns = {columns}))
-        WHERE probability IS NOT NULL{bounds})"""
-    con = duckdb.connect()
-    try:
-        con.execute("SET threads = 2")
-        paths = [_json_path(f) for f in features]
-        presence = ", ".join(f"count(json_extract(features, {quote(p)}))" for p in paths)
-        counts = con.execute(f"SELECT count(*), {presence} FROM {decisions}").fetchone()
-        assert counts is not None
-        available, present = int(counts[0]), counts[1:]
-        if available == 0:
-            raise DriftInputError(f"{option}: {folder} has no usable decision {window}")
-        absent = [f for f, n in zip(features, present, strict=True) if n == 0]
-        if absent:
-            raise DriftInputError(
-                f"{option}: the decisions in {folder} lack {len(absent)} monitored feature(s), "
-                f"e.g. {', '.join(absent[:5])}"
-            )
-        columns = ", ".join(
-            f'TRY_CAST(json_extract_string(features, {quote(p)}) AS DOUBLE) AS "{f}"'
-            for f, p in zip(features, paths, strict=True)
+        raise DriftInputError(f"{option}: {folder} has no prediction log file {window_text}")
+    window = _window(files, since, until)
+    available = window.available
+    if available == 0:
+        raise DriftInputError(f"{option}: {folder} has no usable decision {window_text}")
+    absent = [f for f in features if f not in window.columns]
+    if absent:
+        raise DriftInputError(
+            f"{option}: the decisions in {folder} lack {len(absent)} monitored feature(s), "
+            f"e.g. {', '.join(absent[:5])}"
         )
-        sample = f"USING SAMPLE reservoir({max_rows} ROWS) REPEATABLE ({seed})" if max_rows else ""
-        frame = con.execute(
-            f"SELECT {columns}, probability AS {SCORE}, model_version FROM {decisions} {sample}"
-        ).df()
-    except duckdb.Error as error:
-        raise DriftInputError(f"{option}: cannot read the prediction log in {folder}: {error}") from error
-    finally:
-        con.close()
-    versions = tuple(sorted(frame.pop("model_version").dropna().unique()))
+    picked = None
+    if max_rows and available > max_rows:
+        picked = np.sort(np.random.default_rng(seed).choice(available, size=max_rows, replace=False))
+    frame = _sample(window, features, picked)
     log.info(
         "prediction log read",
-        extra={"path": str(folder), "rows": len(frame), "available": available, "versions": versions},
+        extra={"path": str(folder), "rows": len(frame), "available": available, "versions": window.versions},
     )
-    return Rows(frame=frame, available=available, kind="prediction_log", model_versions=versions)
+    return Rows(frame=frame, available=available, kind="prediction_log", model_versions=window.versions)
