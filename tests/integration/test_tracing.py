@@ -132,7 +132,13 @@ def traced_stack(
 ) -> Iterator[Service]:
     """Scoring, Explain and a gateway of their own, all exporting to the receiver: the gateway's."""
     folder = tmp_path_factory.mktemp("traced")
-    env = {**_traced_env(receiver), "MLFLOW_TRACKING_URI": mlflow_server.url}
+    # Every decision goes through Explain's gRPC call here, none answered from the explanation store
+    # by the gateway; no background warm-up of the store either.
+    env = {
+        **_traced_env(receiver),
+        "MLFLOW_TRACKING_URI": mlflow_server.url,
+        "EXPLAIN_WARM_POPULATION": "false",
+    }
     services: list[Service] = []
     try:
         for module in ("scoring_service", "explain_service"):
@@ -140,7 +146,13 @@ def traced_stack(
         for service in services:
             service.wait_serving()
         scoring, explain = services
-        gateway = start_gateway(folder / "gateway", scoring.target, explain.target, **_traced_env(receiver))
+        gateway = start_gateway(
+            folder / "gateway",
+            scoring.target,
+            explain.target,
+            GATEWAY_REUSE_EXPLANATIONS="false",
+            **_traced_env(receiver),
+        )
         services.append(gateway)
         gateway.wait_ready()
         yield gateway
