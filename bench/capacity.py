@@ -37,6 +37,7 @@ import grpc
 import httpx
 import psutil
 import pyarrow.parquet as pq
+import redis
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -45,7 +46,12 @@ from bench.capacity_report import KNEE_P99_MS, passes, record, step_line, table
 from bench.load import HttpPool, cold_mix, run_step, warm_mix
 from bench.platform import CpuMeter, Platform, demo_environment, listener, running_demo
 from bench.stamp import REPO, bench_run
+from credit_features.redis_layout import connection_options
+from credit_features.settings import FeatureSettings
+from explain_service.explanation_store import population_key
 from gateway.settings import GatewaySettings
+from protos.credit.v1.scoring_pb2 import ModelInfoRequest
+from protos.credit.v1.scoring_pb2_grpc import ScoringStub
 from serving_base.settings import ExplainSettings, ScoringSettings
 from ui.settings import UISettings
 
@@ -62,6 +68,20 @@ def _grpc_serving(port: int) -> bool:
     return reply.status == health_pb2.HealthCheckResponse.SERVING
 
 
+def _population_explained(platform: Platform) -> bool:
+    """Whether the explain service has prepared every known client's explanation for the served
+    version (its background warm-up after a swap): until then a cold request may pay TreeSHAP."""
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{platform.port('scoring')}") as channel:
+            model = ScoringStub(channel).ModelInfo(ModelInfoRequest(), timeout=1).model
+    except grpc.RpcError:
+        return False
+    settings = FeatureSettings(redis_connection_string=platform.env["REDIS_CONNECTION_STRING"])
+    store = redis.Redis(**connection_options(settings.redis_connection_string))  # type: ignore[arg-type]
+    with store:
+        return store.exists(population_key(model.name, model.version)) == 1
+
+
 def _http_ok(url: str) -> bool:
     try:
         return httpx.get(url, timeout=2).status_code == 200
@@ -71,13 +91,15 @@ def _http_ok(url: str) -> bool:
 
 def wait_ready(platform: Platform, timeout: float = 600.0) -> None:
     """Wait until every process of the demo is ready for advisors, so no start-up work is measured:
-    MLflow and the UI answer, both model services are SERVING, the gateway's /v1/health says 200."""
+    MLflow and the UI answer, both model services are SERVING, the gateway's /v1/health says 200, and
+    the explain service has prepared the population's explanations."""
     conditions = {
         "scoring SERVING": lambda: _grpc_serving(platform.port("scoring")),
         "explain SERVING": lambda: _grpc_serving(platform.port("explain")),
         "gateway /v1/health": lambda: _http_ok(f"http://127.0.0.1:{platform.port('gateway')}/v1/health"),
         "MLflow /health": lambda: _http_ok(f"http://127.0.0.1:{platform.port('mlflow')}/health"),
         "UI": lambda: _http_ok(f"http://127.0.0.1:{platform.port('ui')}/"),
+        "population explained": lambda: _population_explained(platform),
     }
     deadline = time.monotonic() + timeout
     waiting = list(conditions)
@@ -142,7 +164,7 @@ class Bench:
         self.args = args
         redis = listener(int(platform.env["REDIS_CONNECTION_STRING"].split(",")[0].rsplit(":", 1)[1]))
         used = {"redis": redis} if redis is not None else {}
-        self.meter = CpuMeter(psutil.Process(platform.honcho.pid), platform.processes(), used)
+        self.meter = CpuMeter(psutil.Process(platform.runner.pid), platform.processes(), used)
         self.seen: set[int] = set()
 
     async def settle(self) -> float:
@@ -259,7 +281,7 @@ def main(argv: list[str] | None = None) -> None:
         wait_ready(platform, args.ready_timeout)
         config = {
             "endpoint": "GET /v1/clients/{id}/score (reasons included by default)",
-            "processes": "everything `make demo` starts: honcho -f deploy/Procfile with the data's demo.env",
+            "processes": "everything `make demo` starts: deploy/Procfile with the data's demo.env",
             **run_configuration(platform, data, env["DEMO_API_KEY"]),
             "clients": len(ids),
             "rate": args.rate,

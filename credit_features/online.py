@@ -22,6 +22,8 @@ from credit_features.catalog import view_of
 from credit_features.errors import FeatureStoreUnavailableError, UnknownClientError
 from credit_features.redis_layout import (
     ENTITY,
+    client_id_of,
+    client_key_pattern,
     client_keys,
     connection_options,
     decode_doubles,
@@ -40,6 +42,8 @@ class FeatureReader(Protocol):
     def matrix(self, client_ids: Sequence[int], names: Sequence[str]) -> np.ndarray: ...
 
     async def matrix_async(self, client_ids: Sequence[int], names: Sequence[str]) -> np.ndarray: ...
+
+    async def client_ids(self) -> list[int] | None: ...
 
 
 class RedisFeatureReader:
@@ -82,6 +86,15 @@ class RedisFeatureReader:
             replies = await pipe.execute()
         return self._decode(replies, fields)
 
+    async def client_ids(self) -> list[int]:
+        """Every client the store holds (a SCAN: incremental, it never blocks Redis)."""
+        found = []
+        async for key in self._async_client.scan_iter(match=client_key_pattern(self._project), count=1000):
+            client_id = client_id_of(key, self._project)
+            if client_id is not None:
+                found.append(client_id)
+        return sorted(found)
+
     @staticmethod
     def _decode(replies: list[dict[bytes, bytes]], fields: list[bytes]) -> np.ndarray:
         cells = [reply.get(field) for reply in replies for field in fields]
@@ -106,6 +119,10 @@ class FeastFeatureReader:
 
     async def matrix_async(self, client_ids: Sequence[int], names: Sequence[str]) -> np.ndarray:
         return await asyncio.to_thread(self.matrix, client_ids, names)
+
+    async def client_ids(self) -> list[int] | None:
+        """None: Feast's API cannot list the clients an online store holds."""
+        return None
 
 
 @contextmanager
@@ -147,6 +164,11 @@ class OnlineFeatures:
         with _store_errors():
             values = await self.reader.matrix_async(client_ids, names)
         return _known(values, client_ids)
+
+    async def known_clients(self) -> list[int] | None:
+        """Every client the store holds, sorted; None when the backend cannot list them."""
+        with _store_errors():
+            return await self.reader.client_ids()
 
     def rows(self, client_ids: Sequence[int], names: Sequence[str]) -> list[dict[str, float | None]]:
         """One {feature: value or None} per client, in order."""

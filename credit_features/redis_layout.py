@@ -43,6 +43,25 @@ def client_keys(project: str, client_ids: Iterable[int]) -> list[bytes]:
     return [_ENTITY_PREFIX + struct.pack("<q", int(i)) + suffix for i in client_ids]
 
 
+def client_key_pattern(project: str) -> bytes:
+    """A Redis SCAN pattern matching every client key of the project (glob characters escaped)."""
+    return _glob_escape(_ENTITY_PREFIX) + b"*" + _glob_escape(project.encode())
+
+
+def client_id_of(key: bytes, project: str) -> int | None:
+    """The client id a key holds (None for a key of another shape that the pattern also matched)."""
+    suffix = project.encode()
+    if len(key) != len(_ENTITY_PREFIX) + 8 + len(suffix) or not key.startswith(_ENTITY_PREFIX):
+        return None
+    if not key.endswith(suffix):
+        return None
+    return struct.unpack_from("<q", key, len(_ENTITY_PREFIX))[0]
+
+
+def _glob_escape(raw: bytes) -> bytes:
+    return b"".join(b"\\" + bytes([c]) if c in b"*?[]\\" else bytes([c]) for c in raw)
+
+
 def feature_field(view: str, feature: str) -> bytes:
     """Hash field of one feature: murmur3 (unsigned, little-endian) of "<view>:<feature>"."""
     return struct.pack("<I", mmh3.hash(f"{view}:{feature}", signed=False))

@@ -39,7 +39,8 @@ class Explanation:
     omitted: int = 0
 
 
-def _explanation(response: explain_pb2.ExplainResponse) -> Explanation:
+def explanation_from(response: explain_pb2.ExplainResponse) -> Explanation:
+    """The typed explanation of a service answer (or of a stored one)."""
     return Explanation(
         request_id=response.request_id,
         client_id=response.client_id,
@@ -74,10 +75,10 @@ class ExplainClient:
 
     async def explain_request(self, request: scoring_pb2.ScoreRequest) -> Explanation:
         """Explain a request built once (e.g. shared with a Score call)."""
-        return _explanation(await self._stub.Explain(request, timeout=self.timeout))
+        return explanation_from(await self._stub.Explain(request, timeout=self.timeout))
 
     async def explain_batch(self, requests: list[scoring_pb2.ScoreRequest]) -> list[Explanation]:
         reply = await self._stub.ExplainBatch(
             scoring_pb2.ScoreBatchRequest(requests=requests), timeout=self.timeout
         )
-        return [_explanation(response) for response in reply.responses]
+        return [explanation_from(response) for response in reply.responses]

@@ -1,62 +1,91 @@
-"""Explainer servicer: converts protobuf ↔ domain; SHAP lives in explainer.py."""
+"""Explainer servicer: converts protobuf ↔ domain; SHAP lives in explainer.py.
+
+Each row's explanation is looked up in the explanation store first (same version, same row, same
+number of reasons: the stored answer is exact), computed only when absent, then stored.
+"""
 
 from __future__ import annotations
 
-import math
+import asyncio
 
 import grpc
+import numpy as np
 
 from credit_features.online import OnlineFeatures
-from explain_service.explainer import Explanation, TreeExplainer
+from explain_service.explainer import TreeExplainer
+from explain_service.explanation_store import ExplanationStore, explanation_keys
+from explain_service.responses import explanation_body
+from explain_service.warm_up import explain_population
 from protos.credit.v1 import explain_pb2, explain_pb2_grpc, scoring_pb2
-from serving_base.grpc_support import decision, guarded, model_ref, request_id
+from serving_base.grpc_support import guarded, request_id
 from serving_base.holder import ModelHolder
 from serving_base.requests import request_matrix
 
 
-def _response(
-    explainer: TreeExplainer, request: scoring_pb2.ScoreRequest, explanation: Explanation
-) -> explain_pb2.ExplainResponse:
-    bundle = explainer.bundle
-    listed = explanation.by_impact(request.top_each_way)
-    omitted = float(explanation.contributions.sum() - explanation.contributions[listed].sum())
-    return explain_pb2.ExplainResponse(
-        request_id=request_id(request),
-        client_id=request.client_id,
-        base_value=explanation.base_value,
-        raw_score=explanation.raw_score,
-        probability=explanation.probability,
-        decision=decision(bundle, explanation.probability),
-        threshold=bundle.threshold,
-        model=model_ref(bundle),
-        contributions=[
-            explain_pb2.Contribution(
-                feature=explanation.features[i],
-                value=float(explanation.values[i]),
-                missing=math.isnan(explanation.values[i]),
-                shap=float(explanation.contributions[i]),
-            )
-            for i in listed
-        ],
-        omitted_shap=omitted if len(listed) < len(explanation.features) else 0.0,
-        omitted=len(explanation.features) - len(listed),
-    )
-
-
 class ExplainerServicer(explain_pb2_grpc.ExplainerServicer):
-    """Explain and ExplainBatch over the holder's current explainer."""
+    """Explain and ExplainBatch over the holder's current explainer and the explanation store.
 
-    def __init__(self, holder: ModelHolder[TreeExplainer], online: OnlineFeatures) -> None:
+    After every swap, the store records the version now served for the holder's model URI (the
+    gateway reuses stored answers of that version only), the known population is explained in the
+    background for it (`warm_each_way` reasons each way, the gateway's), and the entries of versions
+    no longer served are dropped.
+    """
+
+    def __init__(
+        self,
+        holder: ModelHolder[TreeExplainer],
+        online: OnlineFeatures,
+        store: ExplanationStore | None = None,
+        warm_each_way: int | None = None,
+    ) -> None:
         self._holder = holder
         self._online = online
+        self._store = store
+        self._warming: asyncio.Task[None] | None = None
+        if store is not None:
+
+            async def swapped(explainer: TreeExplainer) -> None:
+                await store.mark_served(str(holder.model_uri), explainer.bundle)
+                if warm_each_way is None:
+                    return
+                if self._warming is not None:
+                    self._warming.cancel()  # a newer version replaces the one being prepared
+                self._warming = asyncio.create_task(
+                    explain_population(explainer, online, store, warm_each_way)
+                )
+
+            holder.add_listener(swapped)
 
     async def _explain(self, requests: list[scoring_pb2.ScoreRequest]) -> list[explain_pb2.ExplainResponse]:
         explainer = self._holder.current
         matrix = await request_matrix(explainer.bundle, self._online, requests)
-        return [
-            _response(explainer, request, explanation)
-            for request, explanation in zip(requests, explainer.explain(matrix), strict=True)
-        ]
+        each_way = [request.top_each_way for request in requests]
+        bodies = await self._bodies(explainer, each_way, matrix)
+        for request, body in zip(requests, bodies, strict=True):
+            body.request_id = request_id(request)
+            body.client_id = request.client_id
+        return bodies
+
+    async def _bodies(
+        self, explainer: TreeExplainer, each_way: list[int], matrix: np.ndarray
+    ) -> list[explain_pb2.ExplainResponse]:
+        """Each row's answer: from the store when there, computed (then stored) when not."""
+        if self._store is None:
+            return [
+                explanation_body(explainer, ways, explanation)
+                for ways, explanation in zip(each_way, explainer.explain(matrix), strict=True)
+            ]
+        keys = explanation_keys(explainer.bundle.name, explainer.bundle.version, each_way, matrix)
+        bodies = await self._store.get(keys)
+        absent = [i for i, body in enumerate(bodies) if body is None]
+        if absent:
+            computed = {
+                i: explanation_body(explainer, each_way[i], explanation)
+                for i, explanation in zip(absent, explainer.explain(matrix[absent]), strict=True)
+            }
+            await self._store.put({keys[i]: body for i, body in computed.items()})
+            bodies = [computed.get(i, body) for i, body in enumerate(bodies)]
+        return bodies  # type: ignore[return-value]  (every None was replaced)
 
     async def Explain(  # noqa: N802 (gRPC method name)
         self, request: scoring_pb2.ScoreRequest, context: grpc.aio.ServicerContext

@@ -10,6 +10,11 @@ per request for an answer the gateway discarded whenever Explain answered: a thi
 The gateway learns the served model's feature order and version from Scoring's ModelInfo. When a
 service answers FAILED_PRECONDITION (a new champion was swapped in since), the model is looked up
 again and the features re-read for it, once.
+
+Before calling Explain, the gateway looks in the explanation store for this very (model version,
+feature row): the explain service keeps every answer there and prepares the whole known population
+after each swap. A stored answer is reused only while the store says its version is the one served,
+so a decision is never taken by a replaced model; anything else goes through Explain as above.
 """
 
 from __future__ import annotations
@@ -25,19 +30,21 @@ import numpy as np
 
 from credit_features.online import OnlineFeatures
 from credit_model.decision_log import Decision
-from explain_service.client import ExplainClient, Explanation
+from explain_service.client import ExplainClient, Explanation, explanation_from
+from explain_service.explanation_store import ExplanationStore
 from gateway.prediction_log import PredictionLog, now
-from gateway.reasons import REASONS_EACH_WAY
 from scoring_service.client import Score, ScoringClient
-from serving_base.messages import feature_row, score_request
+from serving_base.messages import REASONS_EACH_WAY, feature_row, score_request
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class ServedModel:
-    """What Scoring serves now: the version and the feature order requests must follow."""
+    """What Scoring serves now: the model URI it follows, the version, the feature order requests
+    must follow."""
 
+    uri: str
     version: str
     feature_service: str
     features: tuple[str, ...]
@@ -73,20 +80,25 @@ class DecisionService:
         explain: ExplainClient,
         online: OnlineFeatures,
         prediction_log: PredictionLog,
+        *,
         explain_budget: float,
+        explanations: ExplanationStore | None = None,
     ) -> None:
         self.scoring = scoring
         self.explain = explain
         self.online = online
         self.prediction_log = prediction_log
         self.explain_budget = explain_budget
+        self.explanations = explanations
         self._model: ServedModel | None = None
 
     async def served_model(self, refresh: bool = False) -> ServedModel:
         """The model Scoring serves (asked once, then again only after a version change)."""
         if self._model is None or refresh:
             info = await self.scoring.model_info()
-            self._model = ServedModel(info.model.version, info.model.feature_service, tuple(info.features))
+            self._model = ServedModel(
+                info.model_uri, info.model.version, info.model.feature_service, tuple(info.features)
+            )
         return self._model
 
     async def client_row(self, client_id: int, model: ServedModel) -> np.ndarray:
@@ -141,17 +153,17 @@ class DecisionService:
         self, client_id: int, model: ServedModel, row: np.ndarray, full_explanation: bool, record: bool
     ) -> ScoredDecision:
         request_id = uuid.uuid4().hex
-        packed = feature_row(row, model.feature_service, model.version)
-        # Built once, sent to both; reasons need only the strongest factors each way, not all 400-odd.
+        # Reasons need only the strongest factors each way, not all 400-odd.
         each_way = 0 if full_explanation else REASONS_EACH_WAY
-        request = score_request(row=packed, request_id=request_id, top_each_way=each_way)
-        try:
-            explanation = await asyncio.wait_for(self.explain.explain_request(request), self.explain_budget)
-        except (TimeoutError, grpc.aio.AioRpcError) as error:
-            missing = _missing_reason(request_id, error)
-            score, explanation = await self.scoring.score_request(request), None
+        stored = None
+        if self.explanations is not None and model.uri:  # a Scoring older than model_uri: no reuse
+            stored = await self.explanations.reusable(model.uri, model.version, each_way, row)
+        if stored is not None:
+            stored.request_id, stored.client_id = request_id, client_id
+            explanation, missing = explanation_from(stored), None
+            score = _score_of(explanation)
         else:
-            missing, score = None, _score_of(explanation)
+            score, explanation, missing = await self._ask_services(model, row, request_id, each_way)
         if record:
             self.prediction_log.append(
                 Decision(
@@ -173,9 +185,23 @@ class DecisionService:
                 "model_version": score.model_version,
                 "refused": score.refused,
                 "explained": explanation is not None,
+                "reused": stored is not None,
             },
         )
         return ScoredDecision(request_id, client_id, score, explanation, missing)
+
+    async def _ask_services(
+        self, model: ServedModel, row: np.ndarray, request_id: str, each_way: int
+    ) -> tuple[Score, Explanation | None, str | None]:
+        """Explain's answer, or Score's when Explain fails or exceeds its budget (with the reason)."""
+        packed = feature_row(row, model.feature_service, model.version)
+        request = score_request(row=packed, request_id=request_id, top_each_way=each_way)
+        try:
+            explanation = await asyncio.wait_for(self.explain.explain_request(request), self.explain_budget)
+        except (TimeoutError, grpc.aio.AioRpcError) as error:
+            missing = _missing_reason(request_id, error)
+            return await self.scoring.score_request(request), None, missing
+        return _score_of(explanation), explanation, None
 
 
 def _score_of(explanation: Explanation) -> Score:

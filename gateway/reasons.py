@@ -8,6 +8,7 @@ from typing import Literal
 
 from explain_service.client import Contribution
 from gateway.labels import feature_labels
+from serving_base.messages import REASONS_EACH_WAY
 
 Language = Literal["en", "fr"]
 
@@ -36,10 +37,6 @@ class Reason:
     impact: float
     direction: Literal["raises", "lowers"]
     sentence: str
-
-
-#: Reasons shown each way (raising, lowering the risk): all an answer without the full explanation needs.
-REASONS_EACH_WAY = 3
 
 
 def display(name: str, value: float | None, language: Language = "en") -> str:

@@ -23,6 +23,9 @@ class GatewaySettings(BaseSettings):
     explain_target: str = "127.0.0.1:50052"
     score_timeout: float = Field(0.5, gt=0, description="gRPC deadline of Score, seconds.")
     explain_timeout: float = Field(0.3, gt=0, description="Explain budget (s); past it, score alone.")
+    reuse_explanations: bool = Field(
+        True, description="Answer from the explain service's store when it holds this (version, row)."
+    )
     api_keys: dict[str, KeyEntry] = Field(
         default_factory=dict, description="SHA-256 of each API key -> its holder and roles (JSON)."
     )

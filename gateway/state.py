@@ -17,6 +17,7 @@ from credit_features.store import get_store
 from credit_model.registries import open_registry
 from credit_model.registry import CHAMPION_URI, ModelUri
 from explain_service.client import ExplainClient
+from explain_service.explanation_store import ExplanationStore
 from gateway.client_data import ClientDirectory
 from gateway.decisions import DecisionService
 from gateway.metrics import GatewayMetrics
@@ -48,6 +49,8 @@ class GatewayState:
     async def close(self) -> None:
         for channel in self.channels:
             await channel.close()
+        if self.decisions.explanations is not None:
+            await self.decisions.explanations.close()
         self.prediction_log.close()
 
 
@@ -66,12 +69,16 @@ async def open_state(settings: GatewaySettings, metrics: GatewayMetrics) -> Gate
     explain_channel = grpc.aio.insecure_channel(settings.explain_target, interceptors=interceptors)
     store = await asyncio.to_thread(get_store, feature_settings, backend)
     prediction_log = PredictionLog(settings.predictions)
+    explanation_store = None
+    if settings.reuse_explanations and backend == "redis":
+        explanation_store = ExplanationStore.open(feature_settings)
     decisions = DecisionService(
         ScoringClient(scoring_channel, timeout=settings.score_timeout),
         ExplainClient(explain_channel, timeout=settings.explain_timeout),
         open_online_features(feature_settings),
         prediction_log,
         explain_budget=settings.explain_timeout,
+        explanations=explanation_store,
     )
     features = comparison_features(settings.comparison_features)
     population = Population.load(settings.data_dir / "features", features, settings.similar_clients)

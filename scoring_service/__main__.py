@@ -13,7 +13,7 @@ def main() -> None:
         settings_class=ScoringSettings,
         service_name=scoring_pb2.DESCRIPTOR.services_by_name["Scoring"].full_name,
         prepare=lambda bundle: bundle,
-        servicer=ScoringServicer,
+        servicer=lambda _settings, holder, online: ScoringServicer(holder, online),
         add_servicer=scoring_pb2_grpc.add_ScoringServicer_to_server,
     )
 

@@ -58,6 +58,7 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServicer):
             trees, leaves = bundle.size
             return scoring_pb2.ModelInfoResponse(
                 model=model_ref(bundle),
+                model_uri=str(self._holder.model_uri),
                 threshold=bundle.threshold,
                 cost_false_negative=bundle.cost_fn,
                 cost_false_positive=bundle.cost_fp,

@@ -2,6 +2,7 @@
 
 Requests read `holder.current` once and use that object to the end, so a swap (one reference
 assignment) never disturbs a call in flight and no call fails while a new champion is loaded.
+Listeners hear of every swap (the explain service then prepares the new version's explanations).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from serving_base.errors import ModelNotReadyError
 
 log = logging.getLogger(__name__)
 Served = TypeVar("Served")
+#: Called on the event loop after each swap with what is served now; it must return quickly.
+SwapListener = Callable[[Served], Awaitable[None]]
 
 
 class ModelHolder(Generic[Served]):
@@ -29,6 +32,11 @@ class ModelHolder(Generic[Served]):
         self._registry = registry
         self._current: Served | None = None
         self._version: str | None = None
+        self._listeners: list[SwapListener[Served]] = []
+
+    def add_listener(self, listener: SwapListener[Served]) -> None:
+        """Call `listener` after every swap, the first load included."""
+        self._listeners.append(listener)
 
     @property
     def current(self) -> Served:
@@ -54,16 +62,21 @@ class ModelHolder(Generic[Served]):
 
     async def watch(self, poll_seconds: float, on_ready: Callable[[], Awaitable[None]]) -> None:
         """Poll the registry forever; call `on_ready` after the first successful load."""
-        announced = False
+        announced = waiting_said = False
         while True:
             try:
-                await asyncio.to_thread(self.refresh)
+                if await asyncio.to_thread(self.refresh):
+                    for listener in self._listeners:
+                        await listener(self.current)
                 if not announced and self._current is not None:
                     await on_ready()
                     announced = True
             except Exception as error:  # registry down or bad version: keep serving the current one
-                log.warning(
-                    "model refresh failed",
-                    extra={"model_uri": str(self.model_uri), "error": str(error)[:300]},
-                )
-            await asyncio.sleep(poll_seconds)
+                detail = {"model_uri": str(self.model_uri), "error": str(error)[:300]}
+                if self._current is not None:
+                    log.warning("model refresh failed", extra=detail)
+                elif not waiting_said:  # the registry may be starting with us: say it once, not every second
+                    log.info("waiting for the registry", extra=detail)
+                    waiting_said = True
+            # Until a first version is served, retry every second: the registry may simply be starting.
+            await asyncio.sleep(poll_seconds if self._current is not None else min(poll_seconds, 1.0))

@@ -10,6 +10,10 @@ from google.protobuf import struct_pb2
 
 from protos.credit.v1 import scoring_pb2
 
+#: How many reasons a decision gives: its strongest factors raising the risk, and as many lowering it.
+#: The gateway asks for them; the explain service prepares them ahead for the known population.
+REASONS_EACH_WAY = 3
+
 
 def feature_row(values: Sequence[float], feature_service: str, model_version: str) -> scoring_pb2.FeatureRow:
     """Features in the model's order (NaN = missing), stamped with what they were read for."""

@@ -75,15 +75,16 @@ def run_service(
     settings_class: type[ServiceSettings],
     service_name: str,
     prepare: Callable[[ModelBundle], Any],
-    servicer: Callable[[ModelHolder, OnlineFeatures], Any],
+    servicer: Callable[[Any, ModelHolder, OnlineFeatures], Any],
     add_servicer: Callable[[Any, grpc.aio.Server], None],
 ) -> None:
     """Entry point of a model-serving process: settings, logging, registry, store, then `serve`."""
     settings = parse_settings(settings_class)
-    configure_logging(settings.log_level)
-    # Named after the part its variables are prefixed with: credit-scoring, credit-explain.
-    start_tracing("credit-" + settings_class.model_config["env_prefix"].strip("_").lower())
+    # Named after the part its variables are prefixed with: scoring, explain.
+    part = settings_class.model_config["env_prefix"].strip("_").lower()
+    configure_logging(settings.log_level, service=part)
+    start_tracing("credit-" + part)
     holder = ModelHolder(settings.model_uri, prepare=prepare, registry=open_registry())
     online = open_online_features()
-    instance = servicer(holder, online)
+    instance = servicer(settings, holder, online)
     asyncio.run(serve(settings, service_name, holder, lambda server: add_servicer(instance, server)))

@@ -38,6 +38,13 @@ class ExplainSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="EXPLAIN_", extra="forbid", frozen=True)
 
     port: int = Field(50052, ge=0, le=65535)
+    store_explanations: bool = Field(
+        True, description="Keep explanations in Redis by (version, row) and reuse them (exact)."
+    )
+    warm_population: bool = Field(
+        True, description="After each swap, explain every client of the online store in the background."
+    )
+    explanation_ttl_seconds: int = Field(7 * 86400, gt=0, description="How long a stored explanation lives.")
 
 
 Settings = TypeVar("Settings", bound=ServiceSettings)

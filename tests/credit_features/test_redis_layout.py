@@ -12,6 +12,8 @@ from feast.protos.feast.types.Value_pb2 import Value
 from credit_features.redis_layout import (
     NAN_CELL,
     LayoutError,
+    client_id_of,
+    client_key_pattern,
     client_keys,
     connection_options,
     decode_doubles,
@@ -26,6 +28,19 @@ pytestmark = pytest.mark.unit
 def test_client_key_is_feasts_serialized_entity_key_and_project(client_id: int) -> None:
     entity = EntityKey(join_keys=["SK_ID_CURR"], entity_values=[Value(int64_val=client_id)])
     assert client_keys("credit_scoring", [client_id]) == [_redis_key("credit_scoring", entity, 3)]
+
+
+@pytest.mark.parametrize("client_id", [0, 100002, 2**62, -7, 42 * 256 + 0x2A])  # 0x2A is "*"
+def test_a_client_key_gives_back_its_id_and_matches_the_scan_pattern(client_id: int) -> None:
+    key = client_keys("credit_scoring", [client_id])[0]
+    assert client_id_of(key, "credit_scoring") == client_id
+    assert client_id_of(key, "other_project") is None, "another project's key is not ours"
+    assert client_id_of(key + b"x", "credit_scoring") is None, "a longer key is another shape"
+    assert client_key_pattern("credit_scoring").endswith(b"*credit_scoring")
+
+
+def test_the_scan_pattern_escapes_glob_characters_of_the_project() -> None:
+    assert client_key_pattern("a*b[c]?").endswith(rb"*a\*b\[c\]\?")
 
 
 @pytest.mark.parametrize("name", ["APP_EXT_SOURCE_MEAN", "BURO_COUNT", "é_unicode", ""])

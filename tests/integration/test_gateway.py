@@ -160,6 +160,9 @@ def test_a_champion_swap_under_load_drops_no_gateway_request(
         explain.stop()
     # then no request failed, and the new version answers with the features re-read for it
     failed = [a for a in answers + after if a.status_code != 200]
+    versions = [a.json()["model_version"] for a in answers + after if a.status_code == 200]
+    switched = versions.index(second)
+    assert set(versions[switched:]) == {second}, "once the new version answered, no decision of the old one"
     assert not failed, f"{len(failed)} requests failed during the swap: {failed[0].text[:200]}"
     assert {a.json()["model_version"] for a in after} == {second}, "the new champion answers"
     assert all(a.json()["explanation_available"] for a in after), "explanations follow the swap"
@@ -258,9 +261,10 @@ def test_dependencies_down_give_503_with_retry_after_and_explain_down_keeps_the_
     platform, scoring_server: Service, client_id: int, tmp_path: Path
 ) -> None:
     # given a gateway whose explain service and Redis are unreachable, and a scoring service we stop later
+    # (stored explanations not reused: the fallback path itself is under test)
     scoring = start_server("scoring_service", tmp_path, "--poll-seconds", "5")
     closed = f"127.0.0.1:{free_port()}"
-    gateway = start_gateway(tmp_path, scoring.target, closed)
+    gateway = start_gateway(tmp_path, scoring.target, closed, GATEWAY_REUSE_EXPLANATIONS="false")
     no_redis = start_gateway(
         tmp_path, scoring_server.target, closed, REDIS_CONNECTION_STRING=closed + ",socket_timeout=0.5"
     )
@@ -287,6 +291,26 @@ def test_dependencies_down_give_503_with_retry_after_and_explain_down_keeps_the_
         for server in (gateway, no_redis):
             server.stop()
         scoring.stop()
+
+
+def test_a_stored_decision_is_the_one_explain_gives_and_answers_while_explain_is_down(
+    gateway_server: Service, scoring_server: Service, client_id: int, tmp_path: Path
+) -> None:
+    # given a decision the explain service computed (and stored) through the session's gateway
+    fresh = get(gateway_server, f"/v1/clients/{client_id}/score").json()
+    assert fresh["explanation_available"]
+    # when another gateway, whose explain service is unreachable, is asked for the same client
+    gateway = start_gateway(tmp_path, scoring_server.target, f"127.0.0.1:{free_port()}")
+    try:
+        gateway.wait_ready()
+        stored = get(gateway, f"/v1/clients/{client_id}/score").json()
+    finally:
+        gateway.stop()
+    # then it answers from the store: the very decision and reasons, under this call's own request id
+    assert stored["explanation_available"], "the stored explanation answers without the service"
+    assert stored["request_id"] != fresh["request_id"]
+    for field in ("probability", "decision", "threshold", "model_version", "reasons"):
+        assert stored[field] == fresh[field], field
 
 
 def test_a_killed_gateway_loses_no_logged_decision(

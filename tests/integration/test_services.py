@@ -14,12 +14,22 @@ import mlflow
 import numpy as np
 import pandas as pd
 import pytest
+import redis
 from grpc_health.v1 import health_pb2
 from mlflow import MlflowClient
 
+from credit_features.online import open_online_features
+from credit_features.redis_layout import connection_options
+from credit_features.settings import FeatureSettings
+from credit_model.registries import open_registry
+from credit_model.registry import ModelUri
 from explain_service.client import ExplainClient
-from protos.credit.v1 import explain_pb2_grpc, scoring_pb2, scoring_pb2_grpc
+from explain_service.explainer import TreeExplainer
+from explain_service.explanation_store import explanation_keys, population_key
+from explain_service.responses import explanation_body
+from protos.credit.v1 import explain_pb2, explain_pb2_grpc, scoring_pb2, scoring_pb2_grpc
 from scoring_service.client import ScoringClient
+from serving_base.bundle import ModelBundle
 from serving_base.messages import feature_row, score_request
 from training.model import tracking
 
@@ -335,3 +345,69 @@ def test_an_explanation_limited_to_the_strongest_factors_is_exact(
     total = short.base_value + sum(c.shap for c in short.contributions) + short.omitted_shap
     assert total == pytest.approx(short.raw_score, abs=1e-9), "base + listed + omitted = raw score"
     assert short.raw_score == pytest.approx(full.raw_score, abs=1e-12), "the same decision"
+
+
+def redis_store() -> redis.Redis:
+    """The Redis holding the online store and the explanation store."""
+    return redis.Redis(**connection_options(FeatureSettings().redis_connection_string))  # type: ignore[arg-type]
+
+
+def test_a_reused_explanation_equals_a_fresh_one_and_comes_from_the_store(
+    explain_server: Service, holdout: pd.DataFrame
+) -> None:
+    # given a client explained once, as the gateway asks (three reasons each way)
+    stub = explain_pb2_grpc.ExplainerStub(grpc.insecure_channel(explain_server.target))
+    client_id = int(holdout["SK_ID_CURR"].iloc[7])
+    request = scoring_pb2.ScoreRequest(client_id=client_id, top_each_way=3)
+    first = stub.Explain(request, timeout=5)
+    # then the store holds exactly that answer under (model, version, reasons, row)
+    uri = ModelUri.parse(f"models:/{first.model.name}/{first.model.version}")
+    explainer = TreeExplainer(ModelBundle.of(open_registry().load(uri)))
+    row = open_online_features().matrix([client_id], explainer.bundle.features)
+    key = explanation_keys(first.model.name, first.model.version, [3], row)[0]
+    store = redis_store()
+    body = explain_pb2.ExplainResponse.FromString(store.get(key))
+    expected = explain_pb2.ExplainResponse()
+    expected.CopyFrom(first)
+    expected.ClearField("request_id")
+    expected.ClearField("client_id")
+    assert body == expected, "the store keeps the answer without its ids"
+    # and it equals a fresh computation by the same model version, outside the service
+    fresh = explanation_body(explainer, 3, explainer.explain(row)[0])
+    assert fresh.SerializeToString() == store.get(key), "a reused explanation is bit-for-bit a fresh one"
+    # when the stored entry is replaced, the service answers from the store (the reuse path is real)
+    marked = explain_pb2.ExplainResponse()
+    marked.CopyFrom(body)
+    marked.base_value = 123.0
+    store.set(key, marked.SerializeToString())
+    assert stub.Explain(request, timeout=5).base_value == 123.0
+    # and once it is gone, the same answer is computed again, the ids of this call attached
+    store.delete(key)
+    again = stub.Explain(
+        scoring_pb2.ScoreRequest(client_id=client_id, top_each_way=3, request_id="r-2"), timeout=5
+    )
+    assert again.request_id == "r-2"
+    again.ClearField("request_id")
+    again.ClearField("client_id")
+    assert again == expected
+
+
+def test_after_a_swap_the_whole_population_is_explained_for_the_served_version(
+    explain_server: Service,
+) -> None:
+    # given the explain service serving the champion
+    stub = explain_pb2_grpc.ExplainerStub(grpc.insecure_channel(explain_server.target))
+    clients = run(open_online_features().known_clients())
+    assert clients, "the online store lists its clients"
+    served = stub.Explain(scoring_pb2.ScoreRequest(client_id=clients[0]), timeout=5).model
+    # when its background warm-up has finished (it marks the version's population)
+    store = redis_store()
+    deadline = time.monotonic() + 120
+    while store.get(population_key(served.name, served.version)) is None and time.monotonic() < deadline:
+        time.sleep(0.5)
+    # then every known client's row has its explanation stored for that version, with the gateway's reasons
+    assert int(store.get(population_key(served.name, served.version))) == len(clients)
+    uri = ModelUri.parse(f"models:/{served.name}/{served.version}")
+    rows = open_online_features().matrix(clients, ModelBundle.of(open_registry().load(uri)).features)
+    stored = store.mget(explanation_keys(served.name, served.version, [3] * len(clients), rows))
+    assert sum(blob is None for blob in stored) == 0, "no known client is left to compute on request"

@@ -97,7 +97,7 @@ class ModelInfoRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class ModelInfoResponse(_message.Message):
-    __slots__ = ("model", "threshold", "cost_false_negative", "cost_false_positive", "features", "trees", "leaves", "loaded_at")
+    __slots__ = ("model", "threshold", "cost_false_negative", "cost_false_positive", "features", "trees", "leaves", "loaded_at", "model_uri")
     MODEL_FIELD_NUMBER: _ClassVar[int]
     THRESHOLD_FIELD_NUMBER: _ClassVar[int]
     COST_FALSE_NEGATIVE_FIELD_NUMBER: _ClassVar[int]
@@ -106,6 +106,7 @@ class ModelInfoResponse(_message.Message):
     TREES_FIELD_NUMBER: _ClassVar[int]
     LEAVES_FIELD_NUMBER: _ClassVar[int]
     LOADED_AT_FIELD_NUMBER: _ClassVar[int]
+    MODEL_URI_FIELD_NUMBER: _ClassVar[int]
     model: ModelRef
     threshold: float
     cost_false_negative: float
@@ -114,4 +115,5 @@ class ModelInfoResponse(_message.Message):
     trees: int
     leaves: int
     loaded_at: str
-    def __init__(self, model: _Optional[_Union[ModelRef, _Mapping]] = ..., threshold: _Optional[float] = ..., cost_false_negative: _Optional[float] = ..., cost_false_positive: _Optional[float] = ..., features: _Optional[_Iterable[str]] = ..., trees: _Optional[int] = ..., leaves: _Optional[int] = ..., loaded_at: _Optional[str] = ...) -> None: ...
+    model_uri: str
+    def __init__(self, model: _Optional[_Union[ModelRef, _Mapping]] = ..., threshold: _Optional[float] = ..., cost_false_negative: _Optional[float] = ..., cost_false_positive: _Optional[float] = ..., features: _Optional[_Iterable[str]] = ..., trees: _Optional[int] = ..., leaves: _Optional[int] = ..., loaded_at: _Optional[str] = ..., model_uri: _Optional[str] = ...) -> None: ...

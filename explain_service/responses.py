@@ -1,0 +1,37 @@
+"""An explanation as the Explainer answers it: the decision, then the listed reasons and the rest."""
+
+from __future__ import annotations
+
+import math
+
+from explain_service.explainer import Explanation, TreeExplainer
+from protos.credit.v1 import explain_pb2
+from serving_base.grpc_support import decision, model_ref
+
+
+def explanation_body(
+    explainer: TreeExplainer, each_way: int, explanation: Explanation
+) -> explain_pb2.ExplainResponse:
+    """The answer for one row without its request and client ids: what the store keeps."""
+    bundle = explainer.bundle
+    listed = explanation.by_impact(each_way)
+    omitted = float(explanation.contributions.sum() - explanation.contributions[listed].sum())
+    return explain_pb2.ExplainResponse(
+        base_value=explanation.base_value,
+        raw_score=explanation.raw_score,
+        probability=explanation.probability,
+        decision=decision(bundle, explanation.probability),
+        threshold=bundle.threshold,
+        model=model_ref(bundle),
+        contributions=[
+            explain_pb2.Contribution(
+                feature=explanation.features[i],
+                value=float(explanation.values[i]),
+                missing=math.isnan(explanation.values[i]),
+                shap=float(explanation.contributions[i]),
+            )
+            for i in listed
+        ],
+        omitted_shap=omitted if len(listed) < len(explanation.features) else 0.0,
+        omitted=len(explanation.features) - len(listed),
+    )
