@@ -28,7 +28,7 @@ demo: install
 	$(BIN)/python scripts/demo_env.py $(DATA)
 	set -a && . $(DATA)/demo.env && set +a && \
 	  $(BIN)/python -m training pipeline --scale $(SCALE) --seed $(SEED) --trials $(TRIALS) && \
-	  exec $(BIN)/honcho -f deploy/Procfile -d . start
+	  exec $(BIN)/python -m credit_common.procfile deploy/Procfile
 
 ## test: every test, with the services and the browser they need (Redis, Debian's Chromium)
 test: install

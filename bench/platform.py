@@ -1,9 +1,9 @@
-"""The product as `make demo` runs it (honcho, deploy/Procfile, the data folder's demo.env), on free
+"""The product as `make demo` runs it (deploy/Procfile, the data folder's demo.env), on free
 ports, with the CPU each of its processes uses.
 
 Why not start the services one by one as the older benchmarks did: a capacity figure holds only for a
 configuration, and the one advisors meet is everything `make demo` starts (MLflow server, UI, both
-model services, gateway, their default logging, honcho relaying every log line). So the benchmark runs
+model services, gateway, their default logging, the Procfile runner). So the benchmark runs
 that very Procfile with that very environment; only the ports move (every address that names a demo
 port follows it), so that a demo already running on the machine is left alone, and the prediction log
 goes to the run's own folder, so that the demo's drift job never reads benchmark traffic.
@@ -26,12 +26,13 @@ from pathlib import Path
 import psutil
 
 from credit_common.processes import free_port
+from credit_common.procfile import parse_procfile
 
 REPO = Path(__file__).resolve().parent.parent
 PROCFILE = REPO / "deploy" / "Procfile"
-_STARTED = re.compile(r"\| ([\w-]+)\.1 started \(pid=(\d+)\)")
+_STARTED = re.compile(r"procfile \| ([\w-]+) started \(pid=(\d+)\)")
 GENERATOR = "load generator"  # this process, in the CPU table
-SUPERVISOR = "honcho"  # honcho and the relays that copy each process's output
+SUPERVISOR = "procfile runner"  # credit_common.procfile, which starts and stops the processes
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -61,7 +62,8 @@ def relocate_ports(env: Mapping[str, str], ports: Mapping[str, int]) -> dict[str
 
 
 def demo_environment(data: Path, folder: Path) -> dict[str, str]:
-    """The environment `make demo` gives honcho for `data`, on free ports, logging predictions in `folder`."""
+    """The environment `make demo` gives the Procfile runner for `data`, on free ports, logging
+    predictions in `folder`."""
     demo = read_env_file(data / "demo.env")
     ports = {name: free_port() for name in demo if name.endswith("_PORT")}
     return {
@@ -73,20 +75,19 @@ def demo_environment(data: Path, folder: Path) -> dict[str, str]:
 
 def procfile_names(path: Path = PROCFILE) -> list[str]:
     """The process names a Procfile declares, in order."""
-    lines = (line.strip() for line in path.read_text().splitlines())
-    return [line.split(":", 1)[0] for line in lines if line and not line.startswith("#") and ":" in line]
+    return list(parse_procfile(path.read_text()))
 
 
 def started_pids(log: str) -> dict[str, int]:
-    """The pid of each process honcho reports as started in its output."""
+    """The pid of each process the runner reports as started in its output."""
     return {name: int(pid) for name, pid in _STARTED.findall(log)}
 
 
 @dataclass
 class Platform:
-    """A running honcho and where its output goes."""
+    """The running Procfile runner and where its output goes."""
 
-    honcho: subprocess.Popen
+    runner: subprocess.Popen
     log: Path
     env: dict[str, str]
 
@@ -97,12 +98,12 @@ class Platform:
         return self.log.read_text(errors="replace")[-chars:]
 
     def check_alive(self) -> None:
-        """Raise with the end of the output when honcho has stopped (a process of the Procfile failed)."""
-        if self.honcho.poll() is not None:
-            raise RuntimeError(f"honcho exited with {self.honcho.returncode}:\n{self.tail()}")
+        """Raise with the end of the output when the runner has stopped (a process of the Procfile failed)."""
+        if self.runner.poll() is not None:
+            raise RuntimeError(f"runner exited with {self.runner.returncode}:\n{self.tail()}")
 
     def processes(self, timeout: float = 60.0) -> dict[str, psutil.Process]:
-        """Each Procfile process (the root of its tree), once honcho has started them all."""
+        """Each Procfile process (the root of its tree), once the runner has started them all."""
         names = procfile_names()
         deadline = time.monotonic() + timeout
         while True:
@@ -111,22 +112,22 @@ class Platform:
             if all(name in pids for name in names):
                 return {name: psutil.Process(pids[name]) for name in names}
             if time.monotonic() > deadline:
-                raise TimeoutError(f"honcho did not start {sorted(set(names) - set(pids))}:\n{self.tail()}")
+                raise TimeoutError(f"runner did not start {sorted(set(names) - set(pids))}:\n{self.tail()}")
             time.sleep(0.2)
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Stop honcho as Ctrl-C does (it stops every process), then kill any process left behind."""
+        """Stop the runner as Ctrl-C does (it stops every process), then kill any process left behind."""
         try:
-            tree = psutil.Process(self.honcho.pid).children(recursive=True)
+            tree = psutil.Process(self.runner.pid).children(recursive=True)
         except psutil.NoSuchProcess:
             tree = []
-        if self.honcho.poll() is None:
-            self.honcho.send_signal(signal.SIGINT)
+        if self.runner.poll() is None:
+            self.runner.send_signal(signal.SIGINT)
             try:
-                self.honcho.wait(timeout)
+                self.runner.wait(timeout)
             except subprocess.TimeoutExpired:
-                self.honcho.kill()
-                self.honcho.wait()
+                self.runner.kill()
+                self.runner.wait()
         _, alive = psutil.wait_procs(tree, timeout=5)
         for process in alive:
             process.kill()
@@ -134,18 +135,18 @@ class Platform:
 
 @contextmanager
 def running_demo(env: dict[str, str], folder: Path) -> Iterator[Platform]:
-    """Run `honcho -f deploy/Procfile start` as `make demo` does; every process is stopped on exit."""
-    log = folder / "honcho.log"
+    """Run deploy/Procfile as `make demo` does; every process is stopped on exit."""
+    log = folder / "demo.log"
     with log.open("wb") as output:
-        honcho = subprocess.Popen(
-            [str(Path(sys.executable).parent / "honcho"), "-f", str(PROCFILE), "-d", str(REPO), "start"],
+        runner = subprocess.Popen(
+            [sys.executable, "-m", "credit_common.procfile", str(PROCFILE)],
             cwd=REPO,
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
-            start_new_session=True,  # Ctrl-C reaches the benchmark, which then stops honcho itself
+            start_new_session=True,  # Ctrl-C reaches the benchmark, which then stops the runner itself
         )
-    platform = Platform(honcho, log, env)
+    platform = Platform(runner, log, env)
     try:
         yield platform
     finally:
@@ -166,7 +167,7 @@ def _seconds(process: psutil.Process) -> float:
 
 
 class CpuMeter:
-    """CPU seconds of each Procfile process (its whole tree), of honcho, of the services the demo uses
+    """CPU seconds of each Procfile process (its whole tree), of the runner, of the services the demo uses
     without starting them (Redis), of this process, and of the machine.
 
     Read before and after a step: the difference over the step's wall time is the cores each used, so
@@ -175,11 +176,11 @@ class CpuMeter:
 
     def __init__(
         self,
-        honcho: psutil.Process,
+        runner: psutil.Process,
         processes: Mapping[str, psutil.Process],
         used: Mapping[str, psutil.Process] | None = None,
     ) -> None:
-        self.honcho = honcho
+        self.runner = runner
         self.processes = dict(processes)
         self.used = dict(used or {})
 
@@ -193,8 +194,8 @@ class CpuMeter:
                 trees[name] = []
             claimed.update(p.pid for p in trees[name])
         try:
-            relays = [p for p in self.honcho.children(recursive=True) if p.pid not in claimed]
-            trees[SUPERVISOR] = [self.honcho, *relays]
+            relays = [p for p in self.runner.children(recursive=True) if p.pid not in claimed]
+            trees[SUPERVISOR] = [self.runner, *relays]
         except psutil.NoSuchProcess:
             trees[SUPERVISOR] = []
         trees.update((name, [process]) for name, process in self.used.items())

@@ -13,12 +13,21 @@ _RESERVED = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"me
 
 
 class JsonFormatter(logging.Formatter):
-    """Render a record as one JSON object; extra= fields become top-level keys."""
+    """Render a record as one JSON object; extra= fields become top-level keys.
+
+    With a `service` name every line says which process wrote it: processes that share a terminal
+    (`make demo`) or a log collector stay apart without a relay adding prefixes.
+    """
+
+    def __init__(self, service: str | None = None) -> None:
+        super().__init__()
+        self._service = {"service": service} if service else {}
 
     def format(self, record: logging.LogRecord) -> str:
         payload: dict[str, Any] = {
             "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
             + f".{int(record.msecs):03d}Z",
+            **self._service,
             "level": record.levelname.lower(),
             "logger": record.name,
             "event": record.getMessage(),
@@ -31,10 +40,10 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(payload, default=str)
 
 
-def configure_logging(level: str = "INFO") -> None:
-    """Send JSON lines to stderr; called once by each entry point, never at import time."""
+def configure_logging(level: str = "INFO", service: str | None = None) -> None:
+    """Send JSON lines (naming `service`) to stderr; called once by each entry point, never at import."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
+    handler.setFormatter(JsonFormatter(service))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -12,7 +12,7 @@ from gateway.settings import get_settings
 
 def main() -> None:
     settings = get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, service="gateway")
     start_tracing("credit-gateway")  # before the app: FastAPI traces once a tracer provider is set
     uvicorn.run(
         create_app(settings), host=settings.host, port=settings.port, log_config=None, access_log=False

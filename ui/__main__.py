@@ -12,7 +12,7 @@ log = logging.getLogger("ui")
 
 def main() -> None:
     settings = get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, service="ui")
     # httpx logs every URL at INFO, and URLs hold client ids: keep those out of the logs.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     import gradio as gr

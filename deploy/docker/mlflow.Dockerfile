@@ -19,13 +19,15 @@ RUN python -m venv /opt/mlflow \
 # mlflow server reads its options from these variables: MLFLOW_BACKEND_STORE_URI (PostgreSQL URI,
 # from a secret), MLFLOW_ARTIFACTS_DESTINATION (artifacts served by the server itself; the shared data
 # volume by default, or s3://bucket/path), MLFLOW_SERVER_ALLOWED_HOSTS (Host headers it answers).
+# Its job runner (huey workers for GenAI jobs the platform does not use) stays off.
 ENV PATH=/opt/mlflow/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     HOME=/tmp \
     MLFLOW_ARTIFACTS_DESTINATION=/data/mlartifacts \
     MLFLOW_SERVER_ALLOWED_HOSTS=localhost,localhost:5000,mlflow,mlflow:5000 \
-    MLFLOW_WORKERS=2
+    MLFLOW_WORKERS=2 \
+    MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false
 USER 10001:10001
 EXPOSE 5000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \

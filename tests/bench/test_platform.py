@@ -1,4 +1,4 @@
-"""Running the demo for a benchmark: its environment on other ports, honcho's processes, CPU readings."""
+"""Running the demo for a benchmark: its environment on other ports, the runner's processes, CPU readings."""
 
 from __future__ import annotations
 
@@ -52,12 +52,12 @@ def test_every_address_follows_its_port() -> None:
     }
 
 
-def test_demo_procfile_and_honcho_output() -> None:
+def test_demo_procfile_and_runner_output() -> None:
     assert procfile_names()[:5] == ["mlflow", "scoring", "explain", "gateway", "ui"]
     output = (
-        "03:13:15 system | scoring.1 started (pid=10573)\n"
-        "03:13:15 scoring.1 | {'event': 'gateway.1 started (pid=1)'}\n"
-        "03:13:15 system | demo-banner.1 started (pid=10576)\n"
+        "03:13:15 procfile | scoring started (pid=10573)\n"
+        '{"service": "scoring", "event": "gateway started (pid=1)"}\n'
+        "03:13:15 procfile | demo-banner started (pid=10576)\n"
     )
     assert started_pids(output) == {"scoring": 10573, "demo-banner": 10576}
 

@@ -88,6 +88,7 @@ def mlflow_server(platform, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             "MLFLOW_BACKEND_STORE_URI": os.environ["MLFLOW_TRACKING_URI"],
             "MLFLOW_HOST": "127.0.0.1",
             "MLFLOW_WORKERS": "1",
+            "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
         },
         port_env="MLFLOW_PORT",
     )
