@@ -99,13 +99,16 @@ def _load() -> list[float]:
 def bench_run(name: str, config: dict[str, Any]) -> Iterator[BenchRun]:
     """Collect a run's figures and write bench/results/<name>.json, stamped, when the run succeeds."""
     run = BenchRun(name, dict(config))
+    # The code measured is the code at the start: a commit made during a long run must not claim it.
+    commit = _git("rev-parse", "--short=12", "HEAD")
+    uncommitted = bool(_git("status", "--porcelain", "--untracked-files=no"))
     started_at = datetime.now(tz=UTC).isoformat(timespec="seconds")
     load_before, started = _load(), time.perf_counter()
     yield run
     document = {
         "name": name,
-        "commit": _git("rev-parse", "--short=12", "HEAD"),
-        "uncommitted_changes": bool(_git("status", "--porcelain", "--untracked-files=no")),
+        "commit": commit,
+        "uncommitted_changes": uncommitted,
         "date": started_at,
         "seconds": round(time.perf_counter() - started, 1),
         "machine": {
