@@ -19,13 +19,14 @@ any repeat) and warm (advisors reopening clients they opened a moment ago).
 from __future__ import annotations
 
 import asyncio
-import math
 import random
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from bench.latency import summarise
 
 #: A check of a 200 answer's body: None when it is what the caller wanted, else an error kind.
 BodyCheck = Callable[[bytes], str | None]
@@ -172,27 +173,6 @@ class HttpPool:
             self._hand_over(None)
 
 
-def percentile(values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile: the smallest observed value with at least q% of values at or below it.
-
-    An observed value, never an interpolation: a p99 reported is a latency a request really had.
-    """
-    if not values:
-        raise ValueError("percentile of no values")
-    if not 0 < q <= 100:
-        raise ValueError(f"q must be in (0, 100], got {q}")
-    ordered = sorted(values)
-    return ordered[max(math.ceil(q / 100 * len(ordered)), 1) - 1]
-
-
-def summarise_ms(seconds: Sequence[float]) -> dict[str, float]:
-    """p50/p90/p99/max of latencies given in seconds, in milliseconds (empty: all zero)."""
-    if not seconds:
-        return {"p50_ms": 0.0, "p90_ms": 0.0, "p99_ms": 0.0, "max_ms": 0.0}
-    stats = {f"p{q}_ms": percentile(seconds, q) for q in (50, 90, 99)}
-    return {key: round(value * 1000, 2) for key, value in (stats | {"max_ms": max(seconds)}).items()}
-
-
 def cold_mix(ids: Sequence[int], rng: random.Random) -> Iterator[int]:
     """Every client once, in a shuffled order, before any repeat; then again in a new order, forever."""
     if not ids:
@@ -233,7 +213,7 @@ class StepResult:
 
     def row(self) -> dict[str, Any]:
         """The step as one JSON-able row: rates, latency percentiles, errors, generator figures."""
-        lag = summarise_ms(self.lags)
+        lag = summarise(self.lags)
         return {
             "rate": self.rate,
             "sent": self.sent,
@@ -242,7 +222,7 @@ class StepResult:
             "errors_by_kind": dict(self.errors),
             "achieved_rps": round(self.ok / self.wall_seconds, 1) if self.wall_seconds else 0.0,
             "send_rps": round(self.sent / self.send_seconds, 1) if self.send_seconds else 0.0,
-            **summarise_ms(self.latencies),
+            **summarise(self.latencies),
             "lag_p99_ms": lag["p99_ms"],
             "lag_max_ms": lag["max_ms"],
             "generator_cpu": round(self.cpu_seconds / self.wall_seconds, 3) if self.wall_seconds else 0.0,

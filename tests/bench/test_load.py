@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from bench.load import HttpPool, cold_mix, percentile, run_step, summarise_ms, warm_mix
+from bench.latency import percentile, summarise
+from bench.load import HttpPool, cold_mix, run_step, warm_mix
 
 
 @pytest.mark.unit
@@ -28,8 +29,8 @@ def test_percentile_is_an_observed_value_by_nearest_rank() -> None:
 
 @pytest.mark.unit
 def test_summary_in_milliseconds() -> None:
-    summary = summarise_ms([0.001 * k for k in range(1, 1001)])  # 1 .. 1000 ms
-    assert summary == {"p50_ms": 500.0, "p90_ms": 900.0, "p99_ms": 990.0, "max_ms": 1000.0}
+    summary = summarise([0.001 * k for k in range(1, 1001)])  # 1 .. 1000 ms
+    assert summary == {"count": 1000, "p50_ms": 500.0, "p90_ms": 900.0, "p99_ms": 990.0, "max_ms": 1000.0}
 
 
 @pytest.mark.unit
