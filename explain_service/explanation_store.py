@@ -149,6 +149,10 @@ class ExplanationStore:
                 pipe.exists(key)
             return [not found for found in await pipe.execute()]
 
+    async def unmark_population(self, bundle: ModelBundle) -> None:
+        """Withdraw the mark while a warm-up runs: a readiness check then waits for this one."""
+        await self._client.delete(population_key(bundle.name, bundle.version))
+
     async def mark_population(self, bundle: ModelBundle, clients: int) -> None:
         """Record that every known client of the version is explained (read by readiness checks)."""
         await self._client.set(population_key(bundle.name, bundle.version), clients, ex=self._ttl)

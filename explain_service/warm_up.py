@@ -33,6 +33,7 @@ async def explain_population(
     bundle = explainer.bundle
     started = time.perf_counter()
     try:
+        await store.unmark_population(bundle)
         dropped = await store.drop_unserved_versions(bundle)
         clients = await online.known_clients()
         if clients is None:
