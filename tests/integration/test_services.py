@@ -393,21 +393,31 @@ def test_a_reused_explanation_equals_a_fresh_one_and_comes_from_the_store(
 
 
 def test_after_a_swap_the_whole_population_is_explained_for_the_served_version(
-    explain_server: Service,
+    mlflow_server: Service, champion_uri: str, tmp_path: Path
 ) -> None:
-    # given the explain service serving the champion
-    stub = explain_pb2_grpc.ExplainerStub(grpc.insecure_channel(explain_server.target))
-    clients = run(open_online_features().known_clients())
-    assert clients, "the online store lists its clients"
-    served = stub.Explain(scoring_pb2.ScoreRequest(client_id=clients[0]), timeout=5).model
-    # when its background warm-up has finished (it marks the version's population)
+    # given an explain service of its own, loading the champion (a swap from nothing)
+    uri = ModelUri.parse(champion_uri)
     store = redis_store()
-    deadline = time.monotonic() + 120
-    while store.get(population_key(served.name, served.version)) is None and time.monotonic() < deadline:
-        time.sleep(0.5)
-    # then every known client's row has its explanation stored for that version, with the gateway's reasons
-    assert int(store.get(population_key(served.name, served.version))) == len(clients)
-    uri = ModelUri.parse(f"models:/{served.name}/{served.version}")
+    store.delete(population_key(uri.name, str(uri.version)))
+    explain = start_server(
+        "explain_service",
+        tmp_path,
+        "--model-uri",
+        champion_uri,
+        env={"MLFLOW_TRACKING_URI": mlflow_server.url},
+    )
+    try:
+        explain.wait_serving()
+        # when its background warm-up has finished (it marks the version's population at the end)
+        deadline = time.monotonic() + 120
+        while store.get(population_key(uri.name, str(uri.version))) is None and time.monotonic() < deadline:
+            time.sleep(0.5)
+        clients = run(open_online_features().known_clients())
+    finally:
+        explain.stop()
+    # then every client of the online store has its explanation stored for that version (gateway's reasons)
+    assert clients, "the online store lists its clients"
+    assert int(store.get(population_key(uri.name, str(uri.version)))) == len(clients)
     rows = open_online_features().matrix(clients, ModelBundle.of(open_registry().load(uri)).features)
-    stored = store.mget(explanation_keys(served.name, served.version, [3] * len(clients), rows))
+    stored = store.mget(explanation_keys(uri.name, str(uri.version), [3] * len(clients), rows))
     assert sum(blob is None for blob in stored) == 0, "no known client is left to compute on request"

@@ -6,6 +6,7 @@ import asyncio
 import os
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 from typing import cast
 
@@ -48,7 +49,9 @@ def test_every_nan_payload_is_the_same_missing_value() -> None:
 
 
 def run(coroutine):
-    return asyncio.run(coroutine)
+    """Run a coroutine in its own thread and loop (another test's library may own this thread's loop)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def version(name: str, number: str) -> ModelBundle:
