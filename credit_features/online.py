@@ -14,26 +14,22 @@ from contextlib import contextmanager
 from typing import Protocol
 
 import numpy as np
-import redis
-import redis.asyncio
 
 from credit_features.backend import online_backend, project_name
 from credit_features.catalog import view_of
 from credit_features.errors import FeatureStoreUnavailableError, UnknownClientError
+from credit_features.redis_client import bounded_async_redis, bounded_redis
 from credit_features.redis_layout import (
     ENTITY,
     client_id_of,
     client_key_pattern,
     client_keys,
-    connection_options,
     decode_doubles,
     feature_field,
 )
 from credit_features.settings import FeatureSettings
 
 log = logging.getLogger(__name__)
-#: A read that takes longer than this is a stalled store: fail fast, the caller answers 503.
-SOCKET_TIMEOUT_SECONDS = 1.0
 
 
 class FeatureReader(Protocol):
@@ -45,19 +41,17 @@ class FeatureReader(Protocol):
 
     async def client_ids(self) -> list[int] | None: ...
 
+    async def ping(self) -> None: ...
+
 
 class RedisFeatureReader:
     """Feast's Redis records decoded by NumPy: the same values as `get_online_features`, ~5x faster."""
 
     def __init__(self, settings: FeatureSettings, project: str | None = None) -> None:
-        options = {
-            "socket_timeout": SOCKET_TIMEOUT_SECONDS,
-            "socket_connect_timeout": SOCKET_TIMEOUT_SECONDS,
-            **connection_options(settings.redis_connection_string),
-        }
-        self._client = redis.Redis(**options)  # type: ignore[arg-type]
+        # A stalled store fails the read within the request's budget (the caller answers 503).
+        self._client = bounded_redis(settings)
         # For the services' and the gateway's event loop: no thread hop per read (one loop per process).
-        self._async_client = redis.asyncio.Redis(**options)  # type: ignore[arg-type]
+        self._async_client = bounded_async_redis(settings)
         self._project = project or project_name()
         self._fields: dict[tuple[str, ...], list[bytes]] = {}
 
@@ -95,6 +89,10 @@ class RedisFeatureReader:
                 found.append(client_id)
         return sorted(found)
 
+    async def ping(self) -> None:
+        """Raises when Redis does not answer within the read timeout."""
+        await self._async_client.ping()
+
     @staticmethod
     def _decode(replies: list[dict[bytes, bytes]], fields: list[bytes]) -> np.ndarray:
         cells = [reply.get(field) for reply in replies for field in fields]
@@ -123,6 +121,9 @@ class FeastFeatureReader:
     async def client_ids(self) -> list[int] | None:
         """None: Feast's API cannot list the clients an online store holds."""
         return None
+
+    async def ping(self) -> None:
+        """Nothing to reach: the SQLite store is a file of this process."""
 
 
 @contextmanager
@@ -169,6 +170,11 @@ class OnlineFeatures:
         """Every client the store holds, sorted; None when the backend cannot list them."""
         with _store_errors():
             return await self.reader.client_ids()
+
+    async def ping(self) -> None:
+        """Raises FeatureStoreUnavailableError when the store does not answer within its timeout."""
+        with _store_errors():
+            await self.reader.ping()
 
     def rows(self, client_ids: Sequence[int], names: Sequence[str]) -> list[dict[str, float | None]]:
         """One {feature: value or None} per client, in order."""

@@ -23,10 +23,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import redis.asyncio
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
-from credit_features.redis_layout import connection_options
+from credit_features.redis_client import bounded_async_redis
 from credit_features.settings import FeatureSettings
 from credit_model.registry import ModelUri
 from protos.credit.v1 import explain_pb2
@@ -86,13 +84,7 @@ class ExplanationStore:
     @classmethod
     def open(cls, settings: FeatureSettings, ttl_seconds: int = DEFAULT_TTL_SECONDS) -> ExplanationStore:
         """The store in the online store's Redis, with a socket timeout fit for a cache."""
-        options = {
-            **connection_options(settings.redis_connection_string),
-            "socket_timeout": SOCKET_TIMEOUT_SECONDS,
-            "socket_connect_timeout": SOCKET_TIMEOUT_SECONDS,
-            "retry": Retry(NoBackoff(), retries=0),
-        }
-        return cls(redis.asyncio.Redis(**options), ttl_seconds)  # type: ignore[arg-type]
+        return cls(bounded_async_redis(settings, SOCKET_TIMEOUT_SECONDS), ttl_seconds)
 
     async def get(self, keys: Sequence[bytes]) -> list[explain_pb2.ExplainResponse | None]:
         """The stored explanation of each key, None where there is none (or the store failed)."""

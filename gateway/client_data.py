@@ -1,19 +1,21 @@
 """Clients' descriptive data: the application fields of known clients and of new applications.
 
 Known clients are read from the ingested application tables (never TARGET, the outcome); new
-applications posted to the gateway are kept in memory beside them.
+applications posted to the gateway from the application store (Redis), so that every gateway process
+sees them and they survive a restart.
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
-import threading
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from credit_features.tables import column_names
+from gateway.application_store import ApplicationStore
 
 FIELDS = column_names("application_test")  # the application fields, without TARGET
 
@@ -21,7 +23,7 @@ FIELDS = column_names("application_test")  # the application fields, without TAR
 class ClientDirectory:
     """Looks up a client's application fields and lists clients for the advisors' search."""
 
-    def __init__(self, parquet_dir: Path) -> None:
+    def __init__(self, parquet_dir: Path, applications: ApplicationStore | None) -> None:
         sources = [parquet_dir / f"{t}.parquet" for t in ("application_train", "application_test")]
         missing = [str(p) for p in sources if not p.exists()]
         if missing:
@@ -32,14 +34,18 @@ class ClientDirectory:
             f"CREATE VIEW applications AS SELECT {columns} FROM read_parquet('{sources[0]}') "
             f"UNION ALL SELECT {columns} FROM read_parquet('{sources[1]}')"
         )
-        self._new: dict[int, dict[str, Any]] = {}
-        self._lock = threading.Lock()
+        self.applications = applications
 
-    def get(self, client_id: int) -> dict[str, Any] | None:
+    async def get(self, client_id: int) -> dict[str, Any] | None:
         """Application fields of a client (None values for missing ones), or None if unknown."""
-        with self._lock:
-            if client_id in self._new:
-                return dict(self._new[client_id])
+        if self.applications is not None:
+            posted = await self.applications.get(client_id)
+            if posted is not None:
+                return posted
+        return await asyncio.to_thread(self.known, client_id)
+
+    def known(self, client_id: int) -> dict[str, Any] | None:
+        """Application fields of a client of the application tables, or None."""
         frame = (
             self._con.cursor().execute("SELECT * FROM applications WHERE SK_ID_CURR = ?", [client_id]).df()
         )
@@ -47,14 +53,6 @@ class ClientDirectory:
             return None
         record = frame.iloc[0].to_dict()
         return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in record.items()}
-
-    def add(self, record: dict[str, Any]) -> None:
-        """Keep a new application's fields so that advisors can open its file."""
-        with self._lock:
-            self._new[int(record["SK_ID_CURR"])] = {name: record.get(name) for name in FIELDS}
-
-    def exists(self, client_id: int) -> bool:
-        return self.get(client_id) is not None
 
     def search(self, prefix: str, limit: int) -> list[dict[str, Any]]:
         """Clients whose id starts with `prefix`: id, contract type, income type, credit amount."""
@@ -70,7 +68,6 @@ class ClientDirectory:
         return frame.to_dict("records")
 
     def max_id(self) -> int:
-        """The largest client id known (new applications get ids above it)."""
+        """The largest client id of the application tables (new applications get ids above it)."""
         known = self._con.cursor().execute("SELECT max(SK_ID_CURR) FROM applications").fetchone()[0]
-        with self._lock:
-            return max([int(known or 0), *self._new])
+        return int(known or 0)

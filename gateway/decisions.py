@@ -65,6 +65,8 @@ class ScoredDecision:
     score: Score
     explanation: Explanation | None
     explanation_missing_reason: str | None
+    features: tuple[str, ...]
+    row: np.ndarray  # the values it was taken on, in `features` order (for the prediction log)
 
 
 #: How to read a row for a given model (from the online store, or from values given by the caller).
@@ -164,20 +166,9 @@ class DecisionService:
             score = _score_of(explanation)
         else:
             score, explanation, missing = await self._ask_services(model, row, request_id, each_way)
+        decided = ScoredDecision(request_id, client_id, score, explanation, missing, model.features, row)
         if record:
-            self.prediction_log.append(
-                Decision(
-                    request_id=request_id,
-                    time=now(),
-                    client_id=client_id,
-                    model_version=score.model_version,
-                    probability=score.probability,
-                    refused=score.refused,
-                    threshold=score.threshold,
-                    features=model.features,
-                    values=row,
-                )
-            )
+            self.record(decided)
         log.info(
             "decision",
             extra={
@@ -188,7 +179,24 @@ class DecisionService:
                 "reused": stored is not None,
             },
         )
-        return ScoredDecision(request_id, client_id, score, explanation, missing)
+        return decided
+
+    def record(self, decided: ScoredDecision) -> None:
+        """Append a decision to the prediction log (before it is answered: nothing answered is lost)."""
+        score = decided.score
+        self.prediction_log.append(
+            Decision(
+                request_id=decided.request_id,
+                time=now(),
+                client_id=decided.client_id,
+                model_version=score.model_version,
+                probability=score.probability,
+                refused=score.refused,
+                threshold=score.threshold,
+                features=decided.features,
+                values=decided.row,
+            )
+        )
 
     async def _ask_services(
         self, model: ServedModel, row: np.ndarray, request_id: str, each_way: int

@@ -1,11 +1,21 @@
-"""Map every failure to an explicit HTTP answer: 404, 422, 503 with Retry-After; never a stack trace."""
+"""Map every failure to an explicit HTTP answer: 404, 422, 503 with Retry-After; never a stack trace.
+
+Two rules hold for every answer built here: a 422 body is always the documented list of
+{loc, msg, type} (never a bare string), and no submitted value is echoed into a log line. Pydantic's
+own errors carry the input (an application's income, say) and FastAPI's default handler returns it,
+which also fails outright on a non-finite number (`Infinity` in a body gave a 500): both are dropped.
+"""
 
 from __future__ import annotations
 
 import logging
+import traceback
+from collections.abc import Sequence
+from typing import Any
 
 import grpc
 from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from credit_features.errors import FeatureStoreUnavailableError, UnknownClientError
@@ -22,6 +32,25 @@ _GRPC_TO_HTTP = {
 }
 
 
+def invalid(errors: Sequence[dict[str, Any]]) -> JSONResponse:
+    """A 422 listing where each input is wrong and why, without the values given."""
+    detail = [
+        {
+            "loc": list(error.get("loc", ())),
+            "msg": str(error.get("msg", "")),
+            "type": str(error.get("type", "")),
+        }
+        for error in errors
+    ]
+    return JSONResponse({"detail": detail}, status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+def _route(request: Request) -> str:
+    """The route's template (/v1/clients/{client_id}/score): logs name no client."""
+    route = request.scope.get("route")
+    return str(getattr(route, "path", "unmatched"))
+
+
 def _unavailable(request: Request, detail: str) -> JSONResponse:
     retry = str(request.app.state.gateway.settings.retry_after_seconds)
     return JSONResponse(
@@ -32,13 +61,17 @@ def _unavailable(request: Request, detail: str) -> JSONResponse:
 def install(app: FastAPI) -> None:
     """Register the exception handlers on the app."""
 
+    @app.exception_handler(RequestValidationError)
+    async def bad_input(request: Request, error: RequestValidationError) -> JSONResponse:
+        return invalid(error.errors())
+
     @app.exception_handler(UnknownClientError)
     async def unknown_client(request: Request, error: UnknownClientError) -> JSONResponse:
         return JSONResponse({"detail": f"unknown client {error.client_id}"}, status.HTTP_404_NOT_FOUND)
 
     @app.exception_handler(GroupError)
     async def bad_group(request: Request, error: GroupError) -> JSONResponse:
-        return JSONResponse({"detail": str(error)}, status.HTTP_422_UNPROCESSABLE_CONTENT)
+        return invalid([{"loc": ("query", error.parameter), "msg": str(error), "type": "value_error"}])
 
     @app.exception_handler(FeatureStoreUnavailableError)
     async def store_down(request: Request, error: FeatureStoreUnavailableError) -> JSONResponse:
@@ -47,16 +80,26 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(grpc.aio.AioRpcError)
     async def grpc_failed(request: Request, error: grpc.aio.AioRpcError) -> JSONResponse:
         code = _GRPC_TO_HTTP.get(error.code(), status.HTTP_502_BAD_GATEWAY)
-        log.warning("grpc call failed", extra={"code": error.code().name, "path": request.url.path})
+        log.warning("grpc call failed", extra={"code": error.code().name, "route": _route(request)})
         if code == status.HTTP_503_SERVICE_UNAVAILABLE:
             return _unavailable(
                 request, f"a scoring dependency is unavailable ({error.code().name}); retry later"
             )
+        if code == status.HTTP_422_UNPROCESSABLE_CONTENT:
+            return invalid([{"loc": ("body",), "msg": error.details() or "", "type": "value_error"}])
         return JSONResponse({"detail": error.details() or error.code().name}, code)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
-        log.exception("unhandled error", extra={"path": request.url.path})
+        # Where it failed, not its message: a message may quote the values that made it fail.
+        log.error(
+            "unhandled error",
+            extra={
+                "route": _route(request),
+                "error": type(error).__name__,
+                "where": traceback.format_tb(error.__traceback__)[-3:],
+            },
+        )
         return JSONResponse(
             {"detail": "internal error; the incident is logged"}, status.HTTP_500_INTERNAL_SERVER_ERROR
         )

@@ -30,7 +30,12 @@ QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 
 
 class GroupError(ValueError):
-    """A comparison group that cannot be formed (bad filter, empty group): names the parameter."""
+    """A comparison that cannot be made (bad filter, too small a group, a feature not offered): names
+    the query parameter at fault."""
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(message)
+        self.parameter = parameter
 
 
 @dataclass(frozen=True)
@@ -121,30 +126,32 @@ class Population:
                 mask &= self._condition(parameter, value)
             rows = np.flatnonzero(mask)
             if len(rows) < 5:
-                raise GroupError(f"the filters {filters} leave {len(rows)} clients: too few to compare")
+                raise GroupError(
+                    "group", f"the filters {filters} leave {len(rows)} clients: too few to compare"
+                )
             return rows
-        raise GroupError(f"group must be all, similar or filtered, got {kind!r}")
+        raise GroupError("group", f"group must be all, similar or filtered, got {kind!r}")
 
     def _condition(self, parameter: str, value: str) -> np.ndarray:
         if parameter not in FILTER_FEATURES:
-            raise GroupError(f"unknown filter {parameter!r}; use {', '.join(FILTER_FEATURES)}")
+            raise GroupError(parameter, f"unknown filter {parameter!r}; use {', '.join(FILTER_FEATURES)}")
         column = self.values[FILTER_FEATURES[parameter]]
         if parameter == "age_band":
             if value not in AGE_BANDS:
-                raise GroupError(f"age_band must be one of {', '.join(AGE_BANDS)}, got {value!r}")
+                raise GroupError("age_band", f"age_band must be one of {', '.join(AGE_BANDS)}, got {value!r}")
             low, high = AGE_BANDS[value]
             return (column >= low) & (column < high)
         try:
             return column == float(value)
         except ValueError as error:
-            raise GroupError(f"filter {parameter} takes a numeric code, got {value!r}") from error
+            raise GroupError(parameter, f"filter {parameter} takes a numeric code, got {value!r}") from error
 
     def describe(
         self, feature: str, rows: np.ndarray, client_value: float | None, bins: int = 20
     ) -> FeatureDistribution:
         """Distribution of a feature over the group's rows, and the client's place in it."""
         if feature not in self.values:
-            raise GroupError(f"feature {feature!r} is not offered for comparison")
+            raise GroupError("features", f"feature {feature!r} is not offered for comparison")
         group = self.values[feature][rows]
         known = _finite(group)
         if known.size == 0:
@@ -176,9 +183,9 @@ class Population:
         self, x: str, y: str, rows: np.ndarray, limit: int, seed: int = 0
     ) -> list[tuple[float, float]]:
         """A random sample of (x, y) pairs of the group, both known, for a scatter plot."""
-        for name in (x, y):
+        for parameter, name in (("x", x), ("y", y)):
             if name not in self.values:
-                raise GroupError(f"feature {name!r} is not offered for comparison")
+                raise GroupError(parameter, f"feature {name!r} is not offered for comparison")
         xs, ys = self.values[x][rows], self.values[y][rows]
         known = np.flatnonzero(~np.isnan(xs) & ~np.isnan(ys))
         picked = np.random.default_rng(seed).choice(known, size=min(limit, known.size), replace=False)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from fastapi import Path
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
-from credit_features.tables import columns
+from credit_features.field_bounds import field_bounds
+from credit_features.tables import Column, columns
 
 DecisionWord = Literal["granted", "refused"]
 
@@ -140,35 +143,68 @@ class HealthOut(BaseModel):
     dependencies: dict[str, DependencyOut]
 
 
-_PYTHON_TYPES = {"int64": int, "float64": float, "string": str}
-_BOUNDS: dict[str, dict[str, Any]] = {
-    "int64": {"ge": -(2**63), "le": 2**63 - 1},
-    "float64": {"allow_inf_nan": False},
-}
+#: Client ids are positive and at most 12 digits (the store's ids are 6; the id counter stays exact).
+MAX_CLIENT_ID = 10**12 - 1
+_CANONICAL_ID = re.compile(r"[1-9][0-9]{0,11}")
+#: Longer than any level of the real data's text fields (29 characters) with room; bounds memory.
+MAX_TEXT_LENGTH = 64
+
+
+def _digits_only(value: object) -> object:
+    """An id in a path is its digits only: " 1", "+1", "1_0", "1.0" or "01" name no client."""
+    if isinstance(value, str) and not _CANONICAL_ID.fullmatch(value):
+        raise ValueError("a client id is 1 to 12 digits, without sign, space, separator or leading zero")
+    return value
+
+
+#: A client id given in a path.
+ClientIdPath = Annotated[
+    int,
+    Path(ge=1, le=MAX_CLIENT_ID, description="The client's SK_ID_CURR (digits only)."),
+    BeforeValidator(_digits_only),
+]
+
+
+def _number_field(column: Column, required: bool) -> tuple[Any, Any]:
+    """A numeric application field: JSON numbers only (no text), finite, within its realistic range."""
+    bounds = field_bounds()[column.name]
+    kind = int if column.dtype == "int64" else float
+    limits: dict[str, Any] = {"le": kind(bounds.high), "strict": True}
+    limits["gt" if bounds.positive else "ge"] = kind(bounds.low)
+    if kind is float:
+        limits["allow_inf_nan"] = False
+    description = column.description or column.name
+    annotation: Any = Annotated[kind, Field(**limits)]
+    for code in sorted(bounds.codes):
+        annotation = annotation | Literal[code]
+    if required:
+        return annotation, Field(description=description)
+    return annotation | None, Field(None, description=description)
 
 
 def _application_model() -> type[BaseModel]:
     """Request body of a new application: the real application fields with their real types.
 
     Every field is optional except the loan's core; unknown fields are refused (422 names them).
+    Numbers are bounded by credit_features.field_bounds, texts by MAX_TEXT_LENGTH.
     """
     required = {"AMT_INCOME_TOTAL", "AMT_CREDIT", "AMT_ANNUITY", "DAYS_BIRTH", "NAME_CONTRACT_TYPE"}
     fields: dict[str, Any] = {}
     for column in columns("application_test"):
-        kind = _PYTHON_TYPES[column.dtype]
-        # Values the store can hold: int64 range, finite floats (an overflow is a 422, not a crash).
-        bounds = _BOUNDS.get(column.dtype, {})
         description = column.description or column.name
         if column.name == "SK_ID_CURR":
             fields[column.name] = (
                 int | None,
-                Field(None, gt=0, le=2**62, description="Client id; assigned if omitted."),
+                Field(
+                    None, ge=1, le=MAX_CLIENT_ID, strict=True, description="Client id; assigned if omitted."
+                ),
             )
-        elif column.name in required:
-            fields[column.name] = (kind, Field(description=description, **bounds))
+        elif column.dtype == "string":
+            text = Annotated[str, Field(max_length=MAX_TEXT_LENGTH, description=description)]
+            fields[column.name] = (text, ...) if column.name in required else (text | None, None)
         else:
-            fields[column.name] = (kind | None, Field(None, description=description, **bounds))
-    return create_model("ApplicationIn", __config__=ConfigDict(extra="forbid", strict=False), **fields)
+            fields[column.name] = _number_field(column, column.name in required)
+    return create_model("ApplicationIn", __config__=ConfigDict(extra="forbid"), **fields)
 
 
 ApplicationIn = _application_model()

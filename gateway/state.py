@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 
 import grpc
-from feast import FeatureStore
 
 from credit_common.tracing import grpc_client_interceptors
 from credit_features.backend import OnlineBackend, online_backend
-from credit_features.online import open_online_features
+from credit_features.online import OnlineFeatures, open_online_features
 from credit_features.settings import FeatureSettings
-from credit_features.store import get_store
 from credit_model.registries import open_registry
 from credit_model.registry import CHAMPION_URI, ModelUri
 from explain_service.client import ExplainClient
 from explain_service.explanation_store import ExplanationStore
+from gateway.application_store import ApplicationStore
 from gateway.client_data import ClientDirectory
 from gateway.decisions import DecisionService
 from gateway.metrics import GatewayMetrics
@@ -38,12 +36,12 @@ class GatewayState:
     settings: GatewaySettings
     feature_settings: FeatureSettings
     online_backend: OnlineBackend
+    online: OnlineFeatures
     decisions: DecisionService
     directory: ClientDirectory
     population: Population
     prediction_log: PredictionLog
     channels: tuple[grpc.aio.Channel, grpc.aio.Channel]
-    store: FeatureStore
     metrics: GatewayMetrics
 
     async def close(self) -> None:
@@ -51,6 +49,8 @@ class GatewayState:
             await channel.close()
         if self.decisions.explanations is not None:
             await self.decisions.explanations.close()
+        if self.directory.applications is not None:
+            await self.directory.applications.close()
         self.prediction_log.close()
 
 
@@ -67,32 +67,34 @@ async def open_state(settings: GatewaySettings, metrics: GatewayMetrics) -> Gate
     interceptors = grpc_client_interceptors()  # None unless tracing is on
     scoring_channel = grpc.aio.insecure_channel(settings.scoring_target, interceptors=interceptors)
     explain_channel = grpc.aio.insecure_channel(settings.explain_target, interceptors=interceptors)
-    store = await asyncio.to_thread(get_store, feature_settings, backend)
     prediction_log = PredictionLog(settings.predictions)
     explanation_store = None
     if settings.reuse_explanations and backend == "redis":
         explanation_store = ExplanationStore.open(feature_settings)
+    online = open_online_features(feature_settings)
     decisions = DecisionService(
         ScoringClient(scoring_channel, timeout=settings.score_timeout),
         ExplainClient(explain_channel, timeout=settings.explain_timeout),
-        open_online_features(feature_settings),
+        online,
         prediction_log,
         explain_budget=settings.explain_timeout,
         explanations=explanation_store,
     )
     features = comparison_features(settings.comparison_features)
     population = Population.load(settings.data_dir / "features", features, settings.similar_clients)
-    directory = ClientDirectory(settings.data_dir / "parquet")
+    # New applications live in Redis (durable, shared by every gateway process); none without it.
+    applications = ApplicationStore.open(feature_settings) if backend == "redis" else None
+    directory = ClientDirectory(settings.data_dir / "parquet", applications)
     log.info("gateway ready", extra={"comparison_features": len(features), "clients": len(population.ids)})
     return GatewayState(
         settings,
         feature_settings,
         backend,
+        online,
         decisions,
         directory,
         population,
         prediction_log,
         (scoring_channel, explain_channel),
-        store,
         metrics,
     )

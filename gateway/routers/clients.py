@@ -6,15 +6,17 @@ import math
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Path, Query, status
+from fastapi import APIRouter, HTTPException, Query, status
 
 from credit_features.application import application_features
 from credit_features.catalog import feature_catalog
 from gateway.deps import Advisor, AnyCaller, State
 from gateway.labels import feature_labels, field_group, field_labels
-from gateway.population import FILTER_FEATURES
+from gateway.openapi import AUTHENTICATED, responses
+from gateway.population import FILTER_FEATURES, GroupError
 from gateway.reasons import Language
 from gateway.schemas import (
+    MAX_TEXT_LENGTH,
     BivariateOut,
     ClientOut,
     ClientSummary,
@@ -25,11 +27,13 @@ from gateway.schemas import (
     ScoreOut,
     SimulationIn,
 )
+from gateway.schemas import ClientIdPath as ClientId
 from gateway.views import explanation_out, score_out
 
-router = APIRouter(prefix="/v1/clients", tags=["clients"])
-MAX_CLIENT_ID = 2**62  # ids are int64 in the store; beyond this they cannot exist
-ClientId = Annotated[int, Path(ge=1, le=MAX_CLIENT_ID, description="The client's SK_ID_CURR.")]
+router = APIRouter(prefix="/v1/clients", tags=["clients"], responses=AUTHENTICATED)
+#: A comparison shows at most this many features (each is a histogram over the group).
+MAX_COMPARED = 20
+Text = Annotated[str | None, Query(max_length=MAX_TEXT_LENGTH)]
 Group = Annotated[str, Query(pattern="^(all|similar|filtered)$", description="all, similar or filtered.")]
 Lang = Annotated[Language, Query(description="Language of the reasons: en or fr.")]
 Include = Annotated[
@@ -57,10 +61,12 @@ def search_clients(
     ]
 
 
-@router.get("/{client_id}", operation_id="get_client", response_model=ClientOut)
-def get_client(client_id: ClientId, state: State, caller: Advisor) -> ClientOut:
+@router.get(
+    "/{client_id}", operation_id="get_client", response_model=ClientOut, responses=responses(404, 503)
+)
+async def get_client(client_id: ClientId, state: State, caller: Advisor) -> ClientOut:
     """The client's application fields, labelled and grouped."""
-    record = state.directory.get(client_id)
+    record = await state.directory.get(client_id)
     if record is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown client {client_id}")
     labels = field_labels()
@@ -72,7 +78,9 @@ def get_client(client_id: ClientId, state: State, caller: Advisor) -> ClientOut:
     )
 
 
-@router.get("/{client_id}/score", operation_id="score_client", response_model=ScoreOut)
+@router.get(
+    "/{client_id}/score", operation_id="score_client", response_model=ScoreOut, responses=responses(404, 503)
+)
 async def score_client(
     client_id: ClientId, state: State, caller: AnyCaller, lang: Lang = "en", include: Include = None
 ) -> ScoreOut:
@@ -87,7 +95,12 @@ async def score_client(
     return score_out(decision, lang, with_explanation=full)
 
 
-@router.get("/{client_id}/explanation", operation_id="explain_client", response_model=ExplanationOut)
+@router.get(
+    "/{client_id}/explanation",
+    operation_id="explain_client",
+    response_model=ExplanationOut,
+    responses=responses(404, 503),
+)
 async def explain_client(client_id: ClientId, state: State, caller: AnyCaller) -> ExplanationOut:
     """Every feature's contribution to the client's score."""
     decision = await state.decisions.decide_client(client_id, full_explanation=True, record=False)
@@ -118,24 +131,56 @@ async def _client_values(state: State, client_id: int) -> dict[str, float | None
     return known if known is not None else await state.decisions.client_features(client_id)
 
 
-@router.get("/{client_id}/comparison", operation_id="compare_client", response_model=ComparisonOut)
+def _compared(features: str | None, offered: list[str]) -> list[str]:
+    """The features asked for, each once, at most MAX_COMPARED, each one offered (else 422)."""
+    if not features:
+        return offered[:5]
+    chosen = list(dict.fromkeys(name.strip() for name in features.split(",")))
+    if len(chosen) > MAX_COMPARED:
+        raise GroupError("features", f"at most {MAX_COMPARED} features can be compared at once")
+    unknown = [name for name in chosen if name not in offered]
+    if unknown:
+        raise GroupError("features", f"not offered for comparison: {', '.join(unknown[:5])}")
+    return chosen
+
+
+@router.get(
+    "/{client_id}/comparison",
+    operation_id="compare_client",
+    response_model=ComparisonOut,
+    responses=responses(404, 503),
+)
 async def compare_client(
     *,
     client_id: ClientId,
     state: State,
     caller: Advisor,
     group: Group = "all",
-    features: Annotated[str | None, Query(description="Comma-separated features; default the top 5.")] = None,
-    income_type: Annotated[str | None, Query(description="Income type code (filtered group).")] = None,
-    contract_type: Annotated[str | None, Query(description="1 revolving, 0 cash (filtered group).")] = None,
-    education: Annotated[str | None, Query(description="Education code (filtered group).")] = None,
-    age_band: Annotated[str | None, Query(description="<30, 30-40, 40-50, 50-60 or 60+.")] = None,
+    features: Annotated[
+        str | None,
+        Query(
+            max_length=2000,
+            description=f"Comma-separated features (at most {MAX_COMPARED}); default the top 5.",
+        ),
+    ] = None,
+    income_type: Annotated[
+        str | None, Query(max_length=8, description="Income type code (filtered group).")
+    ] = None,
+    contract_type: Annotated[
+        str | None, Query(max_length=8, description="1 revolving, 0 cash (filtered group).")
+    ] = None,
+    education: Annotated[
+        str | None, Query(max_length=8, description="Education code (filtered group).")
+    ] = None,
+    age_band: Annotated[
+        str | None, Query(max_length=8, description="<30, 30-40, 40-50, 50-60 or 60+.")
+    ] = None,
 ) -> ComparisonOut:
     """The client's values beside the distribution of all clients, a filtered group or similar clients."""
+    chosen = _compared(features, state.population.features)
     values = await _client_values(state, client_id)
     filters = _filters(income_type, contract_type, education, age_band)
     rows = state.population.group(group, values, filters)
-    chosen = features.split(",") if features else state.population.features[:5]
     labels = feature_labels()
     return ComparisonOut(
         client_id=client_id,
@@ -152,20 +197,23 @@ async def compare_client(
 
 
 @router.get(
-    "/{client_id}/comparison/bivariate", operation_id="compare_client_bivariate", response_model=BivariateOut
+    "/{client_id}/comparison/bivariate",
+    operation_id="compare_client_bivariate",
+    response_model=BivariateOut,
+    responses=responses(404, 503),
 )
 async def compare_bivariate(
     *,
     client_id: ClientId,
     state: State,
     caller: Advisor,
-    x: str,
-    y: str,
+    x: Annotated[str, Query(max_length=MAX_TEXT_LENGTH, description="Feature on the horizontal axis.")],
+    y: Annotated[str, Query(max_length=MAX_TEXT_LENGTH, description="Feature on the vertical axis.")],
     group: Group = "all",
-    income_type: str | None = None,
-    contract_type: str | None = None,
-    education: str | None = None,
-    age_band: str | None = None,
+    income_type: Text = None,
+    contract_type: Text = None,
+    education: Text = None,
+    age_band: Text = None,
     limit: Annotated[int, Query(ge=10, le=5000)] = 1000,
 ) -> BivariateOut:
     """Two features of a group as points, with the client highlighted."""
@@ -184,12 +232,17 @@ async def compare_bivariate(
     )
 
 
-@router.post("/{client_id}/simulation", operation_id="simulate_client", response_model=ScoreOut)
+@router.post(
+    "/{client_id}/simulation",
+    operation_id="simulate_client",
+    response_model=ScoreOut,
+    responses=responses(404, 413, 503),
+)
 async def simulate(
     client_id: ClientId, body: SimulationIn, state: State, caller: Advisor, lang: Lang = "en"
 ) -> ScoreOut:
     """What-if: the client's score with another credit amount (and annuity). Not a decision: not logged."""
-    record = state.directory.get(client_id)
+    record = await state.directory.get(client_id)
     if record is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown client {client_id}")
     record["AMT_CREDIT"] = body.credit_amount

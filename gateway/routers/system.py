@@ -5,19 +5,26 @@ from __future__ import annotations
 import asyncio
 
 import grpc
-import redis
 from fastapi import APIRouter, Response, status
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from credit_features.backend import redis_address
+from credit_features.errors import FeatureStoreUnavailableError
 from gateway.deps import AnyCaller, ServiceCaller, State
+from gateway.openapi import AUTHENTICATED, responses
 from gateway.schemas import DependencyOut, HealthOut, ModelOut
 from gateway.state import GatewayState
 
 router = APIRouter(tags=["system"])
+#: Each dependency's check gives up after this: health answers within a second whatever is down.
+CHECK_SECONDS = 0.5
 
 
-@router.get("/v1/model", operation_id="get_model", response_model=ModelOut)
+@router.get(
+    "/v1/model",
+    operation_id="get_model",
+    response_model=ModelOut,
+    responses={**AUTHENTICATED, **responses(503)},
+)
 async def get_model(state: State, caller: AnyCaller) -> ModelOut:
     """The model version serving now, its threshold, cost weights and size."""
     info = await state.decisions.scoring.model_info()
@@ -37,21 +44,22 @@ async def get_model(state: State, caller: AnyCaller) -> ModelOut:
 
 async def _grpc_health(channel: grpc.aio.Channel) -> DependencyOut:
     try:
-        reply = await health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=0.5)
+        reply = await health_pb2_grpc.HealthStub(channel).Check(
+            health_pb2.HealthCheckRequest(), timeout=CHECK_SECONDS
+        )
     except grpc.aio.AioRpcError as error:
         return DependencyOut(ok=False, detail=error.code().name)
     serving = reply.status == health_pb2.HealthCheckResponse.SERVING
     return DependencyOut(ok=serving, detail=health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status))
 
 
-def _online_store_health(state: GatewayState) -> DependencyOut:
+async def _online_store_health(state: GatewayState) -> DependencyOut:
     if state.online_backend != "redis":
         return DependencyOut(ok=True, detail="sqlite online store (embedded)")
-    host, port = redis_address(state.feature_settings)
     try:
-        redis.Redis(host=host, port=port, socket_timeout=0.5, socket_connect_timeout=0.5).ping()
-    except redis.RedisError as error:
-        return DependencyOut(ok=False, detail=type(error).__name__)
+        await asyncio.wait_for(state.online.ping(), CHECK_SECONDS)
+    except (FeatureStoreUnavailableError, TimeoutError) as error:
+        return DependencyOut(ok=False, detail=type(error.__cause__ or error).__name__)
     return DependencyOut(ok=True, detail="redis PONG")
 
 
@@ -63,7 +71,7 @@ async def health(state: State, response: Response) -> HealthOut:
     scoring, explain, online = await asyncio.gather(
         _grpc_health(state.channels[0]),
         _grpc_health(state.channels[1]),
-        asyncio.to_thread(_online_store_health, state),
+        _online_store_health(state),
     )
     dependencies = {"scoring": scoring, "explain": explain, "online_store": online}
     ok = all(d.ok for d in dependencies.values())

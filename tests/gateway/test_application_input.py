@@ -1,0 +1,88 @@
+"""What a new application may hold: realistic data passes whole, absurd values are refused by name."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pydantic import ValidationError
+
+from credit_features.field_bounds import field_bounds
+from credit_features.tables import columns
+from gateway.schemas import ApplicationIn
+from training.data.datagen import generate
+
+
+@pytest.fixture(scope="module")
+def generated_applications(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    out: Path = tmp_path_factory.mktemp("raw")
+    generate(out, scale=0.002, seed=3)
+    frames = [pd.read_csv(out / f"application_{part}.csv") for part in ("train", "test")]
+    return pd.concat(frames).drop(columns="TARGET")
+
+
+def _json_like(row: pd.Series) -> dict[str, object]:
+    """A row as a client would post it: missing fields left out, whole numbers as integers."""
+    dtypes = {c.name: c.dtype for c in columns("application_test")}
+    record: dict[str, object] = {}
+    for name, value in row.items():
+        if isinstance(value, float) and math.isnan(value):
+            continue
+        record[name] = int(value) if dtypes[name] == "int64" else value
+    return record
+
+
+def test_every_numeric_application_field_has_a_range() -> None:
+    numeric = {c.name for c in columns("application_test") if c.dtype != "string"} - {"SK_ID_CURR"}
+    assert set(field_bounds()) == numeric, "no numeric field goes unchecked"
+
+
+def test_the_profile_of_the_real_data_lies_within_the_ranges() -> None:
+    for column in columns("application_test"):
+        bounds = field_bounds().get(column.name)
+        if bounds is None or not column.quantiles:
+            continue
+        for value in column.quantiles.values():
+            inside = bounds.low <= value <= bounds.high or value in bounds.codes
+            assert inside, f"{column.name}: the real value {value} is outside [{bounds.low}, {bounds.high}]"
+
+
+def test_realistic_applications_are_accepted_whole(generated_applications: pd.DataFrame) -> None:
+    refused = []
+    for _, row in generated_applications.iterrows():
+        try:
+            ApplicationIn.model_validate(_json_like(row))
+        except ValidationError as error:
+            refused.append([e["loc"] for e in error.errors()])
+    assert not refused, f"{len(refused)} of {len(generated_applications)} refused, e.g. {refused[:3]}"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("DAYS_BIRTH", 2**62),
+        ("AMT_CREDIT", 0.0),
+        ("AMT_INCOME_TOTAL", 1e308),
+        ("AMT_ANNUITY", math.inf),
+        ("AMT_ANNUITY", math.nan),
+        ("DAYS_EMPLOYED", 12),
+        ("CNT_CHILDREN", 2.5),
+        ("CNT_CHILDREN", "2"),
+        ("FLAG_OWN_CAR", "x" * 65),
+        ("SK_ID_CURR", "100002"),
+        ("SK_ID_CURR", 10**12),
+    ],
+)
+def test_an_absurd_value_is_refused_naming_its_field(field: str, value: object) -> None:
+    base = {
+        "AMT_INCOME_TOTAL": 1e5,
+        "AMT_CREDIT": 4e5,
+        "AMT_ANNUITY": 2e4,
+        "DAYS_BIRTH": -12_000,
+        "NAME_CONTRACT_TYPE": "Cash loans",
+    }
+    with pytest.raises(ValidationError) as refused:
+        ApplicationIn.model_validate({**base, field: value})
+    assert {error["loc"][0] for error in refused.value.errors()} == {field}

@@ -1,0 +1,98 @@
+"""New applications in Redis: the bytes Feast's push writes, ids never handed out twice, no overwrite."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import numpy as np
+import pytest
+import redis
+from feast.data_source import PushMode
+
+from credit_features.application import application_features
+from credit_features.backend import project_name
+from credit_features.catalog import feature_catalog
+from credit_features.redis_layout import client_keys, connection_options
+from credit_features.settings import FeatureSettings
+from credit_features.store import get_store
+from gateway.application_store import APPLICATION_VIEW, ApplicationStore, feature_hash
+
+pytestmark = pytest.mark.integration
+T = TypeVar("T")
+RAW = {
+    "AMT_INCOME_TOTAL": 120_000.0,
+    "AMT_CREDIT": 450_000.0,
+    "AMT_ANNUITY": 22_500.0,
+    "DAYS_BIRTH": -12_000,
+    "NAME_CONTRACT_TYPE": "Cash loans",
+    "DAYS_EMPLOYED": 365243,
+}
+
+
+def run(make: Callable[[ApplicationStore], Awaitable[T]]) -> T:
+    """Run a coroutine on a store of its own, in a thread of its own (other libraries hold a loop)."""
+
+    async def body() -> T:
+        store = ApplicationStore.open(FeatureSettings())
+        try:
+            return await make(store)
+        finally:
+            await store.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, body()).result()
+
+
+def _redis() -> redis.Redis:
+    return redis.Redis(**connection_options(FeatureSettings().redis_connection_string))  # type: ignore[arg-type]
+
+
+def test_an_application_is_written_as_feast_push_writes_it(features_platform) -> None:
+    # given one application's features, pushed by Feast for one client and added by the store for another
+    moment = datetime(2026, 11, 30, 8, 15, 30, 123456, tzinfo=UTC)
+    pushed_id, added_id = 990_000_001, 990_000_002
+    row = application_features({**RAW, "SK_ID_CURR": pushed_id}, event_time=moment)
+    get_store(FeatureSettings()).push("application_push", row, to=PushMode.ONLINE)
+    names = [spec.name for spec in feature_catalog()[APPLICATION_VIEW]]
+    values = row.iloc[0][names].to_numpy(dtype=float)
+    micros = int(moment.timestamp()) * 1_000_000 + moment.microsecond
+    added = run(
+        lambda store: store.add(
+            added_id, {**RAW, "SK_ID_CURR": added_id}, feature_hash(names, values, micros)
+        )
+    )
+    # then both clients' hashes hold the same fields and bytes
+    assert added, "a new client is written"
+    assert np.isnan(values).any(), "missing values are part of the comparison"
+    pushed_key, added_key = client_keys(project_name(), [pushed_id, added_id])
+    client = _redis()
+    assert client.hgetall(added_key) == client.hgetall(pushed_key), "the same bytes as Feast's push"
+
+
+def test_an_existing_client_is_never_overwritten(features_platform) -> None:
+    client_id = 990_000_003
+    fields = feature_hash(["APP_AGE_YEARS"], np.array([30.0]), 0)
+
+    async def twice(store: ApplicationStore) -> tuple[bool, bool, dict[str, Any] | None]:
+        first = await store.add(client_id, {**RAW, "AMT_CREDIT": 1.0}, fields)
+        second = await store.add(client_id, {**RAW, "AMT_CREDIT": 2.0}, fields)
+        return first, second, await store.get(client_id)
+
+    first, second, kept = run(twice)
+    assert (first, second) == (True, False), "the second write of the same client is refused"
+    assert kept is not None, "the first application is kept"
+    assert kept["AMT_CREDIT"] == 1.0, "and left as it was"
+
+
+def test_ids_are_drawn_above_the_floor_and_never_twice(features_platform) -> None:
+    async def draw(store: ApplicationStore) -> list[int]:
+        return list(await asyncio.gather(*(store.allocate_id(floor=5_000_000) for _ in range(50))))
+
+    ids = run(draw)
+    assert len(set(ids)) == 50, "50 concurrent draws, 50 ids"
+    assert min(ids) > 5_000_000, "above every id of the tables"
+    assert run(lambda store: store.allocate_id(floor=10)) > max(ids), "a lower floor never moves back"
