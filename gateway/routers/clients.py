@@ -13,7 +13,7 @@ from credit_features.catalog import feature_catalog
 from gateway.deps import Advisor, AnyCaller, State
 from gateway.labels import feature_labels, field_group, field_labels
 from gateway.openapi import AUTHENTICATED, responses
-from gateway.population import FILTER_FEATURES, GroupError
+from gateway.population import FILTER_FEATURES, GroupError, Population
 from gateway.reasons import Language
 from gateway.schemas import (
     MAX_TEXT_LENGTH,
@@ -131,16 +131,16 @@ async def _client_values(state: State, client_id: int) -> dict[str, float | None
     return known if known is not None else await state.decisions.client_features(client_id)
 
 
-def _compared(features: str | None, offered: list[str]) -> list[str]:
+def _compared(features: str | None, population: Population) -> list[str]:
     """The features asked for, each once, at most MAX_COMPARED, each one offered (else 422)."""
     if not features:
-        return offered[:5]
+        return population.features[:5]
     chosen = list(dict.fromkeys(name.strip() for name in features.split(",")))
     if len(chosen) > MAX_COMPARED:
         raise GroupError("features", f"at most {MAX_COMPARED} features can be compared at once")
-    unknown = [name for name in chosen if name not in offered]
-    if unknown:
-        raise GroupError("features", f"not offered for comparison: {', '.join(unknown[:5])}")
+    for name in chosen:
+        if name not in population.values:
+            raise GroupError("features", f"feature {name!r} is not offered for comparison")
     return chosen
 
 
@@ -177,7 +177,7 @@ async def compare_client(
     ] = None,
 ) -> ComparisonOut:
     """The client's values beside the distribution of all clients, a filtered group or similar clients."""
-    chosen = _compared(features, state.population.features)
+    chosen = _compared(features, state.population)
     values = await _client_values(state, client_id)
     filters = _filters(income_type, contract_type, education, age_band)
     rows = state.population.group(group, values, filters)
