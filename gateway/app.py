@@ -1,4 +1,4 @@
-"""The FastAPI application: routers, error handlers, metrics, and the lifespan that opens clients."""
+"""The FastAPI application: routers, error handlers, admission, metrics, and the lifespan opening clients."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from gateway import errors
+from gateway import admission, errors
 from gateway.metrics import GatewayMetrics
 from gateway.routers import applications, clients, system
 from gateway.settings import GatewaySettings, get_settings
 from gateway.state import open_state
 
 #: Polled by probes and Prometheus every few seconds: traced, they would bury the requests' traces.
-UNTRACED_PATHS = frozenset({"/v1/health", "/v1/health/live", "/metrics"})
+UNTRACED_PATHS = admission.PROBE_PATHS | {"/metrics"}
 
 
 def _untraced(scope: MutableMapping[str, Any]) -> bool:
@@ -25,11 +25,12 @@ def _untraced(scope: MutableMapping[str, Any]) -> bool:
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     """Build the app; channels, store and population open in the lifespan, not at import time."""
+    settings = settings or get_settings()
     metrics = GatewayMetrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        state = await open_state(settings or get_settings(), metrics)
+        state = await open_state(settings, metrics)
         app.state.gateway = state
         # What start-up built (client directory, population, labels: hundreds of thousands of
         # objects) lives as long as the process: out of the collector's sight, a full collection
@@ -48,7 +49,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         # Prometheus's and logs are JSON lines, and no exporter of FastAPI's own is added.
         telemetry={"metrics": False, "logs": False, "auto_configure": False, "exclude": _untraced},
     )
-    metrics.install(app)
+    admission.install(app, settings)
+    metrics.install(app)  # added last, so outermost: it counts the admission's refusals too
     errors.install(app)
     for router in (clients.router, applications.router, system.router):
         app.include_router(router)

@@ -7,7 +7,8 @@ from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request, status
 
-from gateway.auth import Caller, authenticate
+from gateway.admission import admitted_caller, unauthenticated
+from gateway.auth import Caller
 from gateway.state import GatewayState
 
 ADVISOR, SERVICE = "advisor", "service"
@@ -23,21 +24,19 @@ State = Annotated[GatewayState, Depends(get_state)]
 
 
 def require(*roles: str) -> Callable[..., Awaitable[Caller]]:
-    """Admit callers whose API key has one of `roles`: 401 without a valid key, 403 without the role."""
+    """Admit callers whose API key has one of `roles`: 401 without a valid key, 403 without the role.
+
+    The key was authenticated once, before the body was read, by gateway.admission; its two headers
+    are declared here only so that OpenAPI documents them on every protected route."""
 
     async def check(
-        state: State,
+        request: Request,
         x_api_key: Annotated[str | None, Header(description="API key.")] = None,
         authorization: Annotated[str | None, Header(description="Or: Bearer <API key>.")] = None,
     ) -> Caller:
-        key = x_api_key or (authorization.removeprefix("Bearer ").strip() if authorization else None)
-        caller = authenticate(key, state.settings.api_keys)
+        caller = admitted_caller(request.scope)
         if caller is None:
-            raise HTTPException(
-                status.HTTP_401_UNAUTHORIZED,
-                "missing or invalid API key",
-                headers={"WWW-Authenticate": "ApiKey"},
-            )
+            raise unauthenticated()
         if not caller.roles & set(roles):
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"this key lacks the role {' or '.join(roles)}")
         return caller

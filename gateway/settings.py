@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+from limits import parse_many
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -13,7 +14,8 @@ from gateway.auth import KeyEntry
 
 
 class GatewaySettings(BaseSettings):
-    """Where the gateway listens, the services it calls, its time budgets and its callers' keys."""
+    """Where the gateway listens, the services it calls, its time budgets, its callers' keys and how
+    much of each caller it admits (gateway.admission)."""
 
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="forbid")
 
@@ -37,6 +39,24 @@ class GatewaySettings(BaseSettings):
     comparison_features: int = Field(20, ge=2, description="Top features (global SHAP) to compare.")
     similar_clients: int = Field(200, ge=5, description="Neighbours in the 'similar clients' group.")
     retry_after_seconds: int = 5
+    max_body_bytes: int = Field(
+        64 * 1024, ge=1, description="Largest request body, bytes (413 beyond); an application is ~5 KB."
+    )
+    # Rates are `limits` strings ("1000/second;30000/minute": every window applies), counted per gateway
+    # process. The defaults stop runaway clients only: the capacity bench sends 300 req/s for 60 s with
+    # one key from one address (18,000 a minute), and the UI sends every advisor's requests with one key
+    # from one address; a gateway process serves a few hundred requests a second at most.
+    rate_limit_per_key: str = Field(
+        "1000/second;30000/minute", description="Requests admitted per API key holder (429 beyond)."
+    )
+    rate_limit_per_address: str = Field(
+        "1000/second;30000/minute", description="Requests admitted per client address (429 beyond)."
+    )
+    # Keys are long random strings, out of reach of guessing at any rate: the lockout caps what a flood
+    # of guesses costs. Not lower: one address may carry many clients (a NAT, the UI's server).
+    auth_failures_per_minute: int = Field(
+        30, ge=1, description="Wrong API keys from one address in a minute before it is locked out (429)."
+    )
     log_level: str = "INFO"
 
     @field_validator("api_keys")
@@ -46,6 +66,12 @@ class GatewaySettings(BaseSettings):
             if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
                 raise ValueError("api_keys must map SHA-256 hex digests (never raw keys) to their holders")
         return keys
+
+    @field_validator("rate_limit_per_key", "rate_limit_per_address")
+    @classmethod
+    def _rates(cls, rates: str) -> str:
+        parse_many(rates)  # a typo raises here: the gateway refuses to start rather than admit everyone
+        return rates
 
     @property
     def predictions(self) -> Path:
