@@ -19,7 +19,7 @@ from explain_service.warm_up import explain_population
 from protos.credit.v1 import explain_pb2, explain_pb2_grpc, scoring_pb2
 from serving_base.grpc_support import guarded, request_id
 from serving_base.holder import ModelHolder
-from serving_base.requests import request_matrix
+from serving_base.requests import reasons_each_way, request_matrix
 
 
 class ExplainerServicer(explain_pb2_grpc.ExplainerServicer):
@@ -59,7 +59,7 @@ class ExplainerServicer(explain_pb2_grpc.ExplainerServicer):
     async def _explain(self, requests: list[scoring_pb2.ScoreRequest]) -> list[explain_pb2.ExplainResponse]:
         explainer = self._holder.current
         matrix = await request_matrix(explainer.bundle, self._online, requests)
-        each_way = [request.top_each_way for request in requests]
+        each_way = reasons_each_way(explainer.bundle, requests)
         bodies = await self._bodies(explainer, each_way, matrix)
         for request, body in zip(requests, bodies, strict=True):
             body.request_id = request_id(request)

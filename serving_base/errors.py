@@ -7,7 +7,12 @@ class ServingError(Exception):
     """Base of the errors a caller can act on."""
 
 
-class InvalidFeaturesError(ServingError):
+class InvalidRequestError(ServingError):
+    """The request cannot be served as sent: an empty or oversized batch, no subject, a count out of
+    range (INVALID_ARGUMENT); the message says what is wrong, so the caller can fix it."""
+
+
+class InvalidFeaturesError(InvalidRequestError):
     """A feature is missing, unknown or not a number: the message names it (INVALID_ARGUMENT)."""
 
 

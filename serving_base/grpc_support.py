@@ -1,24 +1,31 @@
-"""What both gRPC servicers share: proto ↔ Python conversion and domain error → status code mapping."""
+"""What both gRPC servicers share: proto ↔ Python conversion and bad request → status code mapping.
+
+Two guards: `RequestDecoding` refuses request bytes that are not the method's message, before any
+handler runs; `guarded` maps the domain errors a handler raises to their status codes.
+"""
 
 from __future__ import annotations
 
+import inspect
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import grpc
 
 from credit_features.errors import FeatureStoreUnavailableError, UnknownClientError
 from protos.credit.v1 import scoring_pb2
 from serving_base.bundle import ModelBundle
-from serving_base.errors import FeatureRowMismatchError, InvalidFeaturesError, ModelNotReadyError
+from serving_base.errors import FeatureRowMismatchError, InvalidRequestError, ModelNotReadyError
 
 log = logging.getLogger(__name__)
 Reply = TypeVar("Reply")
 
-_STATUS = {
-    InvalidFeaturesError: grpc.StatusCode.INVALID_ARGUMENT,
+#: Each domain error, its subclasses included, and its status code.
+_STATUS: dict[type[Exception], grpc.StatusCode] = {
+    InvalidRequestError: grpc.StatusCode.INVALID_ARGUMENT,
     FeatureRowMismatchError: grpc.StatusCode.FAILED_PRECONDITION,
     UnknownClientError: grpc.StatusCode.NOT_FOUND,
     ModelNotReadyError: grpc.StatusCode.UNAVAILABLE,
@@ -49,8 +56,71 @@ async def guarded(context: grpc.aio.ServicerContext, call: Callable[[], Awaitabl
     try:
         return await call()
     except tuple(_STATUS) as error:
-        await context.abort(_STATUS[type(error)], str(error))
+        code = next(code for kind, code in _STATUS.items() if isinstance(error, kind))
+        await context.abort(code, str(error))
     except Exception:
         log.exception("unhandled error in handler")
         await context.abort(grpc.StatusCode.INTERNAL, "internal error; see the service logs")
     raise AssertionError("unreachable: context.abort raises")
+
+
+@dataclass(frozen=True)
+class _Undecodable:
+    """Handed over instead of a request whose bytes are not the method's message: why they are not."""
+
+    reason: str
+
+
+def _tolerant(deserializer: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
+    """The method's deserializer, returning `_Undecodable` where it raises."""
+
+    def deserialize(raw: bytes) -> Any:
+        try:
+            return deserializer(raw)
+        except Exception as error:  # whatever the deserializer rejects, the fault is in the bytes sent
+            return _Undecodable(str(error))
+
+    return deserialize
+
+
+def _refusing(method: str, behaviour: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """The method's handler, answering INVALID_ARGUMENT for undecodable bytes without running."""
+
+    async def handle(request: Any, context: grpc.aio.ServicerContext) -> Any:
+        if isinstance(request, _Undecodable):
+            log.info("undecodable request refused", extra={"method": method})
+            await context.abort(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                f"the request is not a valid protobuf message for {method}: {request.reason}",
+            )
+        return await behaviour(request, context)
+
+    return handle
+
+
+class RequestDecoding(grpc.aio.ServerInterceptor):
+    """Request bytes that are not the method's message are refused with INVALID_ARGUMENT, for every
+    method of the server (its services, health), naming the method and what is wrong.
+
+    Left alone, gRPC answers UNKNOWN ("Unexpected DecodeError") when a request deserializer raises:
+    the caller cannot tell its own bad bytes from a fault of the server. Methods whose requests
+    stream (reflection's) keep gRPC's own handling, as would handlers that are not coroutines (the
+    platform registers none).
+    """
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler | None]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler | None:
+        handler = await continuation(handler_call_details)
+        if handler is None or handler.request_streaming or handler.request_deserializer is None:
+            return handler
+        kind = "unary_stream" if handler.response_streaming else "unary_unary"
+        behaviour = getattr(handler, kind)
+        if not inspect.iscoroutinefunction(behaviour):
+            return handler
+        return handler._replace(  # gRPC's method handlers are named tuples
+            request_deserializer=_tolerant(handler.request_deserializer),
+            **{kind: _refusing(handler_call_details.method, behaviour)},
+        )

@@ -1,11 +1,13 @@
 """Turning score requests into one matrix in the model's order, whatever subject each carries.
 
 Client ids are read from the online store in one call; packed rows are taken as they are once their
-version, feature service and length match the bundle; named features are placed by name.
+version, feature service and length match the bundle; named features are placed by name. Explain's
+reason count is checked against the model's features.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -13,7 +15,7 @@ import numpy as np
 from credit_features.online import OnlineFeatures
 from protos.credit.v1 import scoring_pb2
 from serving_base.bundle import ModelBundle
-from serving_base.errors import FeatureRowMismatchError, InvalidFeaturesError
+from serving_base.errors import FeatureRowMismatchError, InvalidFeaturesError, InvalidRequestError
 
 MAX_BATCH = 1000
 
@@ -60,9 +62,9 @@ async def request_matrix(
 ) -> np.ndarray:
     """Rows in the model's order for every request (raises the domain error of the first bad one)."""
     if not requests:
-        raise InvalidFeaturesError("the batch holds no request")
+        raise InvalidRequestError("the batch holds no request")
     if len(requests) > MAX_BATCH:
-        raise InvalidFeaturesError(f"batch of {len(requests)} rows exceeds the limit of {MAX_BATCH}")
+        raise InvalidRequestError(f"batch of {len(requests)} rows exceeds the limit of {MAX_BATCH}")
     subjects = [request.WhichOneof("subject") for request in requests]
     ids = [r.client_id for r, subject in zip(requests, subjects, strict=True) if subject == "client_id"]
     fetched = iter(await online.matrix_async(ids, bundle.features) if ids else [])
@@ -75,5 +77,21 @@ async def request_matrix(
         elif subject == "features":
             matrix[position] = bundle.vector(feature_values(request.features))
         else:
-            raise InvalidFeaturesError(f"request {position}: give a client_id, a row or features")
+            raise InvalidRequestError(f"request {position}: give a client_id, a row or features")
     return matrix
+
+
+def reasons_each_way(bundle: ModelBundle, requests: Sequence[scoring_pb2.ScoreRequest]) -> list[int]:
+    """How many contributions each way every request asks Explain for, none beyond the model's features.
+
+    `top_each_way` is a uint32: a client's negative number arrives as a huge one (-1 as 4294967295)
+    and would silently list every feature, as 0 does; refused, the caller learns of its mistake.
+    """
+    limit = len(bundle.features)
+    for position, request in enumerate(requests):
+        if request.top_each_way > limit:
+            raise InvalidRequestError(
+                f"request {position}: top_each_way {request.top_each_way} exceeds the {limit} features of "
+                f"model version {bundle.version} (0 lists them all; a negative number arrives this large)"
+            )
+    return [request.top_each_way for request in requests]

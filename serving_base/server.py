@@ -1,7 +1,8 @@
 """A gRPC server around a model holder: health, reflection, registry polling, graceful SIGTERM.
 
 Shared by scoring_service and explain_service: each brings its settings class, its servicer and what
-it serves.
+it serves. Every server refuses undecodable requests with INVALID_ARGUMENT and accepts the keepalive
+pings of the platform's channels (`serving_base.channels`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from credit_common.tracing import grpc_server_interceptors, start_tracing
 from credit_features.online import OnlineFeatures, open_online_features
 from credit_model.registries import open_registry
 from serving_base.bundle import ModelBundle
+from serving_base.channels import SERVER_OPTIONS
+from serving_base.grpc_support import RequestDecoding
 from serving_base.holder import ModelHolder
 from serving_base.settings import ServiceSettings, parse_settings
 
@@ -36,7 +39,9 @@ async def serve(
     started: Callable[[int], None] | None = None,
 ) -> None:
     """Listen until SIGTERM/SIGINT; NOT_SERVING until the holder's first model is loaded."""
-    server = grpc.aio.server(interceptors=grpc_server_interceptors())
+    # Decoding last, next to the handlers: a tracing span then records the INVALID_ARGUMENT it answers.
+    interceptors = [*(grpc_server_interceptors() or []), RequestDecoding()]
+    server = grpc.aio.server(interceptors=interceptors, options=SERVER_OPTIONS)
     health = HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
     add_servicer(server)
