@@ -7,6 +7,9 @@ lenient ids, absurd values, a stalled or killed Redis, and requests built to sta
 
 from __future__ import annotations
 
+import dataclasses
+import signal
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -18,7 +21,7 @@ import pytest
 from credit_features.backend import redis_address
 from credit_features.settings import FeatureSettings
 
-from .conftest import ADVISOR_KEY, SERVICE_KEY, Service, free_port, start_gateway
+from .conftest import ADVISOR_KEY, SERVICE_KEY, Service, free_port, start_gateway, start_server
 from .tcp_fault import FaultyRelay
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -262,3 +265,64 @@ def test_a_stalled_or_killed_redis_gives_prompt_503s_and_health_answers_within_a
                 assert httpx.get(score, headers=SERVICE, timeout=60).status_code == 200, "recovers"
         finally:
             gateway.stop()
+
+
+def _explain_on(port: int, folder: Path, registry: Service) -> Service:
+    """An explain service on `port` (start_server picks a free port; the later --port flag wins)."""
+    service = start_server(
+        "explain_service",
+        folder,
+        "--port",
+        str(port),
+        "--poll-seconds",
+        "1",
+        env={"MLFLOW_TRACKING_URI": registry.url, "EXPLAIN_WARM_POPULATION": "false"},
+    )
+    return dataclasses.replace(service, port=port)
+
+
+def test_explanations_come_back_within_2_s_of_a_restarted_explain_service_serving_under_load(
+    mlflow_server: Service, scoring_server: Service, known_client: int, tmp_path: Path
+) -> None:
+    # given a gateway under steady load (30 requests/s), its explain service a process of its own
+    port = free_port()
+    explain = _explain_on(port, tmp_path / "explain-1", mlflow_server)
+    explain.wait_serving()
+    gateway = start_gateway(
+        tmp_path / "gateway", scoring_server.target, explain.target, GATEWAY_REUSE_EXPLANATIONS="false"
+    )
+    answers: list[tuple[float, int, bool]] = []
+    stop = threading.Event()
+
+    def load() -> None:
+        with httpx.Client(headers=SERVICE, timeout=10) as client:
+            while not stop.wait(1 / 30):
+                reply = client.get(f"{gateway.url}/v1/clients/{known_client}/score")
+                explained = reply.status_code == 200 and reply.json()["explanation_available"]
+                answers.append((time.monotonic(), reply.status_code, explained))
+
+    loader = threading.Thread(target=load)
+    try:
+        gateway.wait_ready()
+        loader.start()
+        time.sleep(2)
+        # when the explain service is killed, stays down a few seconds, and is restarted
+        explain.stop(signal.SIGKILL)
+        time.sleep(5)
+        explain = _explain_on(port, tmp_path / "explain-2", mlflow_server)
+        explain.wait_serving()
+        serving_at = time.monotonic()
+        time.sleep(4)
+    finally:
+        stop.set()
+        if loader.is_alive():
+            loader.join()
+        gateway.stop()
+        explain.stop()
+    # then every request was answered (the score alone while Explain was down)
+    assert {status for _, status, _ in answers} == {200}, "no request failed during the outage"
+    assert not all(explained for _, _, explained in answers), "the outage was seen (score alone)"
+    # and explanations were back within 2 s of the restarted service reporting SERVING
+    back = [at for at, _, explained in answers if explained and at >= serving_at]
+    assert back, "explanations came back"
+    assert back[0] - serving_at <= 2.0, f"explanations back {back[0] - serving_at:.2f} s after SERVING"
