@@ -51,9 +51,10 @@ def test_every_model_and_trial_has_its_child_run(platform) -> None:
 def test_the_champion_is_close_to_the_oracle(platform, tmp_path: Path) -> None:
     figures = evaluate(platform.dataset, platform.raw, tmp_path / "evaluation.json")
     assert (tmp_path / "evaluation.json").exists(), "figures written as JSON"
-    # small data and a tiny budget: loose bounds, the real goals are measured by bench/train
-    assert 0.85 < figures.auc_ratio < 1.1, f"AUC ratio {figures.auc_ratio:.3f}"
-    assert figures.cost_ratio < 1.35, f"cost ratio {figures.cost_ratio:.3f}"
+    # small data and a tiny budget: loose bounds, the real goals are measured by bench/train. Both
+    # sides: a model clearly better than the planted truth has seen what it must not (a leak).
+    assert 0.85 < figures.auc_ratio < 1.03, f"AUC ratio {figures.auc_ratio:.3f}"
+    assert 0.9 < figures.cost_ratio < 1.35, f"cost ratio {figures.cost_ratio:.3f}"
 
 
 def test_the_methodology_note_has_every_section(platform, tmp_path: Path) -> None:

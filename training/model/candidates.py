@@ -61,6 +61,17 @@ def lightgbm_pipeline(params: dict[str, Any], imbalance: str = "class_weight", s
     raise ValueError(f"unknown imbalance strategy {imbalance!r} (class_weight, undersample or none)")
 
 
+def with_trees(pipeline: Pipeline, trees: int) -> Pipeline:
+    """The pipeline with its LightGBM (plain or undersampled) set to grow exactly `trees` trees."""
+    model = pipeline.steps[-1][1]
+    key = (
+        "model__estimator__n_estimators"
+        if isinstance(model, UndersampledClassifier)
+        else "model__n_estimators"
+    )
+    return pipeline.set_params(**{key: trees})
+
+
 #: A sensible LightGBM before any search, after the public 'LightGBM with simple features' settings.
 LGBM_DEFAULTS: dict[str, Any] = {
     "n_estimators": 400,

@@ -10,6 +10,7 @@ import json
 import logging
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,13 +25,13 @@ from sklearn.pipeline import Pipeline
 from credit_features.backend import FEATURE_SERVICE
 from credit_features.settings import FeatureSettings
 from training.model import figures, tracking
-from training.model.candidates import candidates, categorical_features, lightgbm_pipeline
+from training.model.candidates import candidates, categorical_features, lightgbm_pipeline, with_trees
 from training.model.cost import DEFAULT_WEIGHTS, CostWeights
 from training.model.dataset import LABEL, feature_columns
 from training.model.importance import explain_globally
 from training.model.metrics import score_predictions
 from training.model.tune import METRIC, lightgbm_params, search
-from training.model.validation import cross_validate
+from training.model.validation import CvResult, cross_validate
 
 log = logging.getLogger(__name__)
 
@@ -92,9 +93,17 @@ def _compare_candidates(
             return candidate.build(categorical, numeric, options.seed)
 
         result = cross_validate(build, x, y, folds=options.folds, seed=options.seed, weights=options.weights)
+        params: dict[str, object] = {"family": candidate.family, "imbalance": candidate.imbalance}
+        trees = result.mean_best_iteration
+        if trees is not None:
+            # What gets deployed is a fixed-size model (no rows left to stop on): its figures and
+            # threshold come from the same procedure, cross-validated at the size early stopping chose.
+            build = _sized(build, trees)
+            result = _fixed_size(build, x, y, options)
+            params["n_estimators"] = trees
         _log_cv(
             candidate.name,
-            {"family": candidate.family, "imbalance": candidate.imbalance, "folds": options.folds},
+            {**params, "folds": options.folds},
             {
                 **result.scores.as_dict("cv_"),
                 METRIC: result.scores.business_cost,
@@ -109,6 +118,25 @@ def _compare_candidates(
         )
         progress.advance(task)
     return contenders
+
+
+def _sized(build: Callable[[], Pipeline], trees: int) -> Callable[[], Pipeline]:
+    return lambda: with_trees(build(), trees)
+
+
+def _fixed_size(
+    build: Callable[[], Pipeline], x: pd.DataFrame, y: np.ndarray, options: TrainOptions
+) -> CvResult:
+    """Cross-validation of a model grown to a fixed size (no early stopping)."""
+    return cross_validate(
+        build,
+        x,
+        y,
+        folds=options.folds,
+        seed=options.seed,
+        weights=options.weights,
+        early_stopping_rounds=None,
+    )
 
 
 def _tuned_contender(x: pd.DataFrame, y: np.ndarray, options: TrainOptions, storage: Path) -> _Contender:
@@ -133,15 +161,7 @@ def _tuned_contender(x: pd.DataFrame, y: np.ndarray, options: TrainOptions, stor
     params, imbalance = lightgbm_params(trial_config := outcome.best.params)
     params["n_estimators"] = int(outcome.best.metrics["best_iteration"])
     # The tuned model's out-of-fold predictions, with the trees early stopping chose, set its threshold.
-    refit = cross_validate(
-        lambda: lightgbm_pipeline(params, imbalance, options.seed),
-        x,
-        y,
-        folds=options.folds,
-        seed=options.seed,
-        weights=options.weights,
-        early_stopping_rounds=None,
-    )
+    refit = _fixed_size(lambda: lightgbm_pipeline(params, imbalance, options.seed), x, y, options)
     _log_cv(
         "lightgbm_tuned",
         {**params, "family": "lightgbm", "imbalance": imbalance, "folds": options.folds},
