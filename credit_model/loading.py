@@ -2,7 +2,8 @@
 
 A client bound to one tracking URI (no process-wide MLflow state). A tree model is served from its
 serving artifact, or for a version registered before those existed from the booster inside its
-pipeline; any other version from its scikit-learn pipeline and the signature's feature order.
+pipeline; any other version from its scikit-learn pipeline and the signature's feature order, a
+logistic regression with exact linear SHAP when training kept its background (serving_linear/).
 """
 
 from __future__ import annotations
@@ -18,11 +19,20 @@ from mlflow import MlflowClient
 from mlflow.models import Model
 
 from credit_model.estimators import unwrap_lightgbm
+from credit_model.linear_shap import LinearModel, LinearShap
 from credit_model.metadata import ServingMetadata
 from credit_model.registries import ServingVersion, tree_version
 from credit_model.registry import ModelUri
-from credit_model.scorers import PipelineScorer
-from credit_model.serving_artifact import FOLDER, META_FILE, MODEL_FILE, TreeArtifact
+from credit_model.scorers import LinearScorer, PipelineScorer, Scorer
+from credit_model.serving_artifact import (
+    FOLDER,
+    LINEAR_FILE,
+    LINEAR_FOLDER,
+    META_FILE,
+    MODEL_FILE,
+    LinearArtifact,
+    TreeArtifact,
+)
 from credit_model.settings import ModelSettings
 
 log = logging.getLogger(__name__)
@@ -75,13 +85,25 @@ class MlflowRegistry:
                 "tree model loaded from its pipeline", extra={"model": uri.name, "version": version.version}
             )
             return tree_version(uri, str(version.version), tags, artifact)
-        log.info("pipeline model loaded", extra={"model": uri.name, "version": version.version})
-        return ServingVersion(
-            uri.name,
-            str(version.version),
-            ServingMetadata.from_tags(tags, features),
-            PipelineScorer(pipeline, features),
+        scorer = self._pipeline_scorer(pipeline, features, version.run_id)
+        log.info(
+            "pipeline model loaded",
+            extra={"model": uri.name, "version": version.version, "contributions": scorer.explains},
         )
+        return ServingVersion(
+            uri.name, str(version.version), ServingMetadata.from_tags(tags, features), scorer
+        )
+
+    def _pipeline_scorer(self, pipeline: Any, features: tuple[str, ...], run_id: str) -> Scorer:
+        """A logistic regression with its linear background (from its run) explains itself; any other
+        pipeline, or one registered before the background was kept, only scores."""
+        linear = LinearModel.of(pipeline)
+        if linear is None or not self.client.list_artifacts(run_id, LINEAR_FOLDER):
+            return PipelineScorer(pipeline, features)
+        with tempfile.TemporaryDirectory(prefix="linear-") as folder:
+            local = self._download(folder, run_id=run_id, artifact_path=f"{LINEAR_FOLDER}/{LINEAR_FILE}")
+            artifact = LinearArtifact.parse(local.read_text(encoding="utf-8"))
+        return LinearScorer(LinearShap(linear, artifact), features)
 
     def run_json(self, uri: ModelUri, path: str) -> Any:
         """A JSON artifact of the run that produced the version `uri` points at (e.g. global importance)."""

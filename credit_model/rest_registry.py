@@ -3,7 +3,9 @@
 Why: MLflow's Python client imports pandas and much more; a service that only polls an alias and
 reads two small files does not need it. Artifacts are read where the run keeps them: a local or
 shared path (file:) or through the tracking server's artifact proxy (mlflow-artifacts:). A version
-without a serving artifact (not a tree model) is loaded by MLflow's client against the same server.
+without a tree serving artifact is loaded by MLflow's client against the same server: its
+scikit-learn pipeline is needed anyway, and that loader also reads a logistic regression's linear
+background, so such a model is explained the same whichever way the registry is reached.
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ class RestRegistry:
                 self._artifact(version["run_id"], f"{FOLDER}/{META_FILE}").decode(),
             )
         except FileNotFoundError:
-            from credit_model.loading import MlflowRegistry  # not a tree model: its pipeline
+            from credit_model.loading import MlflowRegistry  # not a tree model: its pipeline (+ linear SHAP)
 
             return MlflowRegistry(self.settings).load(uri.pinned(version["version"]))
         return tree_version(uri, str(version["version"]), tags, artifact)

@@ -1,17 +1,25 @@
-"""What turns a matrix in the model's feature order into log-odds (and, for trees, contributions).
+"""What turns a matrix in the model's feature order into log-odds and, when the model has them, SHAP
+contributions.
 
 A registered tree model is scored from its LightGBM text through the native library (small, fast);
-any other model (a logistic regression, a version registered before the text was kept) through its
-scikit-learn pipeline, whose libraries are imported only then.
+a logistic regression registered with its linear background through its pipeline, with exact linear
+SHAP; any other model (the dummy baseline, a version registered before those artifacts existed)
+through its scikit-learn pipeline, without contributions. scikit-learn and pandas are imported only
+by the pipeline scorers' loaders and calls.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from credit_model.native_trees import NativeTrees
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from credit_model.linear_shap import LinearShap
 
 
 class Scorer(Protocol):
@@ -19,6 +27,8 @@ class Scorer(Protocol):
 
     trees: int
     leaves: int
+    #: Whether `contributions` answers (exact SHAP) rather than None.
+    explains: bool
 
     def raw_scores(self, matrix: np.ndarray) -> np.ndarray: ...
 
@@ -28,6 +38,8 @@ class Scorer(Protocol):
 class TreeScorer:
     """A LightGBM model plus the log-odds offset of its imbalance strategy (undersampling shifts the
     log-odds by log(keep): the population's score is the booster's plus that offset)."""
+
+    explains = True
 
     def __init__(self, trees: NativeTrees, logit_offset: float) -> None:
         self._trees = trees
@@ -44,20 +56,50 @@ class TreeScorer:
         return output
 
 
+def _frame(matrix: np.ndarray, features: tuple[str, ...]) -> pd.DataFrame:
+    """Rows as the named frame a scikit-learn pipeline was fitted on."""
+    import pandas as pd
+
+    return pd.DataFrame(matrix, columns=list(features))
+
+
 class PipelineScorer:
-    """A fitted scikit-learn pipeline (no contributions: not a tree model)."""
+    """A fitted scikit-learn pipeline (no contributions: neither trees nor a linear background)."""
 
     trees = leaves = 0
+    explains = False
 
     def __init__(self, pipeline: Any, features: tuple[str, ...]) -> None:
         self.pipeline = pipeline
         self.features = features
 
     def raw_scores(self, matrix: np.ndarray) -> np.ndarray:
-        import pandas as pd
-
-        proba = self.pipeline.predict_proba(pd.DataFrame(matrix, columns=list(self.features)))[:, 1]
+        proba = self.pipeline.predict_proba(_frame(matrix, self.features))[:, 1]
         return np.log(proba / (1.0 - proba))
 
     def contributions(self, matrix: np.ndarray) -> None:
         return None
+
+
+class LinearScorer:
+    """A logistic-regression pipeline with exact linear SHAP against its training rows' mean.
+
+    The log-odds are the linear model's own (intercept + w·z + offset), not the logit of a
+    probability, so base value plus contributions equals them to the last bits.
+    """
+
+    trees = leaves = 0
+    explains = True
+
+    def __init__(self, shap: LinearShap, features: tuple[str, ...]) -> None:
+        if shap.features != features:
+            raise ValueError("the linear background's feature order is not the model signature's")
+        self.shap = shap
+        self.features = features
+
+    def raw_scores(self, matrix: np.ndarray) -> np.ndarray:
+        return self.shap.raw_scores(_frame(matrix, self.features))
+
+    def contributions(self, matrix: np.ndarray) -> np.ndarray:
+        """Exact linear SHAP per feature, then the base value (the offset belongs to the base)."""
+        return self.shap.contributions(_frame(matrix, self.features))

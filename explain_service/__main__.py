@@ -5,7 +5,7 @@ from __future__ import annotations
 from credit_features.backend import online_backend
 from credit_features.online import OnlineFeatures
 from credit_features.settings import FeatureSettings
-from explain_service.explainer import TreeExplainer
+from explain_service.explainer import ShapExplainer
 from explain_service.explanation_store import ExplanationStore
 from explain_service.servicer import ExplainerServicer
 from protos.credit.v1 import explain_pb2, explain_pb2_grpc
@@ -16,7 +16,7 @@ from serving_base.settings import ExplainSettings
 
 
 def servicer(
-    settings: ExplainSettings, holder: ModelHolder[TreeExplainer], online: OnlineFeatures
+    settings: ExplainSettings, holder: ModelHolder[ShapExplainer], online: OnlineFeatures
 ) -> ExplainerServicer:
     """The servicer, with the explanation store when asked for and Redis holds the online store."""
     features = FeatureSettings()
@@ -30,7 +30,7 @@ def main() -> None:
     run_service(
         settings_class=ExplainSettings,
         service_name=explain_pb2.DESCRIPTOR.services_by_name["Explainer"].full_name,
-        prepare=TreeExplainer,
+        prepare=ShapExplainer,
         servicer=servicer,
         add_servicer=explain_pb2_grpc.add_ExplainerServicer_to_server,
     )

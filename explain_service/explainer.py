@@ -1,8 +1,10 @@
-"""Exact TreeSHAP contributions of the bundle's tree model, from LightGBM's own library.
+"""Exact SHAP contributions of the bundle's model, whatever its kind: the scorer computes them.
 
-LightGBM's `pred_contrib` prediction is the TreeSHAP algorithm that shap's TreeExplainer calls for
-LightGBM (same numbers, checked by a test against shap); calling it directly keeps shap, numba and
-llvmlite out of the service.
+A tree model: LightGBM's `pred_contrib` prediction, the TreeSHAP algorithm that shap's TreeExplainer
+calls for LightGBM (same numbers, checked by a test against shap); calling it directly keeps shap,
+numba and llvmlite out of the service. A logistic regression: exact linear SHAP against the training
+rows' mean (credit_model.linear_shap, checked against shap's LinearExplainer). Either way base value
+plus contributions is the model's log-odds, and offsets (undersampling) belong to the base value.
 """
 
 from __future__ import annotations
@@ -38,18 +40,22 @@ class Explanation:
         return order[keep].tolist()
 
 
-class TreeExplainer:
-    """Explains the bundle's tree model; offsets (undersampling) are part of the base value."""
+class ShapExplainer:
+    """Explains the bundle's model; refuses, at load, a model without contributions (the dummy
+    baseline, a logistic regression registered before its background was kept)."""
 
     def __init__(self, bundle: ModelBundle) -> None:
-        if bundle.size[0] == 0:
-            raise TypeError(f"model version {bundle.version} is not a tree model: no TreeSHAP explanation")
+        if not bundle.explains:
+            raise TypeError(
+                f"model version {bundle.version} is not a tree model nor a logistic regression registered"
+                " with its linear background: it has no SHAP contributions to explain with"
+            )
         self.bundle = bundle
 
     def explain(self, matrix: np.ndarray) -> list[Explanation]:
         """Explanations of each row of a matrix in the model's feature order."""
         output = self.bundle.contributions(matrix)
-        assert output is not None, "a tree model always has contributions"
+        assert output is not None, "a bundle that explains always has contributions"
         contributions, base = output[:, :-1], output[:, -1]
         raw = base + contributions.sum(axis=1)
         probability = 1.0 / (1.0 + np.exp(-raw))
@@ -64,3 +70,8 @@ class TreeExplainer:
             )
             for i in range(matrix.shape[0])
         ]
+
+
+#: The name this explainer had while it explained tree models only; tests/integration/test_services.py
+#: and tests/serving/test_explainer.py still import it.
+TreeExplainer = ShapExplainer

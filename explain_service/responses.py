@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import math
 
-from explain_service.explainer import Explanation, TreeExplainer
+from explain_service.explainer import Explanation, ShapExplainer
 from protos.credit.v1 import explain_pb2
 from serving_base.grpc_support import decision, model_ref
 
 
 def explanation_body(
-    explainer: TreeExplainer, each_way: int, explanation: Explanation
+    explainer: ShapExplainer, each_way: int, explanation: Explanation
 ) -> explain_pb2.ExplainResponse:
     """The answer for one row without its request and client ids: what the store keeps."""
     bundle = explainer.bundle

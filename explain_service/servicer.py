@@ -12,7 +12,7 @@ import grpc
 import numpy as np
 
 from credit_features.online import OnlineFeatures
-from explain_service.explainer import TreeExplainer
+from explain_service.explainer import ShapExplainer
 from explain_service.explanation_store import ExplanationStore, explanation_keys
 from explain_service.responses import explanation_body
 from explain_service.warm_up import explain_population
@@ -33,7 +33,7 @@ class ExplainerServicer(explain_pb2_grpc.ExplainerServicer):
 
     def __init__(
         self,
-        holder: ModelHolder[TreeExplainer],
+        holder: ModelHolder[ShapExplainer],
         online: OnlineFeatures,
         store: ExplanationStore | None = None,
         warm_each_way: int | None = None,
@@ -44,7 +44,7 @@ class ExplainerServicer(explain_pb2_grpc.ExplainerServicer):
         self._warming: asyncio.Task[None] | None = None
         if store is not None:
 
-            async def swapped(explainer: TreeExplainer) -> None:
+            async def swapped(explainer: ShapExplainer) -> None:
                 await store.mark_served(str(holder.model_uri), explainer.bundle)
                 if warm_each_way is None:
                     return
@@ -67,7 +67,7 @@ class ExplainerServicer(explain_pb2_grpc.ExplainerServicer):
         return bodies
 
     async def _bodies(
-        self, explainer: TreeExplainer, each_way: list[int], matrix: np.ndarray
+        self, explainer: ShapExplainer, each_way: list[int], matrix: np.ndarray
     ) -> list[explain_pb2.ExplainResponse]:
         """Each row's answer: from the store when there, computed (then stored) when not."""
         if self._store is None:

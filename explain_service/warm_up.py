@@ -1,11 +1,12 @@
 """Explaining the known population ahead of its requests, after each model swap.
 
-A client's first request of the day would otherwise pay the whole TreeSHAP cost; computed here in
-the background, every client the online store holds finds its explanation ready. The work runs in
-small batches on one thread (LightGBM releases the GIL), so requests keep their core and their
-event loop; a row already in the store is not computed again. The rows are read from the online
-store at warm-up time: an application pushed later has another row, hence another key, and is
-explained on its first request.
+A client's first request of the day would otherwise pay the whole SHAP cost (TreeSHAP, or a linear
+model's transformation through its pipeline); computed here in the background, every client the
+online store holds finds its explanation ready. The work runs in small batches on one thread
+(LightGBM releases the GIL; a linear model's batch holds it a few milliseconds at a time), so
+requests keep their core and their event loop; a row already in the store is not computed again.
+The rows are read from the online store at warm-up time: an application pushed later has another
+row, hence another key, and is explained on its first request.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ import asyncio
 import logging
 import time
 
+import redis
+
 from credit_features.errors import FeatureStoreUnavailableError, UnknownClientError
 from credit_features.online import OnlineFeatures
-from explain_service.explainer import TreeExplainer
+from explain_service.explainer import ShapExplainer
 from explain_service.explanation_store import ExplanationStore, explanation_keys
 from explain_service.responses import explanation_body
 
@@ -24,10 +27,16 @@ log = logging.getLogger(__name__)
 #: Rows per native call: small enough for LightGBM to use one thread (see native_trees), large
 #: enough that the per-call overhead is negligible.
 BATCH_ROWS = 16
+#: What a busy box throws at a batch now and then: a Redis call past the store's 50 ms timeout (seen
+#: with a linear model, whose pipeline holds the GIL, beside other processes on two cores).
+TRANSIENT = (redis.RedisError, FeatureStoreUnavailableError, OSError)
+#: A batch that meets one is tried again after a pause, this many times in all, before the warm-up stops.
+ATTEMPTS = 3
+RETRY_PAUSE_SECONDS = 1.0
 
 
 async def explain_population(
-    explainer: TreeExplainer, online: OnlineFeatures, store: ExplanationStore, each_way: int
+    explainer: ShapExplainer, online: OnlineFeatures, store: ExplanationStore, each_way: int
 ) -> None:
     """Store the explanation of every known client for the served version; never raises (logged)."""
     bundle = explainer.bundle
@@ -41,14 +50,14 @@ async def explain_population(
             return
         computed = 0
         for start in range(0, len(clients), BATCH_ROWS):
-            computed += await _explain_batch(
+            computed += await _retried_batch(
                 explainer, online, store, each_way, clients[start : start + BATCH_ROWS]
             )
         await store.mark_population(bundle, len(clients))
     except asyncio.CancelledError:
         log.info("population warm-up superseded", extra={"version": bundle.version})
         raise
-    except (FeatureStoreUnavailableError, OSError, ConnectionError) as error:
+    except TRANSIENT as error:
         log.warning(
             "population warm-up stopped", extra={"version": bundle.version, "error": type(error).__name__}
         )
@@ -65,8 +74,29 @@ async def explain_population(
     )
 
 
+async def _retried_batch(
+    explainer: ShapExplainer,
+    online: OnlineFeatures,
+    store: ExplanationStore,
+    each_way: int,
+    clients: list[int],
+) -> int:
+    """`_explain_batch`, tried again after a pause when Redis fails it: one slow reply must not leave
+    the rest of the population unexplained (nor end the warm-up unlogged)."""
+    attempt = 1
+    while True:
+        try:
+            return await _explain_batch(explainer, online, store, each_way, clients)
+        except TRANSIENT as error:
+            if attempt == ATTEMPTS:
+                raise
+            log.info("warm-up batch retried", extra={"attempt": attempt, "error": type(error).__name__})
+            attempt += 1
+            await asyncio.sleep(RETRY_PAUSE_SECONDS)
+
+
 async def _explain_batch(
-    explainer: TreeExplainer,
+    explainer: ShapExplainer,
     online: OnlineFeatures,
     store: ExplanationStore,
     each_way: int,

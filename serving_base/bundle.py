@@ -1,7 +1,8 @@
 """The model bundle: a registered version with everything needed to score fast and consistently.
 
 Built once per version from the model core's loaded version: its scorer (LightGBM's native library
-for a tree model), its feature order, the business threshold and cost weights. Rows arrive as NumPy
+for a tree model, the pipeline with exact linear SHAP for a logistic regression), its feature order,
+the business threshold and cost weights. Rows arrive as NumPy
 matrices in that order; requests by name are placed by `vector`.
 """
 
@@ -65,8 +66,14 @@ class ModelBundle:
         """Default probability of each row."""
         return 1.0 / (1.0 + np.exp(-self.raw_scores(matrix)))
 
+    @property
+    def explains(self) -> bool:
+        """Whether the model has exact SHAP contributions (trees, or a linear model with its background)."""
+        return self.scorer.explains
+
     def contributions(self, matrix: np.ndarray) -> np.ndarray | None:
-        """Per row: each feature's TreeSHAP contribution then the base value; None without trees."""
+        """Per row: each feature's exact SHAP contribution then the base value; None when the model
+        has none (see `explains`)."""
         return self.scorer.contributions(matrix)
 
     def decide(self, probability: float) -> bool:

@@ -21,14 +21,19 @@ from mlflow.models import infer_signature
 from sklearn.pipeline import Pipeline
 
 from credit_model.estimators import unwrap_lightgbm
+from credit_model.linear_shap import LinearModel
 from credit_model.metadata import ServingMetadata
+from credit_model.native_trees import NativeTrees
 from credit_model.registry import CHALLENGER, CHAMPION, EXPERIMENT, MODEL_NAME
-from credit_model.serving_artifact import TreeArtifact
+from credit_model.serving_artifact import LinearArtifact, TreeArtifact
 from credit_model.settings import ModelSettings
 from training.model.cost import CostWeights
 from training.model.metrics import Scores
 
 log = logging.getLogger(__name__)
+#: Version tags of the model's size as the services count it (0 and 0 for a model without trees): what
+#: a score and an explanation cost grows with, for choosing among equally good models.
+TREES_TAG, LEAVES_TAG = "trees", "leaves"
 
 
 def tracking_uri() -> str:
@@ -73,16 +78,45 @@ def _trusted_types(pipeline: Pipeline) -> list[str]:
     return skops.io.get_untrusted_types(data=skops.io.dumps(pipeline))
 
 
-def log_serving_artifact(pipeline: Pipeline, features: tuple[str, ...]) -> bool:
-    """Log serving/ in the active run when the pipeline is a LightGBM model; True when logged."""
+def serving_artifact(
+    pipeline: Pipeline, features: tuple[str, ...], background: pd.DataFrame
+) -> TreeArtifact | LinearArtifact | None:
+    """What serving needs of a model besides its pipeline, None when it needs nothing (the dummy).
+
+    A LightGBM model: its text, feature order and offset. A logistic regression: the mean of its
+    transformed columns over `background` (the training rows) and the feature each column comes from.
+    """
     unwrapped = unwrap_lightgbm(pipeline)
-    if unwrapped is None:
+    if unwrapped is not None:
+        model, offset = unwrapped
+        return TreeArtifact(model.booster_.model_to_string(), features, offset)
+    linear = LinearModel.of(pipeline)
+    if linear is None:
+        return None
+    artifact = linear.background(background)
+    if artifact.features != features:
+        raise ValueError("the linear model's input columns are not the signature's, in the same order")
+    return artifact
+
+
+def log_serving_artifact(pipeline: Pipeline, features: tuple[str, ...], background: pd.DataFrame) -> bool:
+    """Log the model's serving artifact (see `serving_artifact`) in the active run; True when logged."""
+    artifact = serving_artifact(pipeline, features, background)
+    if artifact is None:
         return False
-    model, offset = unwrapped
     with tempfile.TemporaryDirectory(prefix="serving-") as folder:
-        written = TreeArtifact(model.booster_.model_to_string(), features, offset).write(Path(folder))
+        written = artifact.write(Path(folder))
         mlflow.log_artifacts(str(written), artifact_path=written.name)
     return True
+
+
+def model_size(pipeline: Pipeline) -> tuple[int, int]:
+    """(trees, leaves over all trees) of a LightGBM pipeline as the services count them; (0, 0) else."""
+    unwrapped = unwrap_lightgbm(pipeline)
+    if unwrapped is None:
+        return 0, 0
+    trees = NativeTrees(unwrapped[0].booster_.model_to_string())
+    return trees.trees, trees.leaves
 
 
 def log_and_register(
@@ -93,13 +127,19 @@ def log_and_register(
     weights: CostWeights,
     feature_service: str,
     holdout: Scores,
+    background: pd.DataFrame | None = None,
 ) -> RegisteredModel:
     """Log the fitted pipeline in the active run, register it, tag it, and apply the champion rule.
 
     A tree model's serving artifact (LightGBM text, feature order, offset) goes into the same run, so
-    the services load it without scikit-learn.
+    the services load it without scikit-learn; a logistic regression's linear background (the mean of
+    its transformed columns over `background`, the training rows), so the services explain it. Without
+    `background` the example rows stand in, and a linear model's base value is their average client.
+    The version is tagged with its threshold, cost weights, feature service, hold-out scores and size.
     """
-    log_serving_artifact(pipeline, tuple(example.columns))
+    if background is None and LinearModel.of(pipeline) is not None:
+        log.warning("linear SHAP background: the example rows only", extra={"rows": len(example)})
+    log_serving_artifact(pipeline, tuple(example.columns), example if background is None else background)
     info = mlflow.sklearn.log_model(
         pipeline,
         name="model",
@@ -117,9 +157,12 @@ def log_and_register(
         feature_service=feature_service,
         features=tuple(example.columns),
     )
+    trees, leaves = model_size(pipeline)
     tags: dict[str, Any] = {
         **metadata.tags(),
         **{f"holdout_{k}": f"{v:.6f}" for k, v in holdout.as_dict().items()},
+        TREES_TAG: trees,
+        LEAVES_TAG: leaves,
     }
     for key, value in tags.items():
         client.set_model_version_tag(MODEL_NAME, version, key, str(value))

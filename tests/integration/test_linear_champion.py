@@ -1,0 +1,425 @@
+"""A logistic-regression champion served end to end: registry, gRPC services, gateway, over sockets.
+
+The real logistic candidate is fitted on the session platform's training set and registered by
+training's `log_and_register` (threshold from the business cost, global importance logged in its run
+as train.py does) into a registry of its OWN: the session's champion, which other tests rely on, is
+left alone. An MLflow server serves that registry (as `make demo` does); scoring and explain services
+follow a copy of the version under another model name, so that their explanations live in a Redis
+namespace of their own beside the session's; a gateway reads the champion's importance from that
+registry. Everything is asserted over HTTP and gRPC.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import grpc
+import httpx
+import mlflow
+import numpy as np
+import pandas as pd
+import pytest
+import redis
+from mlflow import MlflowClient
+from mlflow.tracking._tracking_service.utils import _use_tracking_uri
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline
+
+from credit_common.processes import start_service
+from credit_features.backend import FEATURE_SERVICE
+from credit_features.online import open_online_features
+from credit_features.redis_layout import connection_options
+from credit_features.settings import FeatureSettings
+from credit_model.linear_shap import LinearShap
+from credit_model.registries import open_registry
+from credit_model.registry import CHAMPION, EXPERIMENT, MODEL_NAME, ModelUri
+from credit_model.settings import ModelSettings
+from explain_service.explainer import ShapExplainer
+from explain_service.explanation_store import ExplanationStore, explanation_keys, population_key
+from explain_service.responses import explanation_body
+from explain_service.warm_up import explain_population
+from gateway.state import IMPORTANCE_ARTIFACT
+from protos.credit.v1 import explain_pb2_grpc, scoring_pb2
+from serving_base.bundle import ModelBundle
+from training.model import tracking
+from training.model.candidates import candidates, categorical_features
+from training.model.cost import DEFAULT_WEIGHTS, best_threshold
+from training.model.dataset import LABEL, feature_columns
+from training.model.importance import explain_globally
+from training.model.metrics import score_predictions
+
+from .conftest import ADVISOR_KEY, Service, start_gateway, start_server
+from .tcp_fault import FaultyRelay
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+#: The name the services follow: a copy of the registered version, with a Redis namespace of its own.
+SERVED_NAME = "credit-default-linear"
+SERVED_URI = f"models:/{SERVED_NAME}@{CHAMPION}"
+#: The logistic candidate whose log-odds carry an offset (undersampling): the harder of the two shapes.
+CANDIDATE = "logreg_undersample"
+CLIENTS = 20
+
+
+@dataclass(frozen=True)
+class LinearChampion:
+    """The registered logistic regression and what the tests compare the services with."""
+
+    registry_uri: str
+    version: str
+    served_version: str
+    pipeline: Pipeline
+    shap: LinearShap
+    holdout: pd.DataFrame
+    threshold: float
+    importance: list[str]
+
+
+@contextmanager
+def mlflow_on(uri: str) -> Iterator[None]:
+    """MLflow's process-wide tracking URI on `uri` for a while, then exactly as it was, and the variable
+    MLflow writes with it too: the other tests of the session keep the session's registry."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MLFLOW_TRACKING_URI", uri)
+        with _use_tracking_uri(uri):
+            yield
+
+
+def log_odds(pipeline: Pipeline, rows: pd.DataFrame) -> np.ndarray:
+    proba = pipeline.predict_proba(rows)[:, 1]
+    return np.log(proba / (1.0 - proba))
+
+
+@pytest.fixture(scope="module")
+def linear_champion(platform, tmp_path_factory: pytest.TempPathFactory) -> LinearChampion:
+    """The logistic candidate fitted on the session's training set and registered as training does."""
+    folder = tmp_path_factory.mktemp("linear-registry")
+    frame = pd.read_parquet(platform.dataset)
+    columns = feature_columns(frame)
+    train, holdout = train_test_split(frame, test_size=0.2, stratify=frame[LABEL], random_state=0)
+    x, y = train[columns].astype(float), train[LABEL].to_numpy(dtype=int)
+    x_hold = holdout[columns].astype(float)
+    categorical = categorical_features(columns)
+    numeric = [c for c in columns if c not in categorical]
+    pipeline = next(c for c in candidates() if c.name == CANDIDATE).build(categorical, numeric, 0).fit(x, y)
+    threshold = best_threshold(y, pipeline.predict_proba(x)[:, 1], DEFAULT_WEIGHTS).threshold
+    scores = score_predictions(
+        holdout[LABEL].to_numpy(dtype=int), pipeline.predict_proba(x_hold)[:, 1], threshold, DEFAULT_WEIGHTS
+    )
+    explanation = explain_globally(pipeline, x_hold)
+    assert explanation is not None, "a logistic regression has a global explanation"
+    uri = f"sqlite:///{folder / 'mlflow.db'}"
+    with mlflow_on(uri):
+        experiment = mlflow.create_experiment(EXPERIMENT, artifact_location=(folder / "artifacts").as_uri())
+        with mlflow.start_run(experiment_id=experiment, run_name=f"final-{CANDIDATE}"):
+            mlflow.log_dict(explanation.importance.to_dict(), IMPORTANCE_ARTIFACT)
+            registered = tracking.log_and_register(
+                pipeline,
+                x.head(50),
+                threshold=threshold,
+                weights=DEFAULT_WEIGHTS,
+                feature_service=FEATURE_SERVICE,
+                holdout=scores,
+                background=x,
+            )
+        client = MlflowClient(tracking_uri=uri)
+        copy = client.copy_model_version(f"models:/{MODEL_NAME}/{registered.version}", SERVED_NAME)
+        client.set_registered_model_alias(SERVED_NAME, CHAMPION, copy.version)
+    shap = LinearShap.of(pipeline, x)
+    assert shap is not None
+    assert registered.promoted, "the first version of its own registry is the champion"
+    return LinearChampion(
+        registry_uri=uri,
+        version=registered.version,
+        served_version=str(copy.version),
+        pipeline=pipeline,
+        shap=shap,
+        holdout=holdout.head(CLIENTS).reset_index(drop=True),
+        threshold=threshold,
+        importance=list(explanation.importance.index),
+    )
+
+
+@pytest.fixture(scope="module")
+def linear_registry(
+    linear_champion: LinearChampion, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Service]:
+    """An MLflow tracking server over that registry: the services read it over HTTP, as in `make demo`."""
+    server = start_service(
+        "mlflow",
+        tmp_path_factory.mktemp("linear-mlflow"),
+        "server",
+        env={
+            "MLFLOW_BACKEND_STORE_URI": linear_champion.registry_uri,
+            "MLFLOW_HOST": "127.0.0.1",
+            "MLFLOW_WORKERS": "1",
+            "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
+        },
+        port_env="MLFLOW_PORT",
+    )
+    server.wait_ready("/health")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def linear_services(
+    linear_registry: Service, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Service, Service]]:
+    """Scoring and explain services following the linear champion (registry over HTTP)."""
+    folder = tmp_path_factory.mktemp("linear-services")
+    started = [
+        start_server(
+            module,
+            folder,
+            "--model-uri",
+            SERVED_URI,
+            "--poll-seconds",
+            "1",
+            env={"MLFLOW_TRACKING_URI": linear_registry.url},
+        )
+        for module in ("scoring_service", "explain_service")
+    ]
+    try:
+        for server in started:
+            server.wait_serving()
+        yield started[0], started[1]
+    finally:
+        for server in started:
+            server.stop()
+
+
+def start_linear_gateway(
+    folder: Path, services: tuple[Service, Service], registry: Service, **env: str
+) -> Service:
+    """A gateway over the linear services, its comparison features from the linear champion's
+    importance (its registry's champion); ready when it returns."""
+    scoring, explain = services
+    server = start_gateway(
+        folder,
+        scoring.target,
+        explain.target,
+        MLFLOW_TRACKING_URI=registry.url,
+        GATEWAY_EXPLAIN_TIMEOUT="5",  # a loaded CI box must not drop an explanation
+        GATEWAY_SCORE_TIMEOUT="5",
+        **env,
+    )
+    try:
+        server.wait_ready()
+    except (TimeoutError, RuntimeError):
+        server.stop()
+        raise
+    return server
+
+
+@pytest.fixture(scope="module")
+def linear_gateway(
+    linear_services: tuple[Service, Service],
+    linear_registry: Service,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[httpx.Client]:
+    """The gateway as an advisor's client calls it."""
+    server = start_linear_gateway(tmp_path_factory.mktemp("linear-gateway"), linear_services, linear_registry)
+    try:
+        with httpx.Client(base_url=server.url, headers={"X-API-Key": ADVISOR_KEY}, timeout=30) as client:
+            yield client
+    finally:
+        server.stop()
+
+
+def client_ids(champion: LinearChampion) -> list[int]:
+    return [int(i) for i in champion.holdout["SK_ID_CURR"]]
+
+
+def offline(champion: LinearChampion, client_id: int) -> pd.DataFrame:
+    """The client's row of the training set, as the pipeline was fitted on such rows."""
+    rows = champion.holdout[champion.holdout["SK_ID_CURR"] == client_id]
+    return rows[list(champion.shap.features)].astype(float)
+
+
+def test_the_model_route_names_the_linear_champion_and_its_size(
+    linear_gateway: httpx.Client, linear_champion: LinearChampion
+) -> None:
+    # given the gateway over services following the linear champion
+    # when asking which model answers
+    reply = linear_gateway.get("/v1/model")
+    # then it is that version, with its threshold and no trees
+    assert reply.status_code == 200, reply.text
+    model = reply.json()
+    assert (model["name"], model["version"]) == (SERVED_NAME, linear_champion.served_version)
+    assert model["threshold"] == pytest.approx(linear_champion.threshold, abs=1e-15)
+    assert (model["trees"], model["leaves"]) == (0, 0), "a linear model has no trees"
+    assert model["features"] == len(linear_champion.shap.features)
+    # and the registry tags the version with that size, as every registered version
+    tags = (
+        MlflowClient(tracking_uri=linear_champion.registry_uri)
+        .get_model_version(MODEL_NAME, linear_champion.version)
+        .tags
+    )
+    assert (tags["trees"], tags["leaves"]) == ("0", "0"), tags
+
+
+def test_decisions_come_with_reasons_that_add_up_to_the_models_log_odds(
+    linear_gateway: httpx.Client, linear_services: tuple[Service, Service], linear_champion: LinearChampion
+) -> None:
+    # given hold-out clients (never trained on) and the explain service's own answer with reasons
+    stub = explain_pb2_grpc.ExplainerStub(grpc.insecure_channel(linear_services[1].target))
+    additivity, drift = [], []
+    for client_id in client_ids(linear_champion):
+        # when the app asks for the decision with its full explanation (its one call)
+        reply = linear_gateway.get(f"/v1/clients/{client_id}/score", params={"include": "explanation"})
+        assert reply.status_code == 200, reply.text
+        score = reply.json()
+        explanation = score["explanation"]
+        # then it is explained, and base value + every contribution = the log-odds served
+        assert score["explanation_available"], score.get("explanation_missing_reason")
+        total = explanation["base_value"] + sum(c["shap"] for c in explanation["contributions"])
+        additivity.append(abs(total - explanation["raw_score"]))
+        assert len(explanation["contributions"]) == len(linear_champion.shap.features)
+        # and that log-odds is the pipeline's own for the client's row, its probability the decision's
+        expected = float(log_odds(linear_champion.pipeline, offline(linear_champion, client_id))[0])
+        drift.append(abs(explanation["raw_score"] - expected))
+        assert score["probability"] == pytest.approx(1 / (1 + np.exp(-expected)), abs=1e-12)
+        refused = score["probability"] >= linear_champion.threshold
+        assert score["decision"] == ("refused" if refused else "granted")
+        # and the base value is the training rows' average client (offset of undersampling included)
+        assert explanation["base_value"] == pytest.approx(linear_champion.shap.base_value, abs=1e-12)
+        # and each reason is one of those contributions, in its direction
+        shares = {c["feature"]: c["shap"] for c in explanation["contributions"]}
+        reasons = score["reasons"]["raising"] + score["reasons"]["lowering"]
+        assert reasons, "a decision comes with reasons"
+        for reason in reasons:
+            assert reason["impact"] == shares[reason["feature"]], reason["feature"]
+            assert (reason["impact"] > 0) == (reason["direction"] == "raises")
+        # and the explain service's short answer (3 each way) adds up with what it leaves out
+        short = stub.Explain(scoring_pb2.ScoreRequest(client_id=client_id, top_each_way=3), timeout=10)
+        listed = sum(c.shap for c in short.contributions)
+        additivity.append(abs(short.base_value + listed + short.omitted_shap - short.raw_score))
+        assert short.raw_score == explanation["raw_score"], "the same bits, whatever answered first"
+    assert max(additivity) < 1e-9, f"base + contributions vs raw score: max {max(additivity):.1e}"
+    assert max(drift) < 1e-9, f"served vs offline log-odds: max {max(drift):.1e}"
+
+
+def test_the_explanation_route_and_the_comparison_answer_for_a_linear_champion(
+    linear_gateway: httpx.Client, linear_champion: LinearChampion
+) -> None:
+    # given a hold-out client
+    client_id = client_ids(linear_champion)[0]
+    # when the app asks for the explanation, then for the comparison with all and with similar clients
+    explanation = linear_gateway.get(f"/v1/clients/{client_id}/explanation")
+    everyone = linear_gateway.get(f"/v1/clients/{client_id}/comparison")
+    similar = linear_gateway.get(f"/v1/clients/{client_id}/comparison", params={"group": "similar"})
+    # then the explanation is whole and exact
+    assert explanation.status_code == 200, explanation.text
+    body = explanation.json()
+    total = body["base_value"] + sum(c["shap"] for c in body["contributions"])
+    assert total == pytest.approx(body["raw_score"], abs=1e-9)
+    # and the comparison offers the champion's most important features, in the order of importance
+    for reply in (everyone, similar):
+        assert reply.status_code == 200, reply.text
+    compared = [f["feature"] for f in everyone.json()["features"]]
+    assert compared, "features are compared"
+    rank = {name: i for i, name in enumerate(linear_champion.importance)}
+    assert all(name in rank for name in compared), f"{compared} are from the linear champion's importance"
+    assert compared == sorted(compared, key=rank.__getitem__), "strongest first"
+    assert similar.json()["group_size"] > 0, "similar clients are found on the same features"
+
+
+def run(coroutine):
+    """Run a coroutine in its own thread and loop (another test's library may own this thread's loop)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def redis_store() -> redis.Redis:
+    """The Redis of the online store and of the explanation store."""
+    return redis.Redis(**connection_options(FeatureSettings().redis_connection_string))  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def served_explainer(linear_registry: Service) -> ShapExplainer:
+    """The explainer the explain service builds, loaded here the same way (registry over HTTP)."""
+    registry = open_registry(ModelSettings(tracking_uri_override=linear_registry.url))
+    with mlflow_on(linear_registry.url):  # MLflow resolves the copy's models:/ source process-wide
+        return ShapExplainer(ModelBundle.of(registry.load(ModelUri.parse(SERVED_URI))))
+
+
+def test_the_population_is_explained_ahead_and_a_stored_answer_is_a_fresh_one(
+    linear_gateway: httpx.Client, served_explainer: ShapExplainer, linear_champion: LinearChampion
+) -> None:
+    # given the explain service's background warm-up for the linear version (started at its load)
+    store = redis_store()
+    marker = population_key(SERVED_NAME, linear_champion.served_version)
+    deadline = time.monotonic() + 180
+    while store.get(marker) is None and time.monotonic() < deadline:
+        time.sleep(0.5)
+    # then every client of the online store was explained for that version
+    clients = run(open_online_features().known_clients())
+    assert clients, "the online store lists its clients"
+    assert store.get(marker) is not None, "the warm-up marks the population explained"
+    assert int(store.get(marker)) == len(clients), "every known client is explained"
+    # and a stored answer (three reasons each way, the gateway's) is bit for bit a fresh computation
+    explainer = served_explainer
+    client_id = client_ids(linear_champion)[1]
+    row = open_online_features().matrix([client_id], explainer.bundle.features)
+    key = explanation_keys(SERVED_NAME, linear_champion.served_version, [3], row)[0]
+    fresh = explanation_body(explainer, 3, explainer.explain(row)[0])
+    assert store.get(key) == fresh.SerializeToString(), "the stored answer is the exact one"
+
+
+def test_a_warm_up_rides_out_a_stalled_store(
+    served_explainer: ShapExplainer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # given the linear explainer under a name of its own, and its store reached through a relay
+    explainer = ShapExplainer(replace(served_explainer.bundle, name=f"{SERVED_NAME}-stall"))
+    options = connection_options(FeatureSettings().redis_connection_string)
+    caplog.set_level(logging.INFO, logger="explain_service.warm_up")
+
+    async def warm_up_with_a_stall(relay: FaultyRelay) -> int:
+        store = ExplanationStore.open(
+            FeatureSettings(redis_connection_string=f"127.0.0.1:{relay.port},db={options.get('db', 0)}")
+        )
+        online = open_online_features()
+        try:
+            task = asyncio.create_task(explain_population(explainer, online, store, 3))
+            # when the store stops answering for 1.2 s in the middle of the warm-up
+            await asyncio.sleep(1.0)
+            relay.stall()
+            await asyncio.sleep(1.2)
+            relay.heal()
+            await task
+            return len(await online.known_clients() or [])
+        finally:
+            await store.close()
+
+    store = redis_store()
+    namespace = f"credit:explanations:{explainer.bundle.name}:*"
+    try:
+        with FaultyRelay(str(options.get("host", "127.0.0.1")), int(options.get("port", 6379))) as relay:
+            clients = run(warm_up_with_a_stall(relay))
+        # then the batches that met it were tried again, and the warm-up went to its end
+        retried = [r for r in caplog.records if r.getMessage() == "warm-up batch retried"]
+        assert retried, "a batch met the stall and was retried"
+        marker = store.get(population_key(explainer.bundle.name, explainer.bundle.version))
+        assert marker is not None, "the warm-up finished despite the stall"
+        assert int(marker) == clients, "every known client was gone through"
+    finally:
+        for key in store.scan_iter(match=namespace, count=1000):
+            store.delete(key)
+
+
+def test_the_session_champion_is_tagged_with_the_size_it_is_served_with(platform) -> None:
+    # given the session's champion, registered by training's log_and_register
+    champion = tracking.champion()
+    assert champion is not None
+    # when loading it as the services do
+    bundle = ModelBundle.of(open_registry().load(ModelUri(MODEL_NAME, version=str(champion.version))))
+    # then its trees and leaves tags are the size the services count (0 and 0 for a linear model)
+    assert (champion.tags["trees"], champion.tags["leaves"]) == tuple(str(n) for n in bundle.size)
