@@ -24,12 +24,15 @@ from sklearn.pipeline import Pipeline
 
 from credit_features.backend import FEATURE_SERVICE
 from credit_features.settings import FeatureSettings
+from credit_model.estimators import unwrap_lightgbm
+from credit_model.native_trees import NativeTrees
 from training.model import figures, tracking
 from training.model.candidates import candidates, categorical_features, lightgbm_pipeline, with_trees
 from training.model.cost import DEFAULT_WEIGHTS, CostWeights
 from training.model.dataset import LABEL, feature_columns
 from training.model.importance import explain_globally
 from training.model.metrics import score_predictions
+from training.model.selection import Standing, cheapest, near_best
 from training.model.tune import METRIC, lightgbm_params, search
 from training.model.validation import CvResult, cross_validate
 
@@ -67,10 +70,17 @@ class TrainResult:
 @dataclass(frozen=True)
 class _Contender:
     name: str
-    cv_cost: float
-    oof: np.ndarray
-    threshold: float
-    build: object  # () -> Pipeline, fitted later on all training rows
+    family: str
+    cv: CvResult
+    build: Callable[[], Pipeline]  # fitted later on all training rows
+
+    @property
+    def cv_cost(self) -> float:
+        return self.cv.scores.business_cost
+
+    @property
+    def threshold(self) -> float:
+        return self.cv.scores.threshold
 
 
 def _log_cv(name: str, params: dict[str, object], metrics: dict[str, float], tags: dict[str, str]) -> None:
@@ -111,11 +121,7 @@ def _compare_candidates(
             },
             {"kind": "candidate"},
         )
-        contenders.append(
-            _Contender(
-                candidate.name, result.scores.business_cost, result.oof, result.scores.threshold, build
-            )
-        )
+        contenders.append(_Contender(candidate.name, candidate.family, result, build))
         progress.advance(task)
     return contenders
 
@@ -171,12 +177,34 @@ def _tuned_contender(x: pd.DataFrame, y: np.ndarray, options: TrainOptions, stor
     mlflow.log_metric("search_seconds", outcome.seconds)
     mlflow.log_dict(trial_config, "best_trial_config.json")
     return _Contender(
-        "lightgbm_tuned",
-        refit.scores.business_cost,
-        refit.oof,
-        refit.scores.threshold,
-        lambda: lightgbm_pipeline(params, imbalance, options.seed),
+        "lightgbm_tuned", "lightgbm", refit, lambda: lightgbm_pipeline(params, imbalance, options.seed)
     )
+
+
+def serving_size(pipeline: Pipeline) -> int:
+    """Leaves over all trees (0 without trees): what an explanation's cost grows with (TreeSHAP walks
+    every leaf of every tree; a linear model's explanation is one product)."""
+    unwrapped = unwrap_lightgbm(pipeline)
+    if unwrapped is None:
+        return 0
+    return NativeTrees(unwrapped[0].booster_.model_to_string()).leaves
+
+
+def _choose(contenders: list[_Contender], x: pd.DataFrame, y: np.ndarray) -> tuple[_Contender, Pipeline]:
+    """The model to register, fitted: the cheapest to serve among those the folds cannot tell from the
+    best (training.model.selection). The dummy baseline is there to be beaten, never chosen."""
+    by_name = {c.name: c for c in contenders if c.family != "dummy"}
+    costs = [Standing(c.name, c.cv_cost, c.cv.cost_standard_error, 0) for c in by_name.values()]
+    fitted = {s.name: by_name[s.name].build().fit(x, y) for s in near_best(costs)}
+    near = [
+        Standing(s.name, s.cv_cost, s.cost_standard_error, serving_size(fitted[s.name]))
+        for s in near_best(costs)
+    ]
+    chosen = cheapest(near)
+    mlflow.log_metrics({f"serving_leaves_{s.name}": s.leaves for s in near})
+    mlflow.set_tag("selection_near_best", ", ".join(s.name for s in near))
+    log.info("model chosen", extra={"chosen": chosen.name, "near_best": [s.name for s in near]})
+    return by_name[chosen.name], fitted[chosen.name]
 
 
 def _log_final_figures(
@@ -238,22 +266,20 @@ def train(dataset: Path, options: TrainOptions = TrainOptions()) -> TrainResult:
         task = progress.add_task(f"Ray Tune: {options.trials} trials", total=None)
         contenders.append(_tuned_contender(x, y, options, FeatureSettings().data_dir / "ray_results"))
         progress.update(task, total=1, completed=1)
-        best = min(contenders, key=lambda contender: contender.cv_cost)
+        chosen, pipeline = _choose(contenders, x, y)
 
-        with mlflow.start_run(run_name=f"final-{best.name}", nested=True):
-            pipeline = best.build()
-            pipeline.fit(x, y)
+        with mlflow.start_run(run_name=f"final-{chosen.name}", nested=True):
             proba = pipeline.predict_proba(x_hold)[:, 1]
-            holdout = score_predictions(y_hold, proba, best.threshold, options.weights)
-            mlflow.log_metrics({**holdout.as_dict("holdout_"), METRIC: best.cv_cost})
-            mlflow.set_tags({"kind": "final", "model": best.name})
+            holdout = score_predictions(y_hold, proba, chosen.threshold, options.weights)
+            mlflow.log_metrics({**holdout.as_dict("holdout_"), METRIC: chosen.cv_cost})
+            mlflow.set_tags({"kind": "final", "model": chosen.name})
             _log_final_figures(
-                pipeline, x_hold, y_hold, proba, threshold=best.threshold, options=options, auc=holdout.auc
+                pipeline, x_hold, y_hold, proba, threshold=chosen.threshold, options=options, auc=holdout.auc
             )
             registered = tracking.log_and_register(
                 pipeline,
                 x.head(50),
-                threshold=best.threshold,
+                threshold=chosen.threshold,
                 weights=options.weights,
                 feature_service=FEATURE_SERVICE,
                 holdout=holdout,
@@ -261,12 +287,12 @@ def train(dataset: Path, options: TrainOptions = TrainOptions()) -> TrainResult:
             holdout_ids = frame.loc[x_hold.index, "SK_ID_CURR"].tolist()
             mlflow.log_dict({"SK_ID_CURR": holdout_ids}, "holdout_ids.json")
         mlflow.log_metrics({f"cv_cost_{c.name}": c.cv_cost for c in contenders})
-        mlflow.set_tag("chosen_model", best.name)
+        mlflow.set_tag("chosen_model", chosen.name)
     return TrainResult(
         parent_run_id=parent.info.run_id,
         cv_costs={c.name: round(c.cv_cost, 4) for c in contenders},
-        chosen=best.name,
-        threshold=best.threshold,
+        chosen=chosen.name,
+        threshold=chosen.threshold,
         holdout_auc=holdout.auc,
         holdout_cost=holdout.business_cost,
         model_version=registered.version,
