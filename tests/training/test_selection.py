@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
+import math
+
 from training.model.selection import Standing, cheapest, near_best
 
 
 def test_a_cheaper_model_within_one_standard_error_of_the_best_is_chosen() -> None:
-    # given a big tuned model, a smaller one and a linear one, costs within the best one's error
+    # given a big tuned model, two smaller ones and a linear one, costs within the best one's error
     standings = [
         Standing("tuned", cv_cost=0.500, cost_standard_error=0.010, leaves=12_000),
         Standing("small", cv_cost=0.505, cost_standard_error=0.012, leaves=3_000),
-        Standing("linear", cv_cost=0.509, cost_standard_error=0.011, leaves=0),
-        Standing("worse", cv_cost=0.520, cost_standard_error=0.010, leaves=0),
+        Standing("linear", cv_cost=0.501, cost_standard_error=0.011, leaves=math.inf),
+        Standing("smaller", cv_cost=0.520, cost_standard_error=0.010, leaves=900),
     ]
     near = near_best(standings)
-    # then only those within 0.010 of 0.500 compete, and the one without trees wins
+    # then only those within 0.010 of 0.500 compete, and the one with fewest leaves wins
     assert [s.name for s in near] == ["tuned", "small", "linear"], "0.520 is beyond one error"
-    assert cheapest(near).name == "linear", "fewest leaves among the indistinguishable"
+    assert cheapest(near).name == "small", "fewest leaves among the indistinguishable"
 
 
 def test_beyond_one_standard_error_the_best_stays_whatever_its_size() -> None:
     standings = [
         Standing("tuned", cv_cost=0.500, cost_standard_error=0.004, leaves=12_000),
-        Standing("linear", cv_cost=0.530, cost_standard_error=0.004, leaves=0),
+        Standing("small", cv_cost=0.530, cost_standard_error=0.004, leaves=100),
     ]
     assert cheapest(near_best(standings)).name == "tuned", "a clearly better model is kept"
 

@@ -3,7 +3,8 @@
 Two models whose CV business costs differ by less than the best one's standard error across folds
 are equally good as far as the data can say; then the one with fewer leaves over all its trees is
 preferred, because an explanation (TreeSHAP walks every leaf of every tree) and a score cost less
-with it. A linear model has no trees: its explanation is one product.
+with it. The caller gives each model's size (training.model.train.serving_size: a model without
+trees counts as infinite, its serving cost not being proportional to any size).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ class Standing:
     name: str
     cv_cost: float
     cost_standard_error: float
-    leaves: int
+    leaves: float
 
 
 def near_best(standings: list[Standing]) -> list[Standing]:

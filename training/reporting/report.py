@@ -186,8 +186,9 @@ def write_report(dataset: Path, docs: Path = Path("docs")) -> ReportResult:
             "number of trees, the size it is refit with, and its cost and threshold come from that run. "
             "Among the models whose cross-validated business cost is within one standard error (across "
             "folds) of the best, the one with the fewest leaves over all its trees is chosen (an "
-            "explanation's cost grows with them; a linear model has none); it is refit on all training "
-            "rows and evaluated once on the hold-out."
+            "explanation's cost grows with them; a linear model earns no preference, its explanation "
+            "going through scikit-learn's preprocessing); it is refit on all training rows and "
+            "evaluated once on the hold-out."
         ),
         "Class imbalance": (
             "About 8 % of clients default. Each family is trained with two strategies: class weights "
