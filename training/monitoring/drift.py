@@ -108,9 +108,9 @@ def monitored_features(
 ) -> dict[str, float]:
     """The top_n model features with their importance, most important first.
 
-    From the champion's global SHAP (artifact shap_importance.json). A model without it (no tree
-    explainer) falls back on |Spearman correlation| of each feature with the score on the reference:
-    a model-agnostic "what the score moves with".
+    From the champion's global SHAP (artifact shap_importance.json, logged for tree and linear
+    champions). A version registered without it falls back on |Spearman correlation| of each
+    feature with the score on the reference: a model-agnostic "what the score moves with".
     """
     try:
         shap = mlflow.artifacts.load_dict(f"runs:/{run_id}/{SHAP_FILE}")
