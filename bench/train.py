@@ -1,7 +1,12 @@
-"""Benchmark of training: the Ray Tune search, the final refit at full size, the champion's quality.
+"""Benchmark of training: the champion's quality over seeds, the search, the refit at full size.
 
-`python -m bench.train --search-dataset DIR/dataset/train.parquet --trials 30 --refit-scale 1.0
---evaluate` runs three cases, each in a fresh process that reports its own peak memory:
+`python -m bench.train --seeds 1 --seeds 2 --seeds 3 --scale 0.1 --trials 30 --folds 5 --refit-scale 1.0`
+runs the cases asked for, each in a fresh process that reports its own figures:
+
+- seeds: `python -m training pipeline --scale S --seed N --trials T --folds F` from scratch per seed
+  (bench/quality.py): the champion's hold-out AUC, business cost and Brier beside the planted truth's on
+  the same rows, and the search's wall time; mean and spread over seeds (goals of issue 15: AUC ratio
+  >= 0.99, cost ratio <= 1.03 on the mean, search <= 10 minutes);
 
 - search: a Ray Tune search (`--folds`-fold CV per trial, as many trials at once as the search's
   CPUs) on a training set: its wall time, each trial's wall time, folds done and whether ASHA stopped
@@ -24,10 +29,12 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.progress import track
 from rich.table import Table
 
 from bench.child import run_child
 from bench.features import prepare
+from bench.quality import run_seed, summarize
 from bench.stamp import BenchRun, bench_run
 from credit_features.settings import FeatureSettings
 
@@ -36,6 +43,9 @@ GOAL_SEARCH_SECONDS = "<= 600"
 GOAL_SEARCH_BUDGET = (30, 5)
 GOAL_AUC_RATIO = ">= 0.97"
 GOAL_COST_RATIO = "<= 1.05"
+#: Issue 15, on the mean of the seeds' pipelines (scale 0.1, 30 trials, 5 folds).
+GOAL_SEEDS_AUC_RATIO = ">= 0.99"
+GOAL_SEEDS_COST_RATIO = "<= 1.03"
 app = typer.Typer(add_completion=False)
 
 _SEARCH = """
@@ -112,8 +122,34 @@ def refit_data(work: Path, scale: float) -> tuple[Path, Path]:
     return features, parquet
 
 
+def record_seeds(run: BenchRun, seeds: dict[str, Any]) -> None:
+    """Mean and spread over seeds of the champion against the planted truth, and of the search time."""
+    summary = seeds["summary"]
+    what = (
+        f"pipeline at scale {seeds['scale']:g}, {seeds['trials']} trials × {seeds['folds']} folds, "
+        f"mean of {summary['seeds']} seeds"
+    )
+    goals = {"auc_ratio": GOAL_SEEDS_AUC_RATIO, "cost_ratio": GOAL_SEEDS_COST_RATIO, "brier_ratio": None}
+    for key, goal in goals.items():
+        spread = summary[key]
+        name = key.replace("_", " ").replace("auc", "AUC").replace("brier", "Brier")
+        label = f"{what}: champion/oracle {name} (seeds {spread['min']:.3f}–{spread['max']:.3f})"
+        run.figure(f"seeds_{key}", round(spread["mean"], 4), unit="", label=label, goal=goal)
+    search = summary["search_seconds"]
+    full_budget = (seeds["trials"], seeds["folds"]) == GOAL_SEARCH_BUDGET
+    run.figure(
+        "seeds_search_seconds",
+        round(search["max"], 1),
+        unit="s",
+        label=f"{what}: slowest seed's search (mean {search['mean']:.0f} s)",
+        goal=GOAL_SEARCH_SECONDS if full_budget else None,
+    )
+
+
 def record(run: BenchRun, cases: dict[str, dict[str, Any]]) -> None:
     """Headline figures of the cases that ran."""
+    if seeds := cases.get("seeds"):
+        record_seeds(run, seeds)
     if search := cases.get("search"):
         what = (
             f"Ray Tune search, {search['trials']} trials × {search['folds']}-fold CV, "
@@ -164,14 +200,36 @@ def _print(cases: dict[str, dict[str, Any]]) -> None:
     for column in ("case", "rows", "seconds", "peak RSS MB", "figures"):
         table.add_column(column, justify="left" if column in {"case", "figures"} else "right")
     for name, case in cases.items():
+        if name == "seeds":
+            continue  # printed per seed below
         seconds = case.get("seconds", case["process_seconds"])
         figures = ", ".join(
             f"{k}={case[k]:.4g}" for k in ("best_cv_cost", "auc_ratio", "cost_ratio") if k in case
         )
         table.add_row(name, f"{case['rows']:,}", f"{seconds:.1f}", f"{case['peak_rss_mb']:.0f}", figures)
     Console(width=120).print(table)
+    if seeds := cases.get("seeds"):
+        _print_seeds(seeds)
     if search := cases.get("search"):
         _print_trials(search)
+
+
+def _print_seeds(seeds: dict[str, Any]) -> None:
+    """Each seed's pipeline: the chosen model against the planted truth, and the search's time."""
+    table = Table(title=f"pipeline at scale {seeds['scale']:g}: the champion against the planted truth")
+    for column in ("seed", "chosen", "AUC ratio", "cost ratio", "Brier ratio", "search s", "pipeline s"):
+        table.add_column(column, justify="left" if column == "chosen" else "right")
+    for seed in seeds["per_seed"]:
+        table.add_row(
+            str(seed["seed"]),
+            seed["chosen"],
+            f"{seed['auc_ratio']:.4f}",
+            f"{seed['cost_ratio']:.4f}",
+            f"{seed['brier_ratio']:.4f}",
+            f"{seed['search_seconds']:.0f}",
+            f"{seed['pipeline_seconds']:.0f}",
+        )
+    Console(width=120).print(table)
 
 
 def _print_trials(search: dict[str, Any]) -> None:
@@ -203,6 +261,11 @@ def _print_trials(search: dict[str, Any]) -> None:
 @app.command()
 def main(
     *,
+    seeds: Annotated[
+        list[int] | None, typer.Option(help="Seeds of the pipeline case (one pipeline from scratch each).")
+    ] = None,
+    scale: Annotated[float, typer.Option(help="Data scale of the pipeline case.")] = 0.1,
+    redis_db: Annotated[int, typer.Option(help="Redis database the pipeline case materializes to.")] = 4,
     search_dataset: Annotated[Path | None, typer.Option(help="Training set of the search case.")] = None,
     trials: Annotated[int, typer.Option(min=1, help="Ray Tune trials of the search.")] = 30,
     folds: Annotated[int, typer.Option(min=2, help="Cross-validation folds per trial.")] = 5,
@@ -223,11 +286,20 @@ def main(
 
     refit_params = json.loads(params) if params else dict(LGBM_DEFAULTS)
     platform = FeatureSettings().data_dir
-    config: dict[str, Any] = {"search_dataset": str(search_dataset) if search_dataset else None}
+    config: dict[str, Any] = {"seeds": seeds, "scale": scale if seeds else None}
+    config |= {"search_dataset": str(search_dataset) if search_dataset else None}
     config |= {"trials": trials, "folds": folds, "refit_scale": refit_scale}
     config |= {"refit_params": refit_params, "evaluated_platform": str(platform) if evaluate else None}
     cases: dict[str, dict[str, Any]] = {}
     with bench_run("train", config=config) as run:
+        if seeds:
+            quality = work / "quality"
+            per_seed = [
+                run_seed(quality, seed, scale=scale, trials=trials, folds=folds, redis_db=redis_db)
+                for seed in track(seeds, description="pipelines")
+            ]
+            cases["seeds"] = {"scale": scale, "trials": trials, "folds": folds, "per_seed": per_seed}
+            cases["seeds"]["summary"] = summarize(per_seed)
         if search_dataset is not None:
             cases["search"] = {"folds": folds} | run_child(
                 _SEARCH, str(search_dataset), str(trials), str(folds), str(storage)
@@ -239,7 +311,9 @@ def main(
         if evaluate:
             cases["evaluate"] = run_child(_EVALUATE, str(platform))
         if not cases:
-            raise typer.BadParameter("nothing to run: give --search-dataset, --refit-scale or --evaluate")
+            raise typer.BadParameter(
+                "nothing to run: give --seeds, --search-dataset, --refit-scale or --evaluate"
+            )
         record(run, cases)
         run.detail("cases", cases)
     _print(cases)

@@ -34,7 +34,7 @@ from training.model.dataset import LABEL, feature_columns
 from training.model.importance import explain_globally
 from training.model.metrics import score_predictions
 from training.model.selection import Standing, cheapest, near_best
-from training.model.tune import METRIC, lightgbm_params, search
+from training.model.tune import METRIC, SearchOutcome, lightgbm_params, search
 from training.model.validation import CvResult, cross_validate
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,8 @@ class TrainResult:
     model_version: str
     promoted: bool
     seconds: float
+    search_seconds: float  # the Ray Tune search alone (its trials), the part of training issue 15 budgets
+    search_stopped_early: int  # trials ASHA stopped before their last fold
 
 
 @dataclass(frozen=True)
@@ -146,7 +148,9 @@ def _fixed_size(
     )
 
 
-def _tuned_contender(x: pd.DataFrame, y: np.ndarray, options: TrainOptions, storage: Path) -> _Contender:
+def _tuned_contender(
+    x: pd.DataFrame, y: np.ndarray, options: TrainOptions, storage: Path
+) -> tuple[_Contender, SearchOutcome]:
     outcome = search(
         x,
         y,
@@ -177,9 +181,10 @@ def _tuned_contender(x: pd.DataFrame, y: np.ndarray, options: TrainOptions, stor
     )
     mlflow.log_metric("search_seconds", outcome.seconds)
     mlflow.log_dict(trial_config, "best_trial_config.json")
-    return _Contender(
+    contender = _Contender(
         "lightgbm_tuned", "lightgbm", refit, lambda: lightgbm_pipeline(params, imbalance, options.seed)
     )
+    return contender, outcome
 
 
 def serving_size(pipeline: Pipeline) -> float:
@@ -267,7 +272,8 @@ def train(dataset: Path, options: TrainOptions = TrainOptions()) -> TrainResult:
         )
         contenders = _compare_candidates(x, y, options, progress)
         task = progress.add_task(f"Ray Tune: {options.trials} trials", total=None)
-        contenders.append(_tuned_contender(x, y, options, FeatureSettings().data_dir / "ray_results"))
+        tuned, searched = _tuned_contender(x, y, options, FeatureSettings().data_dir / "ray_results")
+        contenders.append(tuned)
         progress.update(task, total=1, completed=1)
         chosen, pipeline = _choose(contenders, x, y)
 
@@ -302,4 +308,6 @@ def train(dataset: Path, options: TrainOptions = TrainOptions()) -> TrainResult:
         model_version=registered.version,
         promoted=registered.promoted,
         seconds=time.perf_counter() - started,
+        search_seconds=searched.seconds,
+        search_stopped_early=searched.stopped_early,
     )

@@ -1,0 +1,83 @@
+"""The champion's quality across seeds: what `python -m training pipeline` gives a user, seed by seed.
+
+Each seed builds a platform of its own from scratch (data, features, materialize, search, refit,
+evaluation) in `<work>/seed-<n>`, in a child process, exactly as `make demo` runs the pipeline. Its
+evaluation sets the champion beside the planted truth on the same hold-out rows, and its training
+records how long the Ray Tune search took. The mean and the spread over seeds are what issue 15 judges
+(one seed can be lucky: the hold-out is a few thousand rows).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.child import REPO, ChildFailedError
+
+#: Evaluation figures averaged over seeds, with their model / oracle ratios.
+RATIOS = ("auc_ratio", "cost_ratio", "brier_ratio")
+
+
+def _environment(platform: Path, redis_db: int) -> dict[str, str]:
+    """The platform's demo.env (written by scripts/demo_env.py, as `make demo` does), as a dict."""
+    subprocess.run(
+        [sys.executable, "scripts/demo_env.py", str(platform)],
+        check=True,
+        cwd=REPO,
+        env={
+            **os.environ,
+            "REDIS_CONNECTION_STRING": f"127.0.0.1:6379,db={redis_db}",
+            "FEAST_ONLINE_STORE": "redis",
+        },
+    )
+    pairs = (line.split("=", 1) for line in (platform / "demo.env").read_text().splitlines() if "=" in line)
+    return {key: value.strip("'") for key, value in pairs if not key.startswith("#")}
+
+
+def run_seed(
+    work: Path, seed: int, *, scale: float, trials: int, folds: int, redis_db: int
+) -> dict[str, Any]:
+    """One pipeline from scratch for `seed`; its evaluation, its training's search time and its steps."""
+    platform = work / f"seed-{seed}"
+    shutil.rmtree(platform, ignore_errors=True)
+    env = {**os.environ, **_environment(platform, redis_db), "RAY_AUTH_MODE": "disabled"}
+    command = [sys.executable, "-m", "training", "pipeline"]
+    command += ["--scale", str(scale), "--seed", str(seed), "--trials", str(trials), "--folds", str(folds)]
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise ChildFailedError(
+            f"pipeline for seed {seed} exited with {done.returncode}:\n{done.stderr[-3000:]}"
+        )
+    evaluation = json.loads((platform / "evaluation.json").read_text())
+    trained = json.loads((platform / ".done" / "train").read_text())
+    return {
+        "seed": seed,
+        "pipeline_seconds": round(time.perf_counter() - started, 1),
+        "search_seconds": round(trained["search_seconds"], 1),
+        "search_stopped_early": trained["search_stopped_early"],
+        "chosen": trained["chosen"],
+        **evaluation,
+        "brier_ratio": evaluation["model_brier"] / evaluation["oracle_brier"],
+    }
+
+
+def summarize(seeds: list[dict[str, Any]]) -> dict[str, Any]:
+    """Mean and spread (min, max, standard deviation) over seeds of each ratio and of the search time."""
+    summary: dict[str, Any] = {"seeds": len(seeds)}
+    for key in (*RATIOS, "search_seconds"):
+        values = [seed[key] for seed in seeds]
+        summary[key] = {
+            "mean": statistics.fmean(values),
+            "min": min(values),
+            "max": max(values),
+            "sd": statistics.stdev(values) if len(values) > 1 else 0.0,
+        }
+    return summary
