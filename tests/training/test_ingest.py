@@ -155,28 +155,65 @@ def test_truth_file_that_misses_an_application_is_refused(tiny_raw_folder: Path,
 
 
 def test_every_header_problem_is_reported_at_once(tiny_raw_folder: Path, tmp_path: Path):
-    # Given a missing file, a missing column, an unexpected column and misordered columns in 4 files
+    # Given a missing file, a missing column and a repeated column in 3 files
     (tiny_raw_folder / "bureau.csv").unlink()
     rewrite(tiny_raw_folder / "POS_CASH_balance.csv", lambda rows: [r[:-1] for r in rows])
-    rewrite(
-        tiny_raw_folder / "bureau_balance.csv",
-        lambda rows: [[*r, "EXTRA" if i == 0 else "1"] for i, r in enumerate(rows)],
-    )
-    rewrite(tiny_raw_folder / "installments_payments.csv", lambda rows: [[r[1], r[0], *r[2:]] for r in rows])
+    rewrite(tiny_raw_folder / "bureau_balance.csv", lambda rows: [[*r, r[-1]] for r in rows])
 
     # When it is ingested
     message = ingest_error(tiny_raw_folder, tmp_path / "parquet")
 
-    # Then one error names every file and column at fault
+    # Then one error names every file, table and column at fault
     expected = [
-        "bureau.csv: missing file",
+        "bureau.csv: missing file (table bureau is required)",
         "POS_CASH_balance.csv: missing column(s) SK_DPD_DEF",
-        "bureau_balance.csv: unexpected column(s) EXTRA",
-        "installments_payments.csv: misordered column(s) SK_ID_CURR at position 1 (expected 2)",
+        "bureau_balance.csv: repeated column(s) STATUS",
     ]
     for part in expected:
         assert part in message, f"{part!r} missing from the error: {message}"
-    assert "4 problem(s)" in message, f"exactly these 4 problems expected: {message}"
+    assert "3 problem(s)" in message, f"exactly these 3 problems expected: {message}"
+
+
+def test_columns_in_another_order_and_unknown_columns_are_accepted_by_name(
+    tiny_raw_folder: Path, tmp_path: Path
+):
+    # Given the same folder ingested as written, and with reversed columns plus an unknown column
+    plain = ingest_folder(raw=tiny_raw_folder, out=tmp_path / "plain")
+    rewrite(tiny_raw_folder / "installments_payments.csv", lambda rows: [r[::-1] for r in rows])
+    rewrite(
+        tiny_raw_folder / "bureau_balance.csv",
+        lambda rows: [[*r, "MY_NOTE" if i == 0 else "note"] for i, r in enumerate(rows)],
+    )
+
+    # When it is ingested
+    moved = ingest_folder(raw=tiny_raw_folder, out=tmp_path / "moved")
+
+    # Then the tables are the same, in the real column order, and the unknown column is a warning
+    for table in ("installments_payments", "bureau_balance"):
+        before = pq.read_table(tmp_path / "plain" / f"{table}.parquet")
+        after = pq.read_table(tmp_path / "moved" / f"{table}.parquet")
+        assert after.equals(before), f"{table}: columns matched by name must give the same table"
+    ignored = "bureau_balance.csv: unknown column(s) ignored: MY_NOTE"
+    assert moved.warnings == {**plain.warnings, ignored: 1}, (
+        f"the ignored column must be a warning: {moved.warnings}"
+    )
+
+
+def test_utf8_bom_and_crlf_line_ends_give_the_same_tables(tiny_raw_folder: Path, tmp_path: Path):
+    # Given every file rewritten as Windows tools write CSV: a UTF-8 BOM and CRLF line ends
+    ingest_folder(raw=tiny_raw_folder, out=tmp_path / "plain")
+    for table in TABLE_NAMES:
+        path = tiny_raw_folder / file_name(table)
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
+
+    # When it is ingested
+    ingest_folder(raw=tiny_raw_folder, out=tmp_path / "windows")
+
+    # Then every table is exactly the one of the plain files (no BOM in a name, no \r in a value)
+    for table in TABLE_NAMES:
+        before = pq.read_table(tmp_path / "plain" / f"{table}.parquet")
+        after = pq.read_table(tmp_path / "windows" / f"{table}.parquet")
+        assert after.equals(before), f"{table}: a BOM or CRLF line ends changed the table"
 
 
 def test_text_in_a_numeric_column_names_file_column_line_and_value(tiny_raw_folder: Path, tmp_path: Path):

@@ -3,6 +3,8 @@
 Why it is built this way (the checks themselves are listed in docs/data.md, "Ingest checks"):
 
 * Headers of every file are checked first and every problem is reported at once, before any slow work.
+  Columns are matched by name: another order is accepted, an unknown column is ignored with a warning,
+  a missing one is an error.
 * DuckDB streams each CSV into Parquet (COPY ... TO) with the column types of credit_features.tables; the
   full-size 27M-row bureau_balance converts in about 5 s on 2 cores under a 2 GB memory cap. DuckDB's
   rejects table collects the bad values, so a type error names the file, the column, the line and
@@ -86,14 +88,15 @@ def ingest_folder(raw: Path, out: Path) -> IngestResult:
     started = time.perf_counter()
     raw, out = Path(raw).resolve(), Path(out).resolve()
     _check_paths(raw, out)
-    problems = check_headers(raw)
-    if problems:
-        raise IngestError(problems)
+    headers = check_headers(raw)
+    if headers.problems:
+        raise IngestError(headers.problems)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     staging.chmod(0o755)  # mkdtemp's private 0700 would otherwise become the published folder's mode
     try:
-        rows, rule, warnings = _build(raw, staging)
+        rows, rule, warnings = _build(raw, staging, headers.columns)
+        warnings = {**headers.warnings, **warnings}
         _publish(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -104,53 +107,70 @@ def ingest_folder(raw: Path, out: Path) -> IngestResult:
     return result
 
 
-def check_headers(raw: Path) -> list[str]:
-    """Every problem in the files' presence and header lines: missing, unexpected, misordered columns."""
-    problems = []
+@dataclass(frozen=True)
+class Headers:
+    """The header line of every table file present, with the problems and warnings it shows."""
+
+    columns: dict[str, list[str]]
+    problems: list[str]
+    warnings: dict[str, int]
+
+
+def check_headers(raw: Path) -> Headers:
+    """Every problem in the files' presence and header lines, found before any slow work.
+
+    Columns are matched by name, so another order is accepted (the select list puts them back in the
+    real order). A missing or repeated column is an error; a column the real table does not have is
+    ignored with a warning (a user's file with an extra column of their own still ingests).
+    """
+    problems: list[str] = []
+    warnings: dict[str, int] = {}
+    found: dict[str, list[str]] = {}
     for table in TABLE_NAMES:
         path = raw / file_name(table)
         if not path.is_file():
-            problems.append(f"{path.name}: missing file")
+            problems.append(f"{path.name}: missing file (table {table} is required)")
             continue
-        problems += _header_problems(path, column_names(table), exact=True)
+        header, found_problems = _header(path)
+        problems += found_problems
+        if header is None:
+            continue
+        found[table] = header
+        problems += _column_problems(path.name, header, column_names(table))
+        unknown = [name for name in header if name not in column_names(table)]
+        if unknown:
+            warnings[f"{path.name}: unknown column(s) ignored: {_names(unknown)}"] = len(unknown)
     truth = raw / TRUTH_FILE
     if truth.is_file():
-        problems += _header_problems(truth, timestamps.TRUTH_COLUMNS, exact=False)
-    return problems
+        header, found_problems = _header(truth)
+        problems += found_problems
+        if header is not None:
+            missing = [name for name in timestamps.TRUTH_COLUMNS if name not in header]
+            if missing:
+                problems.append(f"{truth.name}: missing column(s) {_names(missing)}")
+    return Headers(found, problems, warnings)
 
 
-def _header_problems(path: Path, expected: Sequence[str], exact: bool) -> list[str]:
-    """Problems of one header; `exact` also forbids extra columns and another order."""
+def _header(path: Path) -> tuple[list[str] | None, list[str]]:
+    """The header line's names (a UTF-8 BOM dropped), or the problem reading it."""
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:  # -sig: a BOM must not rename col 1
             found = next(csv.reader(handle), [])
     except (UnicodeDecodeError, csv.Error) as error:
-        return [f"{path.name}: unreadable header ({error})"]
+        return None, [f"{path.name}: unreadable header ({error})"]
     if not found:
-        return [f"{path.name}: empty file, no header"]
+        return None, [f"{path.name}: empty file, no header"]
+    return found, []
+
+
+def _column_problems(name: str, found: Sequence[str], expected: Sequence[str]) -> list[str]:
     problems = []
-    missing = [name for name in expected if name not in found]
+    missing = [column for column in expected if column not in found]
     if missing:
-        problems.append(f"{path.name}: missing column(s) {_names(missing)}")
-    if not exact:
-        return problems
-    unexpected = [name for name in found if name not in expected]
-    if unexpected:
-        problems.append(f"{path.name}: unexpected column(s) {_names(unexpected)}")
-    repeated = [name for name, count in Counter(found).items() if count > 1]
+        problems.append(f"{name}: missing column(s) {_names(missing)}")
+    repeated = [column for column, count in Counter(found).items() if count > 1]
     if repeated:
-        problems.append(f"{path.name}: repeated column(s) {_names(repeated)}")
-        return problems
-    # Order is judged on the shared columns only, so one missing column is not also "misordered".
-    shared_found = [name for name in found if name in expected]
-    shared_expected = [name for name in expected if name in found]
-    moved = [
-        f"{name} at position {found.index(name) + 1} (expected {expected.index(name) + 1})"
-        for name, wanted in zip(shared_found, shared_expected, strict=True)
-        if name != wanted
-    ]
-    if moved:
-        problems.append(f"{path.name}: misordered column(s) {_names(moved)}")
+        problems.append(f"{name}: repeated column(s) {_names(repeated)}")
     return problems
 
 
@@ -159,7 +179,9 @@ def _names(items: Sequence[str]) -> str:
     return shown + (f" and {len(items) - _SHOWN} more" if len(items) > _SHOWN else "")
 
 
-def _build(raw: Path, staging: Path) -> tuple[dict[str, int], str, dict[str, int]]:
+def _build(
+    raw: Path, staging: Path, headers: dict[str, list[str]]
+) -> tuple[dict[str, int], str, dict[str, int]]:
     """Convert every table, then check keys and write timestamps; raise IngestError with all problems."""
     progress = Progress(
         TextColumn("{task.description:<40}"),
@@ -179,7 +201,7 @@ def _build(raw: Path, staging: Path) -> tuple[dict[str, int], str, dict[str, int
         problems: list[str] = []
         for index, table in enumerate(TABLE_NAMES):
             progress.update(task, description=f"converting {file_name(table)}")
-            rows[table], found = convert_table(con, raw, staging, table, index)
+            rows[table], found = convert_table(con, raw, staging, table, index=index, header=headers[table])
             problems += found
             progress.advance(task)
         if problems:
@@ -201,12 +223,18 @@ def _build(raw: Path, staging: Path) -> tuple[dict[str, int], str, dict[str, int
 
 
 def convert_table(
-    con: duckdb.DuckDBPyConnection, raw: Path, staging: Path, table: str, index: int
+    con: duckdb.DuckDBPyConnection, raw: Path, staging: Path, table: str, *, index: int, header: Sequence[str]
 ) -> tuple[int, list[str]]:
-    """Stream one CSV into `<table>.parquet`; returns its row count and the problems in its values."""
+    """Stream one CSV into `<table>.parquet`; returns its row count and the problems in its values.
+
+    The file is read in its own column order (`header`); unknown columns are read as text and dropped.
+    """
     started = time.perf_counter()
     source = raw / file_name(table)
-    read_types = ", ".join(f"{quote(c.name)}: {quote(_READ_TYPES[c.dtype])}" for c in columns(table))
+    kinds = {c.name: c.dtype for c in columns(table)}
+    read_types = ", ".join(
+        f"{quote(name)}: {quote(_READ_TYPES[kinds[name]] if name in kinds else 'VARCHAR')}" for name in header
+    )
     rejects = f"rejects_{index}"
     sql = (
         f"COPY (SELECT {_select_list(table)} FROM read_csv({quote(source)}, {_CSV_OPTIONS}, "
@@ -223,7 +251,6 @@ def convert_table(
     logger.info(
         "table converted", extra={"table": table, "rows": count, "seconds": time.perf_counter() - started}
     )
-    kinds = {c.name: c.dtype for c in columns(table)}
     return count, rejected(con, rejects, source.name, kinds)
 
 
