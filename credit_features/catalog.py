@@ -1,9 +1,10 @@
-"""Names and plain-words descriptions of every feature, read from the feature SQL itself.
+"""Names and plain-words descriptions of every feature, in English and French, read from the feature SQL.
 
 The SQL files are the one source of truth: each output column is written on its own line as
-`expression AS PREFIX_NAME, -- description`. Feast schemas, the advisors' explanations and the tests
-all read this catalog, so a feature cannot exist without a description, nor a description without
-a feature.
+`expression AS PREFIX_NAME, -- English description | fr: description en français`. Feast schemas, the
+advisors' explanations, the client's letter and the tests all read this catalog, so a feature cannot
+exist without a description in both languages, nor a description without a feature. A feature's label
+(its short name on a chart) is its description without the parenthesised details.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 from credit_common.paths import REPO_ROOT
 
@@ -31,16 +33,29 @@ VIEWS: tuple[str, ...] = tuple(VIEW_PREFIXES)
 
 # `... AS NAME, -- description` at the end of a line; the name must carry the view's prefix, which
 # keeps helper columns of CTEs (lower case, no prefix) out of the catalog.
-_FEATURE_LINE = re.compile(r"\bAS\s+(?P<name>[A-Z][A-Z0-9_]*)\s*,?\s*--\s*(?P<description>.*?)\s*$")
+_FEATURE_LINE = re.compile(
+    r"\bAS\s+(?P<name>[A-Z][A-Z0-9_]*)\s*,?\s*--\s*(?P<description>.*?)\s*(?:\|\s*fr:\s*(?P<fr>.*?))?\s*$"
+)
+_DETAILS = re.compile(r"\s*\([^()]*\)")
+Language = Literal["en", "fr"]
 
 
 @dataclass(frozen=True)
 class FeatureSpec:
-    """One feature: its column name, a one-line description an advisor can read, and its view."""
+    """One feature: its column name, a one-line description in each language, and its view."""
 
     name: str
     description: str
     view: str
+    description_fr: str
+
+    def text(self, language: Language) -> str:
+        """The description in `language`."""
+        return self.description_fr if language == "fr" else self.description
+
+    def label(self, language: Language) -> str:
+        """The short name in `language`: the description without its parenthesised details."""
+        return _DETAILS.sub("", self.text(language)).strip()
 
 
 def sql_path(view: str) -> Path:
@@ -56,7 +71,8 @@ def view_sql(view: str) -> str:
 
 
 def parse_features(view: str, sql: str) -> list[FeatureSpec]:
-    """Feature specs of one view's SQL text, in column order."""
+    """Feature specs of one view's SQL text, in column order (ValueError naming a feature whose line
+    lacks the French description)."""
     prefix = VIEW_PREFIXES[view] + "_"
     specs = []
     for line in sql.splitlines():
@@ -64,7 +80,16 @@ def parse_features(view: str, sql: str) -> list[FeatureSpec]:
             continue  # a comment line, such as a header quoting the convention
         match = _FEATURE_LINE.search(line)
         if match and match["name"].startswith(prefix):
-            specs.append(FeatureSpec(name=match["name"], description=match["description"], view=view))
+            if not match["fr"]:
+                raise ValueError(f"feature {match['name']} ({view}.sql) has no '| fr: ' description")
+            specs.append(
+                FeatureSpec(
+                    name=match["name"],
+                    description=match["description"],
+                    view=view,
+                    description_fr=match["fr"],
+                )
+            )
     return specs
 
 

@@ -19,6 +19,16 @@ class Contribution:
     feature: str
     value: float | None
     shap: float
+    family: str = ""
+
+
+@dataclass(frozen=True)
+class FamilyImpact:
+    """The summed contribution of one family of features (every feature of it, listed or not)."""
+
+    family: str
+    impact: float
+    features: int
 
 
 @dataclass(frozen=True)
@@ -37,6 +47,7 @@ class Explanation:
     contributions: tuple[Contribution, ...]
     omitted_shap: float = 0.0  # sum of the contributions not listed (top_each_way requests)
     omitted: int = 0
+    families: tuple[FamilyImpact, ...] = ()  # largest |impact| first; Σ impacts = raw_score - base_value
 
 
 def explanation_from(response: explain_pb2.ExplainResponse) -> Explanation:
@@ -52,10 +63,12 @@ def explanation_from(response: explain_pb2.ExplainResponse) -> Explanation:
         model_name=response.model.name,
         model_version=response.model.version,
         contributions=tuple(
-            Contribution(c.feature, None if c.missing else c.value, c.shap) for c in response.contributions
+            Contribution(c.feature, None if c.missing else c.value, c.shap, c.family)
+            for c in response.contributions
         ),
         omitted_shap=response.omitted_shap,
         omitted=response.omitted,
+        families=tuple(FamilyImpact(f.family, f.impact, f.features) for f in response.families),
     )
 
 

@@ -32,6 +32,9 @@ from serving_base.bundle import ModelBundle
 
 log = logging.getLogger(__name__)
 PREFIX = "credit:explanations"
+#: The layout of a stored answer; bumped when ExplainResponse gains what readers need (2: families and
+#: each family's strongest features), so that answers stored before are never reused as if complete.
+FORMAT = "f2"
 #: How long a stored explanation lives unless the service is told otherwise.
 DEFAULT_TTL_SECONDS = 7 * 86400
 #: A store read slower than this is skipped: computing the explanation costs a few milliseconds.
@@ -48,7 +51,8 @@ def version_namespace(model_name: str, version: str) -> str:
 def explanation_keys(
     model_name: str, version: str, each_way: Sequence[int], matrix: np.ndarray
 ) -> list[bytes]:
-    """One key per row: the version's namespace, the number of reasons each way, the row's digest.
+    """One key per row: the version's namespace, the answer's format, the number of reasons each way, the
+    row's digest.
 
     Every NaN is hashed as the same bytes: a missing value is missing whatever NaN payload carried it.
     """
@@ -56,7 +60,7 @@ def explanation_keys(
     rows = np.array(matrix, dtype=np.float64, order="C")
     rows[np.isnan(rows)] = np.nan
     return [
-        f"{namespace}:{ways}:".encode() + hashlib.blake2b(row.tobytes(), digest_size=16).digest()
+        f"{namespace}:{FORMAT}:{ways}:".encode() + hashlib.blake2b(row.tobytes(), digest_size=16).digest()
         for ways, row in zip(each_way, rows, strict=True)
     ]
 

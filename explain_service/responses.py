@@ -1,4 +1,4 @@
-"""An explanation as the Explainer answers it: the decision, then the listed reasons and the rest."""
+"""An explanation as the Explainer answers it: the decision, the listed reasons, the rest, the families."""
 
 from __future__ import annotations
 
@@ -29,9 +29,14 @@ def explanation_body(
                 value=float(explanation.values[i]),
                 missing=math.isnan(explanation.values[i]),
                 shap=float(explanation.contributions[i]),
+                family=explanation.families.key_of(i),
             )
             for i in listed
         ],
         omitted_shap=omitted if len(listed) < len(explanation.features) else 0.0,
         omitted=len(explanation.features) - len(listed),
+        families=[
+            explain_pb2.FamilyImpact(family=key, impact=impact, features=size)
+            for key, impact, size in explanation.family_impacts()
+        ],
     )

@@ -1,4 +1,8 @@
-"""Turn SHAP contributions into reasons an advisor can read: the feature in words, its value, its way."""
+"""Turn SHAP contributions into reasons an advisor can read: by family first, then feature by feature.
+
+Every text is in the language asked for: feature and family names come from the catalog in that
+language, so a French answer carries no English feature text.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +10,30 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from explain_service.client import Contribution
+from credit_features.families import family
+from explain_service.client import Contribution, Explanation
+from gateway.families import by_family
 from gateway.labels import feature_labels
 from serving_base.messages import REASONS_EACH_WAY
 
 Language = Literal["en", "fr"]
+#: Features shown under each family (its drill-down).
+TOP_PER_FAMILY = 3
 
 _WORDS = {
     "en": {
         "raises": "raises the risk of default",
         "lowers": "lowers the risk of default",
         "unknown": "not known",
+        "years": "{} years",
+        "separator": ": ",
     },
     "fr": {
         "raises": "augmente le risque de défaut",
         "lowers": "diminue le risque de défaut",
         "unknown": "inconnu",
+        "years": "{} ans",
+        "separator": " : ",
     },
 }
 
@@ -37,31 +49,52 @@ class Reason:
     impact: float
     direction: Literal["raises", "lowers"]
     sentence: str
+    family: str
+
+
+@dataclass(frozen=True)
+class FamilyReason:
+    """One family of features as a reason: its summed impact in plain words and its strongest features."""
+
+    family: str
+    label: str
+    impact: float
+    direction: Literal["raises", "lowers"]
+    sentence: str
+    top: list[Reason]
+
+
+def _french_number(text: str) -> str:
+    """English digits to French typography: thin space for thousands, comma for decimals."""
+    return text.replace(",", "\u202f").replace(".", ",")
 
 
 def display(name: str, value: float | None, language: Language = "en") -> str:
     """A value as an advisor reads it: days as years, ratios as percentages, amounts with separators."""
+    words = _WORDS[language]
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return _WORDS[language]["unknown"]
+        return words["unknown"]
     if "DAYS" in name and abs(value) >= 30:
-        years = abs(value) / 365.25
-        return f"{years:.1f} years" if language == "en" else f"{years:.1f} ans".replace(".", ",")
-    if any(token in name for token in ("SHARE", "RATE", "PERC", "_RATIO")) and abs(value) <= 5:
+        text = words["years"].format(f"{abs(value) / 365.25:.1f}")
+    elif any(token in name for token in ("SHARE", "RATE", "PERC", "_RATIO")) and abs(value) <= 5:
         text = f"{value:.0%}" if abs(value) <= 1 else f"{value:.2f}"
-        return text if language == "en" else text.replace(".", ",")
-    if abs(value) >= 1000:
+    elif abs(value) >= 1000:
         text = f"{value:,.0f}"
-        return text if language == "en" else text.replace(",", "\u202f")
-    text = f"{value:.3g}"
-    return text if language == "en" else text.replace(".", ",")
+    else:
+        text = f"{value:.3g}"
+    return _french_number(text) if language == "fr" else text
+
+
+def direction_of(impact: float) -> Literal["raises", "lowers"]:
+    return "raises" if impact > 0 else "lowers"
 
 
 def reason(contribution: Contribution, language: Language = "en") -> Reason:
     """The reason a contribution stands for."""
-    label = feature_labels().get(contribution.feature, contribution.feature)
-    direction: Literal["raises", "lowers"] = "raises" if contribution.shap > 0 else "lowers"
+    words = _WORDS[language]
+    label = feature_labels(language).get(contribution.feature, contribution.feature)
+    direction = direction_of(contribution.shap)
     shown = display(contribution.feature, contribution.value, language)
-    separator = ": " if language == "en" else " : "
     return Reason(
         feature=contribution.feature,
         label=label,
@@ -69,7 +102,8 @@ def reason(contribution: Contribution, language: Language = "en") -> Reason:
         display_value=shown,
         impact=contribution.shap,
         direction=direction,
-        sentence=f"{label}{separator}{shown} — {_WORDS[language][direction]}.",
+        sentence=f"{label}{words['separator']}{shown} — {words[direction]}.",
+        family=contribution.family,
     )
 
 
@@ -81,3 +115,22 @@ def top_reasons(
     raising = [reason(c, language) for c in [c for c in ranked if c.shap > 0][:top]]
     lowering = [reason(c, language) for c in [c for c in ranked if c.shap < 0][:top]]
     return raising, lowering
+
+
+def family_reasons(explanation: Explanation, language: Language = "en") -> list[FamilyReason]:
+    """Every family of the explanation as a reason, strongest |impact| first, each with its top features."""
+    words = _WORDS[language]
+    reasons = []
+    for group in by_family(explanation):
+        label = family(group.family).label(language)
+        reasons.append(
+            FamilyReason(
+                family=group.family,
+                label=label,
+                impact=group.impact,
+                direction=group.direction,
+                sentence=f"{label}{words['separator']}{words[group.direction]}.",
+                top=[reason(c, language) for c in group.contributions[:TOP_PER_FAMILY]],
+            )
+        )
+    return reasons

@@ -14,26 +14,57 @@ from credit_features.tables import Column, columns
 DecisionWord = Literal["granted", "refused"]
 
 
+Direction = Literal["raises", "lowers"]
+FAMILY_KEY = "Stable key of the feature's family (external_scores, loan, bureau, ...)."
+
+
 class ReasonOut(BaseModel):
     feature: str
-    label: str = Field(description="The feature in plain words.")
+    label: str = Field(description="The feature in plain words, in the language asked for.")
     value: float | None
     display_value: str = Field(description="The value as an advisor reads it.")
     impact: float = Field(description="SHAP contribution to the log-odds of default.")
-    direction: Literal["raises", "lowers"]
+    direction: Direction
     sentence: str
+    family: str = Field(description=FAMILY_KEY)
+
+
+class FamilyReasonOut(BaseModel):
+    """One family of features as a reason: its summed contribution in plain words, then its top features."""
+
+    family: str = Field(description=FAMILY_KEY)
+    label: str = Field(description="The family in plain words, in the language asked for.")
+    impact: float = Field(description="Sum of the SHAP contributions of every feature of the family.")
+    direction: Direction
+    sentence: str = Field(description="The family's effect in plain words, in the language asked for.")
+    top: list[ReasonOut] = Field(description="Up to 3 strongest features of the family, strongest first.")
 
 
 class ReasonsOut(BaseModel):
     raising: list[ReasonOut]
     lowering: list[ReasonOut]
+    families: list[FamilyReasonOut] = Field(
+        description="Every family of features, strongest |impact| first; their impacts sum to the "
+        "client's log-odds minus the base value."
+    )
 
 
 class ContributionOut(BaseModel):
     feature: str
-    label: str
+    label: str = Field(description="The feature in plain words, in the language asked for.")
     value: float | None
     shap: float
+    family: str = Field(description=FAMILY_KEY)
+
+
+class FamilyOut(BaseModel):
+    """The contributions of one family of features, summed exactly (SHAP is additive)."""
+
+    family: str = Field(description=FAMILY_KEY)
+    label: str = Field(description="The family in plain words, in the language asked for.")
+    impact: float = Field(description="Sum of the SHAP contributions of every feature of the family.")
+    direction: Direction
+    features: list[ContributionOut] = Field(description="The family's contributions, strongest |shap| first.")
 
 
 class ExplanationOut(BaseModel):
@@ -43,6 +74,10 @@ class ExplanationOut(BaseModel):
     base_value: float = Field(description="Log-odds of default of the average client.")
     raw_score: float = Field(description="base_value + sum of contributions: this client's log-odds.")
     contributions: list[ContributionOut]
+    families: list[FamilyOut] = Field(
+        description="Contributions summed by family, strongest |impact| first: base_value + sum of the "
+        "families' impacts = raw_score."
+    )
 
 
 class ScoreOut(BaseModel):
@@ -131,6 +166,81 @@ class ModelOut(BaseModel):
     trees: int
     leaves: int
     loaded_at: str
+
+
+class BureauCreditOut(BaseModel):
+    """One credit the client holds or held at another institution (credit bureau)."""
+
+    credit_active: str = Field(description="Status as in the data: Active, Closed, Sold, Bad debt.")
+    credit_active_label: str = Field(description="The status in the language asked for.")
+    credit_type: str = Field(description="Kind of credit as in the data (Consumer credit, Credit card, ...).")
+    credit_type_label: str = Field(description="The kind of credit in the language asked for.")
+    years_ago: float = Field(description="Years between the credit's opening and the application.")
+    amount: float | None = Field(description="Credit amount (AMT_CREDIT_SUM).")
+    debt: float | None = Field(description="Debt still owed (AMT_CREDIT_SUM_DEBT).")
+    overdue_days: int | None = Field(description="Days overdue at the application (CREDIT_DAY_OVERDUE).")
+    months_late: int | None = Field(
+        description="Months reported late (any delay) in the monthly balances; None when none reported."
+    )
+
+
+class PreviousApplicationOut(BaseModel):
+    """One earlier application of the client with us."""
+
+    contract_type: str = Field(description="Contract type as in the data (Cash loans, Consumer loans, ...).")
+    contract_type_label: str = Field(description="The contract type in the language asked for.")
+    status: str = Field(description="Decision as in the data: Approved, Refused, Canceled, Unused offer.")
+    status_label: str = Field(description="The decision in the language asked for.")
+    years_ago: float = Field(description="Years between that decision and the application.")
+    amount_asked: float | None = Field(description="Amount the client asked for (AMT_APPLICATION).")
+    amount_granted: float | None = Field(description="Amount granted (AMT_CREDIT).")
+
+
+class RepaymentYearOut(BaseModel):
+    years_ago: int = Field(description="Whole years before the application the instalments were due.")
+    payments: int
+    late: int = Field(description="Payments made after their due date.")
+
+
+class RepaymentOut(BaseModel):
+    """How the client repaid the instalments of earlier credits with us."""
+
+    payments: int
+    late_share: float | None = Field(description="Share of payments made after the due date.")
+    underpaid_share: float | None = Field(description="Share of payments below the instalment due.")
+    mean_days_late: float | None = Field(description="Average days late over the payments made late.")
+    by_year: list[RepaymentYearOut] = Field(description="Payments and late payments per year, latest first.")
+
+
+class CardOut(BaseModel):
+    """Monthly statements of the client's credit cards with us."""
+
+    months: int
+    mean_balance: float | None
+    mean_utilisation: float | None = Field(description="Average share of the card limit in use.")
+    months_overdue: int = Field(description="Monthly statements with a payment past due.")
+
+
+class PosOut(BaseModel):
+    """Monthly statements of the client's point-of-sale and cash loans with us."""
+
+    months: int
+    active_loans: int = Field(description="Loans whose latest statement is Active.")
+    months_overdue: int = Field(description="Monthly statements with a payment past due.")
+
+
+class HistoryOut(BaseModel):
+    """The client's history the model relies on, read from the raw tables (never the outcome)."""
+
+    client_id: int
+    lang: Literal["en", "fr"]
+    bureau: list[BureauCreditOut] = Field(description="Credits at other institutions, most recent first.")
+    bureau_total: int = Field(description="How many bureau credits the client has (the list may be cut).")
+    previous: list[PreviousApplicationOut] = Field(description="Earlier applications, most recent first.")
+    previous_total: int = Field(description="How many earlier applications (the list may be cut).")
+    installments: RepaymentOut
+    credit_card: CardOut
+    pos_cash: PosOut
 
 
 class DependencyOut(BaseModel):

@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+from credit_features.families import family
+from explain_service.client import Contribution
 from gateway.decisions import ScoredDecision
+from gateway.families import by_family
 from gateway.labels import feature_labels
-from gateway.reasons import Language, top_reasons
-from gateway.schemas import ContributionOut, ExplanationOut, ReasonOut, ReasonsOut, ScoreOut
+from gateway.reasons import Language, Reason, family_reasons, top_reasons
+from gateway.schemas import (
+    ContributionOut,
+    ExplanationOut,
+    FamilyOut,
+    FamilyReasonOut,
+    ReasonOut,
+    ReasonsOut,
+    ScoreOut,
+)
+
+
+def _reason_out(reason: Reason) -> ReasonOut:
+    return ReasonOut(**vars(reason))
 
 
 def score_out(decision: ScoredDecision, language: Language, *, with_explanation: bool = False) -> ScoreOut:
@@ -16,7 +31,19 @@ def score_out(decision: ScoredDecision, language: Language, *, with_explanation:
     if explanation is not None:
         raising, lowering = top_reasons(explanation.contributions, language=language)
         reasons = ReasonsOut(
-            raising=[ReasonOut(**vars(r)) for r in raising], lowering=[ReasonOut(**vars(r)) for r in lowering]
+            raising=[_reason_out(r) for r in raising],
+            lowering=[_reason_out(r) for r in lowering],
+            families=[
+                FamilyReasonOut(
+                    family=f.family,
+                    label=f.label,
+                    impact=f.impact,
+                    direction=f.direction,
+                    sentence=f.sentence,
+                    top=[_reason_out(r) for r in f.top],
+                )
+                for f in family_reasons(explanation, language)
+            ],
         )
     return ScoreOut(
         request_id=decision.request_id,
@@ -30,26 +57,41 @@ def score_out(decision: ScoredDecision, language: Language, *, with_explanation:
         explanation_available=explanation is not None,
         explanation_missing_reason=decision.explanation_missing_reason,
         reasons=reasons,
-        explanation=explanation_out(decision) if with_explanation else None,
+        explanation=explanation_out(decision, language) if with_explanation else None,
     )
 
 
-def explanation_out(decision: ScoredDecision) -> ExplanationOut | None:
-    """Every contribution of an explained decision, strongest first."""
+def explanation_out(decision: ScoredDecision, language: Language = "en") -> ExplanationOut | None:
+    """Every contribution of an explained decision, strongest first, and their sums by family."""
     explanation = decision.explanation
     if explanation is None:
         return None
-    labels = feature_labels()
+    labels = feature_labels(language)
+
+    def contribution_out(c: Contribution) -> ContributionOut:
+        return ContributionOut(
+            feature=c.feature,
+            label=labels.get(c.feature, c.feature),
+            value=c.value,
+            shap=c.shap,
+            family=c.family,
+        )
+
     return ExplanationOut(
         client_id=decision.client_id,
         model_version=explanation.model_version,
         probability=explanation.probability,
         base_value=explanation.base_value,
         raw_score=explanation.raw_score,
-        contributions=[
-            ContributionOut(
-                feature=c.feature, label=labels.get(c.feature, c.feature), value=c.value, shap=c.shap
+        contributions=[contribution_out(c) for c in explanation.contributions],
+        families=[
+            FamilyOut(
+                family=group.family,
+                label=family(group.family).label(language),
+                impact=group.impact,
+                direction=group.direction,
+                features=[contribution_out(c) for c in group.contributions],
             )
-            for c in explanation.contributions
+            for group in by_family(explanation)
         ],
     )

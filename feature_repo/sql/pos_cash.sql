@@ -3,7 +3,8 @@
 --
 -- Input: `POS_CASH_balance` (one row per loan and month). Clients without history get NULL for every
 -- feature, counts included.
--- Every output column: `expression AS POS_NAME, -- description` (parsed by training/feature_catalog.py).
+-- Every output column: `expression AS POS_NAME, -- English description | fr: description en français`
+-- (parsed by credit_features/catalog.py; a line without its French description is refused).
 WITH latest_per_loan AS (
     SELECT
         SK_ID_CURR,
@@ -21,19 +22,19 @@ per_client_latest AS (
 
 SELECT
     SK_ID_CURR,
-    count(*) AS POS_MONTHS_COUNT, -- Number of past monthly snapshots of point-of-sale and cash loans
-    count(DISTINCT SK_ID_PREV) AS POS_LOAN_COUNT, -- Number of previous point-of-sale and cash loans with us
-    count(DISTINCT SK_ID_PREV) FILTER (WHERE NAME_CONTRACT_STATUS = 'Completed') AS POS_COMPLETED_COUNT, -- Number of previous point-of-sale and cash loans completed
-    max(MONTHS_BALANCE) AS POS_MONTHS_BALANCE_MAX, -- Most recent month of a loan snapshot (months before the application, negative)
-    avg(MONTHS_BALANCE) AS POS_MONTHS_BALANCE_MEAN, -- Average month of the loan snapshots (months before the application, negative)
-    max(SK_DPD) AS POS_SK_DPD_MAX, -- Most days past due on a previous loan in any month
-    avg(SK_DPD) AS POS_SK_DPD_MEAN, -- Average days past due on previous loans per month
-    max(SK_DPD_DEF) AS POS_SK_DPD_DEF_MAX, -- Most days past due in any month, small debts tolerated
-    avg(SK_DPD_DEF) AS POS_SK_DPD_DEF_MEAN, -- Average days past due per month, small debts tolerated
-    avg((SK_DPD > 0)::DOUBLE) AS POS_DPD_MONTH_SHARE, -- Share of loan months with a payment past due
-    avg(CNT_INSTALMENT) AS POS_CNT_INSTALMENT_MEAN, -- Average term (number of instalments) of previous loans
-    avg(CNT_INSTALMENT_FUTURE) AS POS_CNT_INSTALMENT_FUTURE_MEAN, -- Average number of instalments left to pay per loan month
-    any_value(per_client_latest.instalments_left) AS POS_INSTALMENTS_LEFT_SUM, -- Instalments still to pay on previous loans at their latest snapshot
+    count(*) AS POS_MONTHS_COUNT, -- Number of past monthly snapshots of point-of-sale and cash loans | fr: Nombre de relevés mensuels passés de prêts en magasin et de prêts personnels
+    count(DISTINCT SK_ID_PREV) AS POS_LOAN_COUNT, -- Number of previous point-of-sale and cash loans with us | fr: Nombre de prêts en magasin et de prêts personnels précédents chez nous
+    count(DISTINCT SK_ID_PREV) FILTER (WHERE NAME_CONTRACT_STATUS = 'Completed') AS POS_COMPLETED_COUNT, -- Number of previous point-of-sale and cash loans completed | fr: Nombre de prêts en magasin et de prêts personnels précédents remboursés
+    max(MONTHS_BALANCE) AS POS_MONTHS_BALANCE_MAX, -- Most recent month of a loan snapshot (months before the application, negative) | fr: Mois le plus récent d'un relevé de prêt (mois avant la demande, négatif)
+    avg(MONTHS_BALANCE) AS POS_MONTHS_BALANCE_MEAN, -- Average month of the loan snapshots (months before the application, negative) | fr: Mois moyen des relevés de prêt (mois avant la demande, négatif)
+    max(SK_DPD) AS POS_SK_DPD_MAX, -- Most days past due on a previous loan in any month | fr: Plus grand nombre de jours de retard sur un prêt précédent en un mois
+    avg(SK_DPD) AS POS_SK_DPD_MEAN, -- Average days past due on previous loans per month | fr: Nombre moyen de jours de retard par mois sur les prêts précédents
+    max(SK_DPD_DEF) AS POS_SK_DPD_DEF_MAX, -- Most days past due in any month, small debts tolerated | fr: Plus grand nombre de jours de retard en un mois, petites dettes tolérées
+    avg(SK_DPD_DEF) AS POS_SK_DPD_DEF_MEAN, -- Average days past due per month, small debts tolerated | fr: Nombre moyen de jours de retard par mois, petites dettes tolérées
+    avg((SK_DPD > 0)::DOUBLE) AS POS_DPD_MONTH_SHARE, -- Share of loan months with a payment past due | fr: Part des mois de prêt avec un paiement en retard
+    avg(CNT_INSTALMENT) AS POS_CNT_INSTALMENT_MEAN, -- Average term (number of instalments) of previous loans | fr: Durée moyenne (nombre d'échéances) des prêts précédents
+    avg(CNT_INSTALMENT_FUTURE) AS POS_CNT_INSTALMENT_FUTURE_MEAN, -- Average number of instalments left to pay per loan month | fr: Nombre moyen d'échéances restant à payer par mois de prêt
+    any_value(per_client_latest.instalments_left) AS POS_INSTALMENTS_LEFT_SUM, -- Instalments still to pay on previous loans at their latest snapshot | fr: Échéances restant à payer sur les prêts précédents à leur dernier relevé
 FROM POS_CASH_balance
 LEFT JOIN per_client_latest USING (SK_ID_CURR)
 GROUP BY SK_ID_CURR

@@ -79,10 +79,34 @@ def test_a_model_without_trees_is_refused_with_its_version() -> None:
 
 
 def test_the_strongest_factors_each_way_keep_their_order_by_impact() -> None:
-    from explain_service.explainer import Explanation
+    from explain_service.explainer import Explanation, FeatureFamilies
 
     contributions = np.array([0.5, -0.1, 0.0, -0.7, 0.2, 0.3, -0.05, 0.01])
-    explanation = Explanation(0.0, 0.0, 0.5, tuple("abcdefgh"), np.zeros(8), contributions)
+    features = tuple("abcdefgh")  # unknown to the catalog: one family, "other"
+    explanation = Explanation(
+        0.0, 0.0, 0.5, features, np.zeros(8), contributions, FeatureFamilies.of(features)
+    )
     assert explanation.by_impact() == [3, 0, 5, 4, 1, 6, 7, 2], "every feature, strongest first"
     assert explanation.by_impact(2) == [3, 0, 5, 1], "two raising (a, f) and two lowering (d, b)"
     assert explanation.by_impact(10) == [3, 0, 5, 4, 1, 6, 7], "a zero contribution is neither way"
+
+
+def test_each_family_keeps_its_strongest_features_and_its_exact_sum() -> None:
+    from explain_service.explainer import Explanation, FeatureFamilies
+
+    # given two bureau features, one external score and two loan features
+    features = ("BURO_COUNT", "APP_EXT_SOURCE_1", "BURO_ACTIVE_COUNT", "APP_AMT_CREDIT", "APP_AMT_ANNUITY")
+    contributions = np.array([0.01, -0.9, 0.02, 0.5, -0.4])
+    explanation = Explanation(
+        -2.0, -2.77, 0.06, features, np.zeros(5), contributions, FeatureFamilies.of(features)
+    )
+    # when one reason each way is asked for
+    listed = explanation.by_impact(1)
+    # then the top each way (ext 1, credit) and each family's strongest (bureau: active count) are listed
+    assert listed == [1, 3, 2], "each way's strongest, then each family's strongest"
+    impacts = {key: (impact, size) for key, impact, size in explanation.family_impacts()}
+    assert impacts["bureau"] == (pytest.approx(0.03), 2), "a family sums every feature, listed or not"
+    assert impacts["loan"] == (pytest.approx(0.1), 2), "the loan: 0.5 - 0.4"
+    assert [key for key, _, _ in explanation.family_impacts()] == ["external_scores", "loan", "bureau"]
+    total = sum(impact for _, impact, _ in explanation.family_impacts())
+    assert total == pytest.approx(contributions.sum(), abs=1e-12), "families add up to every contribution"

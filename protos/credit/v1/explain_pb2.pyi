@@ -8,19 +8,31 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Contribution(_message.Message):
-    __slots__ = ("feature", "value", "missing", "shap")
+    __slots__ = ("feature", "value", "missing", "shap", "family")
     FEATURE_FIELD_NUMBER: _ClassVar[int]
     VALUE_FIELD_NUMBER: _ClassVar[int]
     MISSING_FIELD_NUMBER: _ClassVar[int]
     SHAP_FIELD_NUMBER: _ClassVar[int]
+    FAMILY_FIELD_NUMBER: _ClassVar[int]
     feature: str
     value: float
     missing: bool
     shap: float
-    def __init__(self, feature: _Optional[str] = ..., value: _Optional[float] = ..., missing: _Optional[bool] = ..., shap: _Optional[float] = ...) -> None: ...
+    family: str
+    def __init__(self, feature: _Optional[str] = ..., value: _Optional[float] = ..., missing: _Optional[bool] = ..., shap: _Optional[float] = ..., family: _Optional[str] = ...) -> None: ...
+
+class FamilyImpact(_message.Message):
+    __slots__ = ("family", "impact", "features")
+    FAMILY_FIELD_NUMBER: _ClassVar[int]
+    IMPACT_FIELD_NUMBER: _ClassVar[int]
+    FEATURES_FIELD_NUMBER: _ClassVar[int]
+    family: str
+    impact: float
+    features: int
+    def __init__(self, family: _Optional[str] = ..., impact: _Optional[float] = ..., features: _Optional[int] = ...) -> None: ...
 
 class ExplainResponse(_message.Message):
-    __slots__ = ("request_id", "client_id", "base_value", "raw_score", "probability", "decision", "threshold", "model", "contributions", "omitted_shap", "omitted")
+    __slots__ = ("request_id", "client_id", "base_value", "raw_score", "probability", "decision", "threshold", "model", "contributions", "omitted_shap", "omitted", "families")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     CLIENT_ID_FIELD_NUMBER: _ClassVar[int]
     BASE_VALUE_FIELD_NUMBER: _ClassVar[int]
@@ -32,6 +44,7 @@ class ExplainResponse(_message.Message):
     CONTRIBUTIONS_FIELD_NUMBER: _ClassVar[int]
     OMITTED_SHAP_FIELD_NUMBER: _ClassVar[int]
     OMITTED_FIELD_NUMBER: _ClassVar[int]
+    FAMILIES_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     client_id: int
     base_value: float
@@ -43,7 +56,8 @@ class ExplainResponse(_message.Message):
     contributions: _containers.RepeatedCompositeFieldContainer[Contribution]
     omitted_shap: float
     omitted: int
-    def __init__(self, request_id: _Optional[str] = ..., client_id: _Optional[int] = ..., base_value: _Optional[float] = ..., raw_score: _Optional[float] = ..., probability: _Optional[float] = ..., decision: _Optional[_Union[_scoring_pb2.Decision, str]] = ..., threshold: _Optional[float] = ..., model: _Optional[_Union[_scoring_pb2.ModelRef, _Mapping]] = ..., contributions: _Optional[_Iterable[_Union[Contribution, _Mapping]]] = ..., omitted_shap: _Optional[float] = ..., omitted: _Optional[int] = ...) -> None: ...
+    families: _containers.RepeatedCompositeFieldContainer[FamilyImpact]
+    def __init__(self, request_id: _Optional[str] = ..., client_id: _Optional[int] = ..., base_value: _Optional[float] = ..., raw_score: _Optional[float] = ..., probability: _Optional[float] = ..., decision: _Optional[_Union[_scoring_pb2.Decision, str]] = ..., threshold: _Optional[float] = ..., model: _Optional[_Union[_scoring_pb2.ModelRef, _Mapping]] = ..., contributions: _Optional[_Iterable[_Union[Contribution, _Mapping]]] = ..., omitted_shap: _Optional[float] = ..., omitted: _Optional[int] = ..., families: _Optional[_Iterable[_Union[FamilyImpact, _Mapping]]] = ...) -> None: ...
 
 class ExplainBatchResponse(_message.Message):
     __slots__ = ("responses",)
