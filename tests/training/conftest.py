@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -105,3 +106,15 @@ def synthetic_raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("synthetic_raw")
     generate(out=folder, scale=SYNTHETIC_SCALE, seed=SYNTHETIC_SEED, drift=False)
     return folder
+
+
+def noisy_threshold_data(rows: int, columns: int, *, noise: float, cut: float, seed: int) -> tuple[Any, Any]:
+    """Gaussian features and a label that crosses `cut` on the first feature plus noise: a small problem
+    a model can learn but not perfectly, for the validation and search tests."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    x = pd.DataFrame(rng.normal(size=(rows, columns)), columns=[f"f{i}" for i in range(columns)])
+    y = (x["f0"] + rng.normal(scale=noise, size=len(x)) > cut).to_numpy(dtype=int)
+    return x, y

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.training.conftest import noisy_threshold_data
 from training.model.tune import METRIC, search
 
 FOLDS = 3
@@ -29,10 +30,7 @@ def local_ray() -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def data() -> tuple[pd.DataFrame, np.ndarray]:
-    rng = np.random.default_rng(2)
-    x = pd.DataFrame(rng.normal(size=(600, 5)), columns=[f"f{i}" for i in range(5)])
-    y = (x["f0"] + rng.normal(scale=1.0, size=len(x)) > 1.3).to_numpy(dtype=int)
-    return x, y
+    return noisy_threshold_data(600, 5, noise=1.0, cut=1.3, seed=2)
 
 
 @pytest.mark.parametrize(("cpus_per_trial", "concurrent"), [(1, 2), (2, 1)])

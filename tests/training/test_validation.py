@@ -11,6 +11,7 @@ from lightgbm import LGBMClassifier
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 
+from tests.training.conftest import noisy_threshold_data
 from training.model.candidates import LGBM_FIXED, with_trees
 from training.model.cost import business_cost
 from training.model.validation import INNER_SHARE, cross_validate
@@ -31,10 +32,7 @@ class StoppingRowsRecorder(LGBMClassifier):
 
 @pytest.fixture(scope="module")
 def data() -> tuple[pd.DataFrame, np.ndarray]:
-    rng = np.random.default_rng(0)
-    x = pd.DataFrame(rng.normal(size=(1200, 6)), columns=[f"f{i}" for i in range(6)])
-    y = (x["f0"] + rng.normal(scale=1.5, size=len(x)) > 1.5).to_numpy(dtype=int)
-    return x, y
+    return noisy_threshold_data(1200, 6, noise=1.5, cut=1.5, seed=0)
 
 
 def test_early_stopping_uses_an_inner_slice_of_the_training_fold_never_the_scored_fold(data) -> None:

@@ -20,10 +20,9 @@ import numpy as np
 
 from training.model.binning import load_variant
 from training.model.booster import booster_params
-from training.model.cost import DEFAULT_WEIGHTS, CostWeights, best_threshold, business_cost
+from training.model.cost import DEFAULT_WEIGHTS, CostWeights
 from training.model.folds import STRATEGIES, FoldData
-from training.model.metrics import score_predictions
-from training.model.validation import CvResult, FoldCallback
+from training.model.validation import CvResult, FoldCallback, pooled_result, report_fold
 
 
 def fit_fold(
@@ -84,14 +83,7 @@ def cross_validate_folds(
         oof[fold.scored_rows] = proba
         iterations.append(stopped_at)
         scored.append(fold.scored_rows)
-        if on_fold is not None:
-            seen = ~np.isnan(oof)
-            on_fold(done, best_threshold(y[seen], oof[seen], weights).cost)
-    choice = best_threshold(y, oof, weights)
-    return CvResult(
-        oof=oof,
-        scores=score_predictions(y, oof, choice.threshold, weights),
-        fit_seconds=time.perf_counter() - started,
-        best_iterations=tuple(iterations),
-        fold_costs=tuple(business_cost(y[rows], oof[rows], choice.threshold, weights) for rows in scored),
+        report_fold(on_fold, done, y, oof, weights)
+    return pooled_result(
+        y, oof, weights, scored, iterations=iterations, seconds=time.perf_counter() - started
     )

@@ -120,14 +120,38 @@ def cross_validate(
         if stopped_at is not None:
             iterations.append(stopped_at)
         oof[val_rows] = pipeline.predict_proba(x_val)[:, 1]
-        if on_fold is not None:
-            seen = ~np.isnan(oof)
-            on_fold(done, best_threshold(y[seen], oof[seen], weights).cost)
+        report_fold(on_fold, done, y, oof, weights)
+    scored = [rows for _, rows in splits]
+    return pooled_result(
+        y, oof, weights, scored, iterations=iterations, seconds=time.perf_counter() - started
+    )
+
+
+def report_fold(
+    on_fold: FoldCallback | None, done: int, y: np.ndarray, oof: np.ndarray, weights: CostWeights
+) -> None:
+    """Tell `on_fold` the pooled cost of the folds scored so far (ASHA's signal, or a progress bar)."""
+    if on_fold is not None:
+        seen = ~np.isnan(oof)
+        on_fold(done, best_threshold(y[seen], oof[seen], weights).cost)
+
+
+def pooled_result(
+    y: np.ndarray,
+    oof: np.ndarray,
+    weights: CostWeights,
+    scored: list[np.ndarray],
+    *,
+    iterations: list[int],
+    seconds: float,
+) -> CvResult:
+    """The cross-validation's figures: pooled out-of-fold scores at their best threshold, and the cost of
+    each scored fold at that same threshold (their spread is the selection's standard error)."""
     choice = best_threshold(y, oof, weights)
     return CvResult(
         oof=oof,
         scores=score_predictions(y, oof, choice.threshold, weights),
-        fit_seconds=time.perf_counter() - started,
+        fit_seconds=seconds,
         best_iterations=tuple(iterations),
-        fold_costs=tuple(business_cost(y[rows], oof[rows], choice.threshold, weights) for _, rows in splits),
+        fold_costs=tuple(business_cost(y[rows], oof[rows], choice.threshold, weights) for rows in scored),
     )
