@@ -199,15 +199,15 @@ def _print(cases: dict[str, dict[str, Any]]) -> None:
     table = Table(title="training benchmark")
     for column in ("case", "rows", "seconds", "peak RSS MB", "figures"):
         table.add_column(column, justify="left" if column in {"case", "figures"} else "right")
-    for name, case in cases.items():
-        if name == "seeds":
-            continue  # printed per seed below
+    measured = {name: case for name, case in cases.items() if name != "seeds"}  # seeds: their own table
+    for name, case in measured.items():
         seconds = case.get("seconds", case["process_seconds"])
         figures = ", ".join(
             f"{k}={case[k]:.4g}" for k in ("best_cv_cost", "auc_ratio", "cost_ratio") if k in case
         )
         table.add_row(name, f"{case['rows']:,}", f"{seconds:.1f}", f"{case['peak_rss_mb']:.0f}", figures)
-    Console(width=120).print(table)
+    if measured:
+        Console(width=120).print(table)
     if seeds := cases.get("seeds"):
         _print_seeds(seeds)
     if search := cases.get("search"):
