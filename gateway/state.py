@@ -18,6 +18,7 @@ from explain_service.explanation_store import ExplanationStore
 from gateway.application_store import ApplicationStore
 from gateway.client_data import ClientDirectory
 from gateway.decisions import DecisionService
+from gateway.history import HistoryReader
 from gateway.metrics import GatewayMetrics
 from gateway.population import Population
 from gateway.prediction_log import PredictionLog
@@ -40,6 +41,7 @@ class GatewayState:
     online: OnlineFeatures
     decisions: DecisionService
     directory: ClientDirectory
+    history: HistoryReader
     population: Population
     prediction_log: PredictionLog
     channels: tuple[grpc.aio.Channel, grpc.aio.Channel]
@@ -87,6 +89,7 @@ async def open_state(settings: GatewaySettings, metrics: GatewayMetrics) -> Gate
     # New applications live in Redis (durable, shared by every gateway process); none without it.
     applications = ApplicationStore.open(feature_settings) if backend == "redis" else None
     directory = ClientDirectory(settings.data_dir / "parquet", applications)
+    history = HistoryReader(settings.data_dir / "parquet")
     log.info("gateway ready", extra={"comparison_features": len(features), "clients": len(population.ids)})
     return GatewayState(
         settings,
@@ -95,6 +98,7 @@ async def open_state(settings: GatewaySettings, metrics: GatewayMetrics) -> Gate
         online,
         decisions,
         directory,
+        history,
         population,
         prediction_log,
         (scoring_channel, explain_channel),

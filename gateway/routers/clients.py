@@ -1,20 +1,23 @@
-"""Known clients: descriptive data, score with reasons, explanation, comparison, what-if simulation."""
+"""Known clients: descriptive data, history, score with reasons, explanation, letter, comparison, what-if."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query, Response, status
 
 from credit_features.application import application_features
 from credit_features.catalog import feature_catalog
+from gateway.decisions import ScoredDecision
 from gateway.deps import Advisor, AnyCaller, State
 from gateway.labels import feature_labels, field_group, field_labels
+from gateway.letter import letter_content, render_letter
 from gateway.openapi import AUTHENTICATED, responses
 from gateway.population import FILTER_FEATURES, GroupError, Population
-from gateway.reasons import Language
+from gateway.reasons import Language, family_reasons
 from gateway.schemas import (
     MAX_TEXT_LENGTH,
     BivariateOut,
@@ -24,18 +27,19 @@ from gateway.schemas import (
     DistributionOut,
     ExplanationOut,
     FieldOut,
+    HistoryOut,
     ScoreOut,
     SimulationIn,
 )
 from gateway.schemas import ClientIdPath as ClientId
-from gateway.views import explanation_out, score_out
+from gateway.views import explanation_out, history_out, score_out
 
 router = APIRouter(prefix="/v1/clients", tags=["clients"], responses=AUTHENTICATED)
 #: A comparison shows at most this many features (each is a histogram over the group).
 MAX_COMPARED = 20
 Text = Annotated[str | None, Query(max_length=MAX_TEXT_LENGTH)]
 Group = Annotated[str, Query(pattern="^(all|similar|filtered)$", description="all, similar or filtered.")]
-Lang = Annotated[Language, Query(description="Language of the reasons: en or fr.")]
+Lang = Annotated[Language, Query(description="Language of the answer's texts: en or fr.")]
 Include = Annotated[
     Literal["explanation"] | None,
     Query(description="explanation: add every contribution of this decision (no second computation)."),
@@ -64,18 +68,39 @@ def search_clients(
 @router.get(
     "/{client_id}", operation_id="get_client", response_model=ClientOut, responses=responses(404, 503)
 )
-async def get_client(client_id: ClientId, state: State, caller: Advisor) -> ClientOut:
-    """The client's application fields, labelled and grouped."""
-    record = await state.directory.get(client_id)
-    if record is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown client {client_id}")
-    labels = field_labels()
+async def get_client(client_id: ClientId, state: State, caller: Advisor, lang: Lang = "en") -> ClientOut:
+    """The client's application fields, labelled and grouped in the language asked for."""
+    record = await _known(state, client_id)
+    labels = field_labels(lang)
     return ClientOut(
         client_id=client_id,
         fields=[
-            FieldOut(name=k, label=labels.get(k, k), group=field_group(k), value=v) for k, v in record.items()
+            FieldOut(name=k, label=labels.get(k, k), group=field_group(k, lang), value=v)
+            for k, v in record.items()
         ],
     )
+
+
+async def _known(state: State, client_id: int) -> dict[str, Any]:
+    """The client's application fields; 404 for an unknown client."""
+    record = await state.directory.get(client_id)
+    if record is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown client {client_id}")
+    return record
+
+
+@router.get(
+    "/{client_id}/history",
+    operation_id="get_client_history",
+    response_model=HistoryOut,
+    responses=responses(404, 503),
+)
+async def get_history(client_id: ClientId, state: State, caller: Advisor, lang: Lang = "en") -> HistoryOut:
+    """The client's credits at other lenders, earlier applications, repayments, cards and shop loans,
+    from the raw tables (never the outcome). A client without history, such as a new application, gets
+    empty lists and zero counts."""
+    await _known(state, client_id)
+    return history_out(client_id, await state.history.history(client_id), lang)
 
 
 @router.get(
@@ -101,17 +126,58 @@ async def score_client(
     response_model=ExplanationOut,
     responses=responses(404, 503),
 )
-async def explain_client(client_id: ClientId, state: State, caller: AnyCaller) -> ExplanationOut:
-    """Every feature's contribution to the client's score."""
-    decision = await state.decisions.decide_client(client_id, full_explanation=True, record=False)
-    explained = explanation_out(decision)
-    if explained is None:
+async def explain_client(
+    client_id: ClientId, state: State, caller: AnyCaller, lang: Lang = "en"
+) -> ExplanationOut:
+    """Every feature's contribution to the client's score, and their sums by family."""
+    decision = await _explained(state, client_id, full=True)
+    explained = explanation_out(decision, lang)
+    assert explained is not None, "an explained decision has its explanation"
+    return explained
+
+
+async def _explained(state: State, client_id: int, *, full: bool) -> ScoredDecision:
+    """The client's decision with its explanation (not logged: no new decision is taken); 503 when the
+    explanation is unavailable."""
+    decision = await state.decisions.decide_client(client_id, full_explanation=full, record=False)
+    if decision.explanation is None:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE,
             decision.explanation_missing_reason or "explanation unavailable",
             headers={"Retry-After": str(state.settings.retry_after_seconds)},
         )
-    return explained
+    return decision
+
+
+@router.get(
+    "/{client_id}/letter",
+    operation_id="get_client_letter",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "The one-page decision letter (PDF)."},
+        **responses(404, 503),
+    },
+)
+async def get_letter(client_id: ClientId, state: State, caller: Advisor, lang: Lang = "en") -> Response:
+    """The one-page letter for the client: decision, main reasons, data it rests on, how to contest."""
+    await _known(state, client_id)
+    decision = await _explained(state, client_id, full=False)
+    assert decision.explanation is not None, "checked by _explained"
+    content = letter_content(
+        client_id=client_id,
+        refused=decision.score.refused,
+        model_version=decision.score.model_version,
+        families=family_reasons(decision.explanation, lang),
+        history=await state.history.history(client_id),
+        language=lang,
+        day=datetime.now(tz=UTC).date(),
+    )
+    pdf = await asyncio.to_thread(render_letter, content)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="decision-{client_id}-{lang}.pdf"'},
+    )
 
 
 def _filters(
@@ -242,9 +308,7 @@ async def simulate(
     client_id: ClientId, body: SimulationIn, state: State, caller: Advisor, lang: Lang = "en"
 ) -> ScoreOut:
     """What-if: the client's score with another credit amount (and annuity). Not a decision: not logged."""
-    record = await state.directory.get(client_id)
-    if record is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown client {client_id}")
+    record = await _known(state, client_id)
     record["AMT_CREDIT"] = body.credit_amount
     if body.annuity is not None:
         record["AMT_ANNUITY"] = body.annuity

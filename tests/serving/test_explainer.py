@@ -17,10 +17,10 @@ from serving_base.bundle import ModelBundle
 pytestmark = pytest.mark.unit
 
 
-def _bundle(model: object, features: int) -> ModelBundle:
+def _bundle(model: object, features: int, names: tuple[str, ...] | None = None) -> ModelBundle:
     pipeline = Pipeline([("model", model)])
     unwrapped = unwrap_lightgbm(pipeline)
-    names = tuple(f"F{i}" for i in range(features))
+    names = names or tuple(f"F{i}" for i in range(features))
     if unwrapped is None:
         scorer = PipelineScorer(pipeline, names)
     else:
@@ -110,3 +110,33 @@ def test_each_family_keeps_its_strongest_features_and_its_exact_sum() -> None:
     assert [key for key, _, _ in explanation.family_impacts()] == ["external_scores", "loan", "bureau"]
     total = sum(impact for _, impact, _ in explanation.family_impacts())
     assert total == pytest.approx(contributions.sum(), abs=1e-12), "families add up to every contribution"
+
+
+def test_a_real_explanation_sums_exactly_by_family(data) -> None:
+    # given a LightGBM whose 12 features are catalog features of four families
+    from credit_features.catalog import feature_catalog
+    from credit_features.families import feature_families
+    from explain_service.responses import explanation_body
+
+    catalog = feature_catalog()
+    names = tuple(
+        spec.name for view in ("application", "bureau", "installments") for spec in catalog[view][:4]
+    )
+    x, y = data
+    model = LGBMClassifier(n_estimators=60, num_leaves=15, verbose=-1, random_state=0).fit(x, y)
+    explainer = TreeExplainer(_bundle(model, x.shape[1], names))
+    for explanation in explainer.explain(x[:20]):
+        # when the service answers with three reasons each way
+        body = explanation_body(explainer, 3, explanation)
+        # then the families add up to the log-odds minus the base value, every feature counted
+        total = sum(f.impact for f in body.families)
+        assert total == pytest.approx(body.raw_score - body.base_value, abs=1e-9), "exact by family"
+        assert sum(f.features for f in body.families) == len(names), "every feature in one family"
+        listed = {c.feature: c.family for c in body.contributions}
+        assert all(family == feature_families()[name] for name, family in listed.items()), "catalog family"
+        impacts = [abs(f.impact) for f in body.families]
+        assert impacts == sorted(impacts, reverse=True), "strongest family first"
+        for family in body.families:
+            members = [i for i, name in enumerate(names) if feature_families()[name] == family.family]
+            exact = float(explanation.contributions[members].sum())
+            assert family.impact == pytest.approx(exact, abs=1e-12), f"{family.family}: sum of its features"

@@ -1,0 +1,236 @@
+"""The one-page letter a client is handed about the decision on their application (PDF, FR or EN).
+
+What a client should get, no more: the decision, its main reasons in plain words (the families of
+factors, then each family's strongest factors), the data it rests on, how to contest it, the date and
+the model version. The probability, the threshold and the SHAP values stay internal: they mean
+nothing to a client without their context and would invite gaming the model; an advisor sees them in
+the app. The text is assembled first (plain data, unit-tested), then laid out with fpdf2 in DejaVu
+Sans (every French character) or, where that font is absent, in the PDF core font with Latin-1 text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from fpdf import FPDF
+
+from credit_features.catalog import Language
+from gateway.history import History
+from gateway.reasons import FamilyReason
+
+#: Where Debian installs DejaVu (fonts-dejavu-core); the core font is the fallback.
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+#: Families named in the letter, and factors named under each.
+FAMILIES_SHOWN = 4
+FACTORS_SHOWN = 2
+#: How long the client has to ask for a review, and how long the review takes at most.
+CONTEST_DAYS = 30
+REVIEW_DAYS = 15
+CONTACT_ADDRESS = "Prêt à dépenser, Service Réclamations, 12 rue de la Paix, 75002 Paris"
+CONTACT_EMAIL = "reclamations@pret-a-depenser.fr"
+
+_TEXT = {
+    "en": {
+        "title": "Your credit application: our decision",
+        "reference": "Application reference: {client_id}",
+        "date": "Date: {date}",
+        "granted": "We are pleased to tell you that your credit application is granted.",
+        "refused": "We are sorry to tell you that we cannot grant your credit application.",
+        "reasons": "The main reasons for this decision",
+        "reasons_intro": "Our assessment weighs many factors; those that weighed most in your case are:",
+        "factors": "in particular: {factors}",
+        "data": "The information it rests on",
+        "data_intro": "Your application form and the records we hold about you:",
+        "records": [
+            ("bureau_total", "credits at other lenders reported by the credit bureau"),
+            ("previous_total", "earlier applications with us"),
+            ("payments", "repayments of earlier instalments"),
+            ("card_months", "monthly statements of credit cards with us"),
+            ("pos_months", "monthly statements of shop and cash loans with us"),
+        ],
+        "contest": "How to contest this decision",
+        "contest_text": (
+            "You may ask, within {contest} days of this letter, for your application to be reviewed by a "
+            "person who did not take part in this decision, and add any information you think we missed. "
+            "Write to {address}, or to {email}, quoting your application reference. You will receive a "
+            "reasoned answer within {review} days."
+        ),
+        "footer": (
+            "This decision was prepared with the help of an automated scoring model (version {version}) "
+            "and can be reviewed by a person on request."
+        ),
+    },
+    "fr": {
+        "title": "Votre demande de crédit : notre décision",
+        "reference": "Référence de la demande : {client_id}",
+        "date": "Date : {date}",
+        "granted": "Nous avons le plaisir de vous informer que votre demande de crédit est acceptée.",
+        "refused": "Nous avons le regret de vous informer que nous ne pouvons pas accepter votre demande "
+        "de crédit.",
+        "reasons": "Les principales raisons de cette décision",
+        "reasons_intro": "Notre évaluation prend en compte de nombreux éléments ; ceux qui ont le plus pesé "
+        "dans votre cas sont :",
+        "factors": "en particulier : {factors}",
+        "data": "Les informations sur lesquelles elle repose",
+        "data_intro": "Votre formulaire de demande et les informations que nous détenons à votre sujet :",
+        "records": [
+            ("bureau_total", "crédits auprès d'autres établissements déclarés au bureau de crédit"),
+            ("previous_total", "demandes précédentes chez nous"),
+            ("payments", "remboursements d'échéances passées"),
+            ("card_months", "relevés mensuels de cartes de crédit chez nous"),
+            ("pos_months", "relevés mensuels de prêts en magasin et de prêts personnels chez nous"),
+        ],
+        "contest": "Comment contester cette décision",
+        "contest_text": (
+            "Vous pouvez demander, dans les {contest} jours suivant ce courrier, que votre demande soit "
+            "réexaminée par une personne qui n'a pas pris part à cette décision, et y joindre toute "
+            "information qui nous aurait échappé. Écrivez à {address}, ou à {email}, en rappelant la "
+            "référence de votre demande. Vous recevrez une réponse motivée sous {review} jours."
+        ),
+        "footer": (
+            "Cette décision a été préparée à l'aide d'un modèle de score automatisé (version {version}) et "
+            "peut être réexaminée par une personne sur simple demande."
+        ),
+    },
+}
+
+
+@dataclass(frozen=True)
+class LetterContent:
+    """The letter's text, in one language, before layout."""
+
+    language: Language
+    title: str
+    reference: str
+    date: str
+    decision: str
+    reasons_title: str
+    reasons_intro: str
+    reasons: list[str]
+    data_title: str
+    data_intro: str
+    records: list[str]
+    contest_title: str
+    contest: str
+    footer: str
+
+
+_MONTHS_FR = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+def _french_date(day: date) -> str:
+    return f"{day.day} {_MONTHS_FR[day.month - 1]} {day.year}"
+
+
+def letter_content(
+    *,
+    client_id: int,
+    refused: bool,
+    model_version: str,
+    families: list[FamilyReason],
+    history: History,
+    language: Language,
+    day: date,
+) -> LetterContent:
+    """The letter's text: the families that weighed most (each with its strongest factors) and the
+    records the decision rests on, in `language`."""
+    text = _TEXT[language]
+    reasons = []
+    for family in families[:FAMILIES_SHOWN]:
+        factors = ", ".join(reason.label for reason in family.top[:FACTORS_SHOWN])
+        line = family.sentence
+        if factors:
+            line = f"{line[:-1]}, {text['factors'].format(factors=factors)}."
+        reasons.append(line)
+    counts = {
+        "bureau_total": history.bureau_total,
+        "previous_total": history.previous_total,
+        "payments": history.installments.payments,
+        "card_months": history.credit_card.months,
+        "pos_months": history.pos_cash.months,
+    }
+    return LetterContent(
+        language=language,
+        title=text["title"],
+        reference=text["reference"].format(client_id=client_id),
+        date=text["date"].format(date=_french_date(day) if language == "fr" else day.strftime("%d %B %Y")),
+        decision=text["refused" if refused else "granted"],
+        reasons_title=text["reasons"],
+        reasons_intro=text["reasons_intro"],
+        reasons=reasons,
+        data_title=text["data"],
+        data_intro=text["data_intro"],
+        records=[f"{counts[key]} {label}" for key, label in text["records"]],
+        contest_title=text["contest"],
+        contest=text["contest_text"].format(
+            contest=CONTEST_DAYS, review=REVIEW_DAYS, address=CONTACT_ADDRESS, email=CONTACT_EMAIL
+        ),
+        footer=text["footer"].format(version=model_version),
+    )
+
+
+class _Layout:
+    """fpdf2 with the letter's font: DejaVu Sans when installed, else the core font on Latin-1 text."""
+
+    def __init__(self, font_dir: Path) -> None:
+        self.pdf = FPDF(format="A4")
+        self.pdf.set_auto_page_break(auto=True, margin=15)  # an overflow shows as a second page
+        self.pdf.set_margins(20, 18, 20)
+        regular, bold = font_dir / "DejaVuSans.ttf", font_dir / "DejaVuSans-Bold.ttf"
+        self.unicode = regular.exists() and bold.exists()
+        if self.unicode:
+            self.pdf.add_font("DejaVu", "", str(regular))
+            self.pdf.add_font("DejaVu", "B", str(bold))
+        self.family = "DejaVu" if self.unicode else "Helvetica"
+        self.pdf.add_page()
+
+    def _text(self, text: str) -> str:
+        if self.unicode:
+            return text
+        plain = text.replace("\u202f", " ").replace("—", "-").replace("’", "'").replace("œ", "oe")
+        return plain.encode("latin-1", "replace").decode("latin-1")
+
+    def write(self, text: str, size: float = 10, bold: bool = False, gap: float = 1.5) -> None:
+        self.pdf.set_font(self.family, "B" if bold else "", size)
+        self.pdf.multi_cell(0, size * 0.5, self._text(text), new_x="LMARGIN", new_y="NEXT")
+        self.pdf.ln(gap)
+
+
+def render_letter(content: LetterContent, font_dir: Path = FONT_DIR) -> bytes:
+    """The letter as a one-page PDF."""
+    layout = _Layout(font_dir)
+    layout.pdf.set_title(layout._text(content.title))
+    layout.pdf.set_lang(content.language)
+    layout.write(content.title, size=15, bold=True, gap=3)
+    layout.write(content.reference, gap=0.5)
+    layout.write(content.date, gap=5)
+    layout.write(content.decision, size=12, bold=True, gap=5)
+    layout.write(content.reasons_title, size=12, bold=True)
+    layout.write(content.reasons_intro)
+    for reason in content.reasons:
+        layout.write(f"•  {reason}" if layout.unicode else f"-  {reason}")
+    layout.pdf.ln(3)
+    layout.write(content.data_title, size=12, bold=True)
+    layout.write(content.data_intro)
+    for record in content.records:
+        layout.write(f"•  {record}" if layout.unicode else f"-  {record}", gap=0.8)
+    layout.pdf.ln(3)
+    layout.write(content.contest_title, size=12, bold=True)
+    layout.write(content.contest, gap=5)
+    layout.write(content.footer, size=8.5)
+    return bytes(layout.pdf.output())

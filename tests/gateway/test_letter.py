@@ -1,0 +1,83 @@
+"""The client's decision letter: its text in each language, and a one-page PDF whatever the font."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from gateway.history import Card, History, Pos, Repayment
+from gateway.letter import FONT_DIR, letter_content, render_letter
+from gateway.reasons import family_reasons
+
+from .test_reasons_by_family import explanation
+
+HISTORY = History(
+    bureau=[],
+    bureau_total=32,
+    previous=[],
+    previous_total=11,
+    installments=Repayment(
+        payments=101, late_share=0.2, underpaid_share=0.07, mean_days_late=14.2, by_year=[]
+    ),
+    credit_card=Card(months=61, mean_balance=68198.1, mean_utilisation=0.56, months_overdue=0),
+    pos_cash=Pos(months=69, active_loans=1, months_overdue=3),
+)
+
+
+def content(language: str, refused: bool = True):
+    return letter_content(
+        client_id=100042,
+        refused=refused,
+        model_version="7",
+        families=family_reasons(explanation(), language),
+        history=HISTORY,
+        language=language,
+        day=date(2026, 8, 14),
+    )
+
+
+def text_of(pdf: bytes) -> tuple[int, str]:
+    reader = PdfReader(io.BytesIO(pdf))
+    return len(reader.pages), " ".join(reader.pages[0].extract_text().split())
+
+
+def test_french_text_names_the_decision_reasons_records_and_contest() -> None:
+    letter = content("fr")
+    assert letter.decision.startswith("Nous avons le regret"), "a refusal"
+    assert letter.date == "Date : 14 août 2026"
+    assert letter.reasons[0] == (
+        "Scores de crédit externes : augmente le risque de défaut, en particulier : Moyenne des scores "
+        "de crédit externes disponibles, Score de crédit externe 1."
+    )
+    assert "32 crédits auprès d'autres établissements déclarés au bureau de crédit" in letter.records
+    assert "101 remboursements d'échéances passées" in letter.records
+    assert "30 jours" in letter.contest, "the delay to contest"
+    assert "15 jours" in letter.contest, "the delay to answer"
+    assert "version 7" in letter.footer
+    granted = content("en", refused=False)
+    assert granted.decision == "We are pleased to tell you that your credit application is granted."
+    assert granted.reasons[1].startswith("The loan applied for: lowers the risk of default, in particular:")
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_letter_is_one_page_with_its_accents(language: str) -> None:
+    assert (FONT_DIR / "DejaVuSans.ttf").exists(), "the gateway's image installs DejaVu Sans"
+    pages, text = text_of(render_letter(content(language)))
+    assert pages == 1
+    letter = content(language)
+    for line in (letter.title, letter.decision, letter.reasons_title, letter.contest_title):
+        assert line in text, f"{line!r} in the PDF"
+    if language == "fr":
+        assert "Scores de crédit externes" in text, "accents survive"
+        assert "réexaminée" in text, "accents survive"
+
+
+def test_without_dejavu_the_core_font_keeps_latin_1_accents(tmp_path: Path) -> None:
+    pages, text = text_of(render_letter(content("fr"), font_dir=tmp_path))
+    assert pages == 1
+    assert "Votre demande de crédit : notre décision" in text, "é survives in Latin-1"
+    assert "Historique auprès d'autres établissements" in text
