@@ -23,11 +23,15 @@ $(VENV)/.installed: $(UV) pyproject.toml uv.lock
 install: $(VENV)/.installed
 
 ## demo: the whole product on embedded defaults: data, features, training, services, UI (Ctrl-C stops)
+##   `make demo RAW=DIR` runs it on the Kaggle download instead of synthetic data: DIR is the unzipped
+##   folder or home-credit-default-risk.zip itself (see the README, "Real Kaggle data").
+RAW ?=
 demo: install
 	bash scripts/ensure_services.sh || echo "no Redis: the embedded SQLite online store is used"
 	$(BIN)/python scripts/demo_env.py $(DATA)
 	set -a && . $(DATA)/demo.env && set +a && \
-	  $(BIN)/python -m training pipeline --scale $(SCALE) --seed $(SEED) --trials $(TRIALS) && \
+	  $(BIN)/python -m training pipeline --scale $(SCALE) --seed $(SEED) --trials $(TRIALS) \
+	    $(if $(RAW),--raw "$(RAW)") && \
 	  exec $(BIN)/python -m credit_common.procfile deploy/Procfile
 
 ## test: every test, with the services and the browser they need (Redis, Debian's Chromium)

@@ -156,15 +156,15 @@ def evaluate(
     dataset_path: Annotated[Path, typer.Option("--dataset", help="Training set parquet.")] = Path(
         "data/dataset/train.parquet"
     ),
-    raw: Annotated[Path, typer.Option(help="Raw folder holding the synthetic truth file.")] = Path(
-        "data/raw"
-    ),
+    raw: Annotated[
+        Path, typer.Option(help="Raw folder (synthetic ones hold the truth file of the oracle).")
+    ] = Path("data/raw"),
     out: Annotated[Path, typer.Option(help="JSON file for the figures.")] = Path("data/evaluation.json"),
 ) -> None:
-    """The champion's hold-out figures beside the oracle's (planted probability)."""
+    """The champion's hold-out figures, beside the oracle's (planted probability) on synthetic data."""
     from training.model.evaluate import evaluate as run_evaluation
 
-    print_summary("champion vs oracle (hold-out)", run_evaluation(dataset_path, raw, out))
+    print_summary("champion on the hold-out", run_evaluation(dataset_path, raw, out))
 
 
 @app.command()
@@ -250,9 +250,28 @@ def pipeline(
     folds: Annotated[int, typer.Option(min=2, help="Cross-validation folds.")] = 3,
     docs: Annotated[Path | None, typer.Option(help="Also write the methodology note here.")] = None,
     force: Annotated[bool, typer.Option(help="Rebuild every step, even those already built.")] = False,
+    raw: Annotated[
+        Path | None,
+        typer.Option(
+            help="The Kaggle download: its unzipped folder or home-credit-default-risk.zip (datagen skipped)."
+        ),
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Stop after this step (e.g. materialize: data served, no training).")
+    ] = None,
 ) -> None:
-    """Run the whole offline pipeline, reusing the steps already built (what `make demo` runs)."""
-    from training.pipeline import PipelineOptions, run_pipeline
+    """Run the whole offline pipeline, reusing the steps already built from the same raw data (what `make
+    demo` runs)."""
+    from training.data.ingest import IngestError
+    from training.data.raw_source import RawSourceError
+    from training.pipeline import PipelineError, PipelineOptions, run_pipeline
 
-    options = PipelineOptions(scale=scale, seed=seed, trials=trials, folds=folds, docs=docs, force=force)
-    print_summary("pipeline", run_pipeline(options))
+    options = PipelineOptions(
+        scale=scale, seed=seed, trials=trials, folds=folds, docs=docs, force=force, raw=raw, until=until
+    )
+    try:
+        result = run_pipeline(options)
+    except (IngestError, RawSourceError, PipelineError) as error:
+        console.print(f"[bold red]pipeline refused:[/] {error}")
+        raise typer.Exit(code=2) from error
+    print_summary("pipeline", result)

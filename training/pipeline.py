@@ -1,9 +1,13 @@
-"""The whole offline pipeline in order, each step skipped when its output is already built.
+"""The whole offline pipeline in order, each step skipped when it is already built from the same data.
 
-`python -m training pipeline` (what `make demo` runs): synthetic data → Parquet → features → Feast
-apply → materialize → training and production sets → training (small search) → evaluation → note.
-A step is done when its marker exists under <data>/.done/ (written only after the step succeeded),
-so a second run reuses everything and an interrupted run resumes where it stopped.
+`python -m training pipeline` (what `make demo` runs): raw data → Parquet → features → Feast apply →
+materialize → training and production sets → training (small search) → evaluation → note. The raw
+data are synthetic (datagen, by default) or the user's Kaggle download (`--raw DIR|ZIP`, datagen
+skipped). A step is done when its marker exists under <data>/.done/ (written only after the step
+succeeded) and records the same raw data (training.data.raw_source digest): a second run reuses
+everything, an interrupted run resumes where it stopped, and switching between synthetic and real
+files rebuilds every step from ingest on instead of silently reusing the other data's outputs. Once
+one step is rebuilt, every later step is too: each reads what the earlier ones wrote.
 """
 
 from __future__ import annotations
@@ -19,14 +23,24 @@ from rich.console import Console
 
 from credit_features import store
 from credit_features.settings import FeatureSettings
+from training.data.raw_source import RawSource, file_digest, folder_digest, resolve
 
 log = logging.getLogger(__name__)
 console = Console(stderr=True)
 
+#: The marker field holding what a step was built from.
+BUILT_FROM = "built_from"
+#: Beside the data: which raw data the current outputs come from (read by people and the report).
+SOURCE_FILE = "raw_source.json"
+
+
+class PipelineError(ValueError):
+    """The pipeline's options cannot be run; the message names the option."""
+
 
 @dataclass(frozen=True)
 class PipelineOptions:
-    """Size and budget of a pipeline run."""
+    """Size and budget of a pipeline run, and the user's raw data (None: synthetic data)."""
 
     scale: float = 0.01
     seed: int = 42
@@ -34,34 +48,68 @@ class PipelineOptions:
     folds: int = 3
     docs: Path | None = None
     force: bool = False
+    raw: Path | None = None
+    until: str | None = None
 
 
 @dataclass(frozen=True)
 class PipelineResult:
-    """Seconds per step (0 when reused) and where the data lives."""
+    """Seconds per step (0 when reused), where the data lives and which raw data it was built from."""
 
     data: str
     seconds: dict[str, float]
     reused: list[str]
+    source: str
 
 
-def _steps(options: PipelineOptions, root: Path) -> list[tuple[str, Callable[[], object]]]:
+@dataclass(frozen=True)
+class _Step:
+    """One step: its name, its job, and what it is built from (evaluated when the step comes up)."""
+
+    name: str
+    run: Callable[[], object]
+    built_from: Callable[[], str]
+
+
+def _source_step(options: PipelineOptions, root: Path) -> tuple[_Step | None, Path]:
+    """The step that provides the raw folder (datagen, or unpacking a zip; none for a folder)."""
     from training.data.datagen import generate
+
+    if options.raw is None:
+        raw = root / "raw"
+        step = _Step(
+            "datagen",
+            lambda: generate(out=raw, scale=options.scale, seed=options.seed),
+            lambda: f"synthetic scale={options.scale} seed={options.seed}",
+        )
+        return step, raw
+    given = Path(options.raw).expanduser().resolve()
+    if given.is_dir():
+        return None, given
+    unpacked = root / "raw_zip"
+    return _Step("unpack", lambda: resolve(given, unpacked), lambda: file_digest(given)), unpacked
+
+
+def _steps(options: PipelineOptions, root: Path) -> tuple[list[_Step], Path]:
     from training.data.ingest import ingest_folder
     from training.features.build import build_features
-    from training.features.materialize import materialize_online
+    from training.features.reload import reload_online
     from training.model.dataset import build_dataset
     from training.model.evaluate import evaluate
     from training.model.train import TrainOptions, train
     from training.reporting.report import write_report
 
-    raw, parquet, features, dataset = root / "raw", root / "parquet", root / "features", root / "dataset"
-    steps: list[tuple[str, Callable[[], object]]] = [
-        ("datagen", lambda: generate(out=raw, scale=options.scale, seed=options.seed)),
+    first, raw = _source_step(options, root)
+    parquet, features, dataset = root / "parquet", root / "features", root / "dataset"
+
+    def raw_digest() -> str:
+        return folder_digest(raw)
+
+    jobs: list[tuple[str, Callable[[], object]]] = [
         ("ingest", lambda: ingest_folder(raw=raw, out=parquet)),
         ("features", lambda: build_features(parquet_dir=parquet, out=features)),
         ("apply", store.apply),
-        ("materialize", materialize_online),
+        ("materialize", reload_online),
         ("dataset", lambda: build_dataset(parquet, dataset, "train")),
         ("production set", lambda: build_dataset(parquet, dataset, "test")),
         (
@@ -74,17 +122,16 @@ def _steps(options: PipelineOptions, root: Path) -> list[tuple[str, Callable[[],
         ("evaluate", lambda: evaluate(dataset / "train.parquet", raw, root / "evaluation.json")),
     ]
     if options.docs is not None:
-        steps.append(("report", lambda: write_report(dataset / "train.parquet", options.docs)))
-    return steps
+        jobs.append(("report", lambda: write_report(dataset / "train.parquet", options.docs)))
+    steps = [_Step(name, job, raw_digest) for name, job in jobs]
+    return ([first] if first else []) + steps, raw
 
 
-def _summary(result: object) -> str:
-    """A step's result as JSON (kept in its marker: what later runs and tests can read back)."""
-    if is_dataclass(result):
-        return json.dumps(
-            {k: v for k, v in asdict(result).items() if isinstance(v, int | float | str | dict)}
-        )
-    return "{}"
+def _summary(result: object) -> dict:
+    """A step's result as JSON-ready scalars (kept in its marker: what later runs and tests read back)."""
+    if is_dataclass(result) and not isinstance(result, type):
+        return {k: v for k, v in asdict(result).items() if isinstance(v, int | float | str | dict)}
+    return {}
 
 
 def step_output(name: str) -> dict:
@@ -92,26 +139,62 @@ def step_output(name: str) -> dict:
     return json.loads((FeatureSettings().data_dir / ".done" / name.replace(" ", "_")).read_text())
 
 
+def _built_from(marker: Path) -> str | None:
+    try:
+        return json.loads(marker.read_text()).get(BUILT_FROM)
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 def run_pipeline(options: PipelineOptions) -> PipelineResult:
-    """Run every step not yet done, in order; stop at the first failure (its marker is not written)."""
+    """Run every step not yet built from the same data, in order; stop at the first failure."""
     root = FeatureSettings().data_dir
     markers = root / ".done"
     markers.mkdir(parents=True, exist_ok=True)
     seconds: dict[str, float] = {}
     reused: list[str] = []
-    steps = _steps(options, root)
-    for number, (name, step) in enumerate(steps, start=1):
-        marker = markers / name.replace(" ", "_")
-        if marker.exists() and not options.force:
-            console.print(f"[dim]{number}/{len(steps)} {name}: already built, reused[/]")
-            reused.append(name)
-            seconds[name] = 0.0
+    steps, raw = _steps(options, root)
+    names = [step.name for step in steps]
+    if options.until is not None and options.until not in names:
+        raise PipelineError(f"--until {options.until!r} is not a step; steps: {', '.join(names)}")
+    steps = steps[: names.index(options.until) + 1] if options.until else steps
+    rebuilding, cleared = options.force, False
+    for number, step in enumerate(steps, start=1):
+        marker = markers / step.name.replace(" ", "_")
+        if step.name == "ingest":  # the raw folder is final from here on
+            _record_source(root, RawSource(raw, _origin(options, raw), folder_digest(raw)))
+        built_from = step.built_from()
+        if not rebuilding and _built_from(marker) == built_from:
+            console.print(f"[dim]{number}/{len(steps)} {step.name}: already built, reused[/]")
+            reused.append(step.name)
+            seconds[step.name] = 0.0
             continue
-        console.rule(f"{number}/{len(steps)} {name}")
+        if not rebuilding and marker.exists():
+            console.print(f"[yellow]{step.name}: built from other data, rebuilt with every later step[/]")
+        if not cleared:  # what follows reads this step's output: none of it may be reused later
+            for later in names[names.index(step.name) :]:
+                (markers / later.replace(" ", "_")).unlink(missing_ok=True)
+        rebuilding = cleared = True
+        console.rule(f"{number}/{len(steps)} {step.name}")
         started = time.perf_counter()
-        result = step()
-        seconds[name] = round(time.perf_counter() - started, 1)
-        marker.write_text(_summary(result))
-        console.print(f"[green]✓[/] {name} in {seconds[name]:.1f} s {_summary(result)[:300]}")
-        log.info("pipeline step done", extra={"step": name, "seconds": seconds[name]})
-    return PipelineResult(data=str(root), seconds=seconds, reused=reused)
+        result = step.run()
+        seconds[step.name] = round(time.perf_counter() - started, 1)
+        summary = _summary(result)
+        marker.write_text(json.dumps({**summary, BUILT_FROM: built_from}))
+        console.print(f"[green]✓[/] {step.name} in {seconds[step.name]:.1f} s {json.dumps(summary)[:300]}")
+        log.info("pipeline step done", extra={"step": step.name, "seconds": seconds[step.name]})
+    recorded = root / SOURCE_FILE
+    source = json.loads(recorded.read_text())["description"] if recorded.is_file() else "not ingested yet"
+    return PipelineResult(data=str(root), seconds=seconds, reused=reused, source=source)
+
+
+def _origin(options: PipelineOptions, raw: Path) -> str:
+    if options.raw is None:
+        return f"the generator (scale {options.scale}, seed {options.seed}) in {raw}"
+    return str(Path(options.raw).expanduser().resolve())
+
+
+def _record_source(root: Path, source: RawSource) -> None:
+    """Say beside the data which raw data the outputs come from (the report and people read it)."""
+    record = {"description": source.describe(), "folder": str(source.folder), "digest": source.digest}
+    (root / SOURCE_FILE).write_text(json.dumps({"synthetic": source.synthetic, **record}, indent=2))

@@ -130,7 +130,8 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _source_path(store: FeatureStore, view: FeatureView) -> str:
+def source_path(store: FeatureStore, view: FeatureView) -> str:
+    """The view's Parquet table (relative paths are relative to the Feast repo, as Feast reads them)."""
     path = view.batch_source.path  # type: ignore[union-attr]
     if "://" in path or Path(path).is_absolute():
         return path
@@ -285,7 +286,7 @@ def _write_view(
     client = redis.Redis(**connection_options(online.connection_string))  # type: ignore[arg-type]
     batch_size = store.config.materialization_config.online_write_batch_size or 10_000
     memory_limit = TrainingSettings().materialize_duckdb_memory
-    total, batches = _latest_rows(view, _source_path(store, view), window, batch_size, memory_limit)
+    total, batches = _latest_rows(view, source_path(store, view), window, batch_size, memory_limit)
     encoder = _HashEncoder(view.name, [f.name for f in view.features])
     ttl = online.key_ttl_seconds
     task = progress.add_task(view.name, total=total) if progress else None
@@ -360,7 +361,8 @@ def _materialize_one(
     return result
 
 
-def _online_views(store: FeatureStore, names: Sequence[str] | None) -> list[FeatureView]:
+def online_views(store: FeatureStore, names: Sequence[str] | None = None) -> list[FeatureView]:
+    """The registry's online feature views (all, or those named)."""
     views = [v for v in store.registry.list_feature_views(store.project, allow_cache=False) if v.online]
     if names is not None:
         views = [v for v in views if v.name in set(names)]
@@ -422,7 +424,7 @@ def materialize(
 ) -> MaterializeResult:
     """Like `FeatureStore.materialize(start, end)`: every online view's latest rows in [start, end]."""
     window = _Window(_aware(start), _aware(end))
-    return _run(store, [(v, window) for v in _online_views(store, views)], show_progress)
+    return _run(store, [(v, window) for v in online_views(store, views)], show_progress)
 
 
 def materialize_incremental(
@@ -432,7 +434,7 @@ def materialize_incremental(
     now - ttl the first time) to `end`, so the two paths can take turns on the same registry."""
     end = _aware(end)
     windows = []
-    for view in _online_views(store, views):
+    for view in online_views(store, views):
         start = view.most_recent_end_time
         if start is None:
             if not view.ttl or view.ttl.total_seconds() <= 0:

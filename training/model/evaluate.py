@@ -1,7 +1,10 @@
-"""The champion's hold-out figures beside the oracle's: how close the model gets to the planted truth.
+"""The champion's hold-out figures, beside the oracle's when the data have a planted truth.
 
-The oracle decides with the planted default probability (synthetic data only) at the Bayes threshold
-c_FP / (c_FN + c_FP), the best rule anyone could apply knowing the true probabilities.
+Synthetic data carry the planted default probability of every application (the truth file): the
+oracle decides with it at the Bayes threshold c_FP / (c_FN + c_FP), the best rule anyone could apply
+knowing the true probabilities, and the ratios say how close the model gets. Real data have no such
+truth: the figures are then the model's own on the hold-out (AUC, business cost, Brier, precision and
+recall at the threshold, calibration), and the evaluation says that no planted truth exists.
 """
 
 from __future__ import annotations
@@ -17,28 +20,63 @@ from mlflow import MlflowClient
 
 from credit_features.tables import TRUTH_FILE
 from credit_model.registry import ModelUri
+from training.data.raw_source import RawSource, folder_digest
 from training.model import tracking
 from training.model.cost import CostWeights
 from training.model.dataset import LABEL
 from training.model.metrics import Scores, score_predictions
 
+#: Equal-count bins of predicted probability for the calibration table.
+CALIBRATION_BINS = 10
+NO_TRUTH = "none: the data have no planted truth (real files), so no oracle to compare with"
+
 
 @dataclass(frozen=True)
 class Evaluation:
-    """Champion against oracle on the same hold-out rows."""
+    """The champion on its hold-out rows; the oracle fields are None when there is no planted truth."""
 
     model_version: str
     rows: int
+    data_source: str
+    planted_truth: str
     model_auc: float
-    oracle_auc: float
-    auc_ratio: float
     model_cost: float
-    oracle_cost: float
-    cost_ratio: float
     model_brier: float
-    oracle_brier: float
+    precision: float
+    recall: float
     threshold: float
-    oracle_threshold: float
+    mean_predicted: float
+    observed_rate: float
+    calibration_error: float
+    oracle_auc: float | None = None
+    auc_ratio: float | None = None
+    oracle_cost: float | None = None
+    cost_ratio: float | None = None
+    oracle_brier: float | None = None
+    oracle_threshold: float | None = None
+
+
+def calibration_table(y: np.ndarray, proba: np.ndarray, bins: int = CALIBRATION_BINS) -> list[dict]:
+    """Mean predicted probability against observed default rate in equal-count bins of the prediction."""
+    order = np.argsort(proba, kind="stable")
+    table = []
+    for part in np.array_split(order, min(bins, len(order))):
+        table.append(
+            {
+                "rows": len(part),
+                "mean_predicted": float(proba[part].mean()),
+                "observed_rate": float(y[part].mean()),
+            }
+        )
+    return table
+
+
+def expected_calibration_error(table: list[dict]) -> float:
+    """Row-weighted mean gap between predicted and observed default rates over the bins."""
+    total = sum(row["rows"] for row in table)
+    return float(
+        sum(row["rows"] * abs(row["mean_predicted"] - row["observed_rate"]) for row in table) / total
+    )
 
 
 def _holdout_rows(run_id: str, dataset: Path) -> pd.DataFrame:
@@ -47,41 +85,66 @@ def _holdout_rows(run_id: str, dataset: Path) -> pd.DataFrame:
     return frame[frame["SK_ID_CURR"].isin(set(ids))].reset_index(drop=True)
 
 
+def _planted(rows: pd.DataFrame, raw: Path) -> np.ndarray | None:
+    """The planted probability of each hold-out row, or None without a truth file."""
+    if not (raw / TRUTH_FILE).is_file():
+        return None
+    truth = pd.read_csv(raw / TRUTH_FILE, usecols=["SK_ID_CURR", "PLANTED_PROBABILITY"])
+    planted = rows[["SK_ID_CURR"]].merge(truth, on="SK_ID_CURR", how="left")["PLANTED_PROBABILITY"].to_numpy()
+    if np.isnan(planted).any():
+        raise LookupError(f"{TRUTH_FILE} lacks planted probabilities of some hold-out applications")
+    return planted
+
+
+def _oracle(y: np.ndarray, planted: np.ndarray, weights: CostWeights, model: Scores) -> dict[str, float]:
+    threshold = weights.fp / (weights.fn + weights.fp)
+    oracle = score_predictions(y, planted, threshold, weights)
+    return {
+        "oracle_auc": oracle.auc,
+        "auc_ratio": model.auc / oracle.auc,
+        "oracle_cost": oracle.business_cost,
+        "cost_ratio": model.business_cost / oracle.business_cost,
+        "oracle_brier": oracle.brier,
+        "oracle_threshold": threshold,
+    }
+
+
 def evaluate(dataset: Path, raw: Path, out: Path | None = None) -> Evaluation:
-    """Score the champion on its hold-out rows and compare with the planted probability (truth file)."""
+    """Score the champion on its hold-out rows; compare with the planted probability when there is one."""
     tracking.configure()
     version, run = tracking.champion_run(MlflowClient())
     rows = _holdout_rows(run.info.run_id, dataset)
     uri = str(ModelUri(tracking.MODEL_NAME, version=version.version))
     model = mlflow.sklearn.load_model(uri)
     proba = model.predict_proba(rows[tracking.feature_order(uri)].astype(float))[:, 1]
-    truth = pd.read_csv(raw / TRUTH_FILE, usecols=["SK_ID_CURR", "PLANTED_PROBABILITY"])
-    planted = rows[["SK_ID_CURR"]].merge(truth, on="SK_ID_CURR", how="left")["PLANTED_PROBABILITY"].to_numpy()
-    if np.isnan(planted).any():
-        raise LookupError(f"{TRUTH_FILE} lacks planted probabilities of some hold-out applications")
     weights = CostWeights(fn=float(version.tags["cost_fn"]), fp=float(version.tags["cost_fp"]))
     threshold = float(version.tags["threshold"])
     y = rows[LABEL].to_numpy(dtype=int)
-    model_scores: Scores = score_predictions(y, proba, threshold, weights)
-    oracle_threshold = weights.fp / (weights.fn + weights.fp)
-    oracle_scores: Scores = score_predictions(y, planted, oracle_threshold, weights)
+    scores = score_predictions(y, proba, threshold, weights)
+    calibration = calibration_table(y, proba)
+    planted = _planted(rows, raw)
+    source = RawSource(Path(raw).resolve(), str(Path(raw).resolve()), folder_digest(raw))
     result = Evaluation(
         model_version=str(version.version),
         rows=len(rows),
-        model_auc=model_scores.auc,
-        oracle_auc=oracle_scores.auc,
-        auc_ratio=model_scores.auc / oracle_scores.auc,
-        model_cost=model_scores.business_cost,
-        oracle_cost=oracle_scores.business_cost,
-        cost_ratio=model_scores.business_cost / oracle_scores.business_cost,
-        model_brier=model_scores.brier,
-        oracle_brier=oracle_scores.brier,
+        data_source=source.describe(),
+        planted_truth=NO_TRUTH if planted is None else f"{TRUTH_FILE}: the oracle decides with it",
+        model_auc=scores.auc,
+        model_cost=scores.business_cost,
+        model_brier=scores.brier,
+        precision=scores.precision,
+        recall=scores.recall,
         threshold=threshold,
-        oracle_threshold=oracle_threshold,
+        mean_predicted=float(proba.mean()),
+        observed_rate=float(y.mean()),
+        calibration_error=expected_calibration_error(calibration),
+        **(_oracle(y, planted, weights, scores) if planted is not None else {}),
     )
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(asdict(result), indent=2))
+        out.write_text(json.dumps({**asdict(result), "calibration": calibration}, indent=2))
     with mlflow.start_run(run_id=run.info.run_id):
         mlflow.log_metrics({f"eval_{k}": v for k, v in asdict(result).items() if isinstance(v, float)})
+        mlflow.set_tags({"eval_data_source": result.data_source, "eval_planted_truth": result.planted_truth})
+        mlflow.log_dict({"bins": calibration}, "evaluation/calibration.json")
     return result
