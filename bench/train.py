@@ -266,6 +266,9 @@ def main(
     ] = None,
     scale: Annotated[float, typer.Option(help="Data scale of the pipeline case.")] = 0.1,
     redis_db: Annotated[int, typer.Option(help="Redis database the pipeline case materializes to.")] = 4,
+    resume: Annotated[
+        bool, typer.Option(help="Pipeline case: keep the steps an earlier run of a seed finished.")
+    ] = False,
     search_dataset: Annotated[Path | None, typer.Option(help="Training set of the search case.")] = None,
     trials: Annotated[int, typer.Option(min=1, help="Ray Tune trials of the search.")] = 30,
     folds: Annotated[int, typer.Option(min=2, help="Cross-validation folds per trial.")] = 5,
@@ -286,7 +289,7 @@ def main(
 
     refit_params = json.loads(params) if params else dict(LGBM_DEFAULTS)
     platform = FeatureSettings().data_dir
-    config: dict[str, Any] = {"seeds": seeds, "scale": scale if seeds else None}
+    config: dict[str, Any] = {"seeds": seeds, "scale": scale if seeds else None, "resume": resume}
     config |= {"search_dataset": str(search_dataset) if search_dataset else None}
     config |= {"trials": trials, "folds": folds, "refit_scale": refit_scale}
     config |= {"refit_params": refit_params, "evaluated_platform": str(platform) if evaluate else None}
@@ -295,7 +298,9 @@ def main(
         if seeds:
             quality = work / "quality"
             per_seed = [
-                run_seed(quality, seed, scale=scale, trials=trials, folds=folds, redis_db=redis_db)
+                run_seed(
+                    quality, seed, scale=scale, trials=trials, folds=folds, redis_db=redis_db, resume=resume
+                )
                 for seed in track(seeds, description="pipelines")
             ]
             cases["seeds"] = {"scale": scale, "trials": trials, "folds": folds, "per_seed": per_seed}
