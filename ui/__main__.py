@@ -15,11 +15,10 @@ def main() -> None:
     configure_logging(settings.log_level, service="ui")
     # httpx logs every URL at INFO, and URLs hold client ids: keep those out of the logs.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    import gradio as gr
-
-    from ui.app import CSS, build_app
+    from ui.app import build_app
     from ui.auth import Authenticator
     from ui.gateway_client import GatewayClient
+    from ui.layout import CSS, theme
 
     if not settings.users and not settings.allow_anonymous:
         raise SystemExit("UI_USERS is empty: configure advisors' logins (or set UI_ALLOW_ANONYMOUS=true)")
@@ -32,7 +31,7 @@ def main() -> None:
         auth=Authenticator(settings.users) if settings.users else None,
         auth_message="Prêt à dépenser — connexion conseiller / advisor login",
         css=CSS,
-        theme=gr.themes.Default(primary_hue="blue", secondary_hue="orange"),
+        theme=theme(),
         ssr_mode=False,
         show_error=False,
         quiet=True,

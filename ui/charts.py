@@ -1,4 +1,4 @@
-"""Charts as PNG images with a text alternative: gauge, waterfall, histogram, scatter.
+"""Charts as PNG images with a text alternative: gauge, waterfall, histogram, scatter, payments.
 
 Colours follow the Okabe-Ito palette (safe for colour-blind readers) and never carry meaning alone:
 zones are also hatched and labelled, markers differ in shape. Figures are built without pyplot so
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from ui.gateway_client import Distribution, Explanation
-from ui.texts import Language, number, percent, t
+from ui.api_models import Distribution, PaymentYear
+from ui.texts import Language, number, percent, signed, t
 
 BLUE, VERMILLION, SKY, ORANGE, BLACK, GREY = "#0072B2", "#D55E00", "#56B4E9", "#E69F00", "#000000", "#595959"
 GRANTED, REFUSED = BLUE, VERMILLION
@@ -107,17 +107,20 @@ def gauge(probability: float, threshold: float, lang: Language) -> Figure:
     return figure
 
 
-def waterfall(explanation: Explanation, lang: Language, top: int = 12) -> Figure:
-    """How the largest contributions move the average client's risk to this client's (log-odds)."""
-    shown = explanation.contributions[:top]
-    rest = explanation.raw_score - explanation.base_value - sum(c.shap for c in shown)
-    rows: list[tuple[str, float]] = [(f"{_short(c.label)} = {number(c.value, lang)}", c.shap) for c in shown]
-    if len(explanation.contributions) > top:
-        rows.append((t("waterfall_others", lang, count=len(explanation.contributions) - top), rest))
+def waterfall(
+    rows: Sequence[tuple[str, float]],
+    start: float,
+    *,
+    start_label: str,
+    end_label: str,
+    axis: str,
+    lang: Language,
+) -> Figure:
+    """Bars that move a score from `start` by each row's impact (log-odds), ending on the total."""
     figure = Figure(figsize=(8.0, 0.42 * (len(rows) + 2) + 1.2))
     axes = figure.add_subplot()
-    position = explanation.base_value
-    labels = [f"{t('waterfall_start', lang)} ({percent(sigmoid(explanation.base_value), lang)})"]
+    position = start
+    labels = [start_label]
     axes.plot([position], [0], marker="D", color=BLACK)
     for index, (label, impact) in enumerate(rows, start=1):
         raises = impact > 0
@@ -134,14 +137,15 @@ def waterfall(explanation: Explanation, lang: Language, top: int = 12) -> Figure
         end = position + impact
         axes.text(max(position, end), index, " " + signed(impact, lang), va="center", ha="left", fontsize=9)
         position = end
-        labels.append(label)
+        labels.append(_short(label))
     last = len(rows) + 1
     axes.plot([position], [last], marker="D", color=BLACK)
-    labels.append(f"{t('waterfall_end', lang)} ({percent(explanation.probability, lang)})")
-    axes.axvline(explanation.base_value, color=GREY, linestyle=":", linewidth=1)
+    labels.append(end_label)
+    axes.axvline(start, color=GREY, linestyle=":", linewidth=1)
     axes.set_yticks(range(last + 1), labels, fontsize=9)
     axes.invert_yaxis()
-    axes.set_xlabel(t("waterfall_axis", lang), labelpad=2)
+    axes.xaxis.set_major_formatter(lambda value, _: number(value, lang))
+    axes.set_xlabel(axis, labelpad=2)
     axes.legend(
         handles=[
             Patch(facecolor=VERMILLION, hatch="///", edgecolor=BLACK, label=t("legend_raises", lang)),
@@ -155,6 +159,34 @@ def waterfall(explanation: Explanation, lang: Language, top: int = 12) -> Figure
     )
     left, right = axes.get_xlim()
     axes.set_xlim(left, right + 0.12 * (right - left))  # room for the impact labels
+    for side in ("right", "top"):
+        axes.spines[side].set_visible(False)
+    return figure
+
+
+def payments(years: Sequence[PaymentYear], lang: Language) -> Figure:
+    """Instalment payments per year before the application, the late ones stacked and hatched."""
+    figure = Figure(figsize=(6.0, 2.8))
+    axes = figure.add_subplot()
+    ordered = sorted(years, key=lambda y: y.years_ago, reverse=True)  # oldest on the left
+    where = [-y.years_ago for y in ordered]
+    on_time = [y.payments - y.late for y in ordered]
+    axes.bar(where, on_time, color=BLUE, edgecolor=BLACK, linewidth=0.5, label=t("payments_on_time", lang))
+    axes.bar(
+        where,
+        [y.late for y in ordered],
+        bottom=on_time,
+        color=VERMILLION,
+        hatch="///",
+        edgecolor=BLACK,
+        linewidth=0.5,
+        label=t("payments_late", lang),
+    )
+    axes.set_xticks(where, [f"{y.years_ago}–{y.years_ago + 1}" for y in ordered])
+    axes.set_xlabel(t("payments_axis", lang))
+    axes.set_ylabel(t("payments_count", lang))
+    axes.yaxis.set_major_formatter(lambda value, _: number(value, lang))
+    axes.legend(fontsize=9, framealpha=0.9)
     for side in ("right", "top"):
         axes.spines[side].set_visible(False)
     return figure
@@ -254,12 +286,6 @@ def scatter(
     return figure
 
 
-def signed(value: float, lang: Language) -> str:
-    """A contribution with its sign (a true minus sign, readable by screen readers)."""
-    text = f"{abs(value):.2f}"
-    return ("+" if value >= 0 else "−") + (text.replace(".", ",") if lang == "fr" else text)
-
-
 def share_at_or_below(values: Sequence[float], value: float | None) -> float | None:
     """Share of `values` at or below `value` (None when unknown or nothing to compare with)."""
     if value is None or not values:
@@ -268,4 +294,5 @@ def share_at_or_below(values: Sequence[float], value: float | None) -> float | N
 
 
 def sigmoid(log_odds: float) -> float:
+    """The probability of a log-odds score."""
     return 1 / (1 + math.exp(-log_odds))

@@ -1,7 +1,6 @@
 """Typed client of the gateway REST API: the UI's only way to data, with every failure made an error kind.
 
-The response shapes are duplicated here on purpose (the UI imports nothing from the gateway) and keep
-only the fields the app shows; unknown fields are ignored so that the API can grow.
+The answers' shapes live in ui.api_models; this module only sends requests and parses what comes back.
 """
 
 from __future__ import annotations
@@ -13,6 +12,8 @@ from typing import Any, Literal
 
 import httpx
 from pydantic import BaseModel, ValidationError
+
+from ui.api_models import Bivariate, ClientData, ClientSummary, Comparison, History, ModelInfo, Score
 
 log = logging.getLogger(__name__)
 _NOT_OFFERED = re.compile(r"feature '([^']+)' is not offered")
@@ -37,108 +38,6 @@ class GatewayError(Exception):
     def __init__(self, kind: ErrorKind, detail: str = "", status: int | None = None) -> None:
         super().__init__(f"{kind}: {detail}")
         self.kind, self.detail, self.status = kind, detail, status
-
-
-class ClientSummary(BaseModel):
-    client_id: int
-    contract_type: str | None = None
-    income_type: str | None = None
-    credit_amount: float | None = None
-
-
-class Field(BaseModel):
-    name: str
-    label: str
-    group: str
-    value: Any = None
-
-
-class ClientData(BaseModel):
-    client_id: int
-    fields: list[Field]
-
-    def value(self, name: str) -> Any:
-        """The raw value of a field, or None."""
-        return next((f.value for f in self.fields if f.name == name), None)
-
-
-class Reason(BaseModel):
-    feature: str
-    label: str
-    value: float | None = None
-    display_value: str
-    impact: float
-    direction: Literal["raises", "lowers"]
-    sentence: str
-
-
-class Reasons(BaseModel):
-    raising: list[Reason]
-    lowering: list[Reason]
-
-
-class Contribution(BaseModel):
-    feature: str
-    label: str
-    value: float | None = None
-    shap: float
-
-
-class Explanation(BaseModel):
-    client_id: int
-    model_version: str
-    probability: float
-    base_value: float
-    raw_score: float
-    contributions: list[Contribution]
-
-
-class Score(BaseModel):
-    client_id: int
-    probability: float
-    decision: Literal["granted", "refused"]
-    threshold: float
-    margin: float
-    model_name: str
-    model_version: str
-    explanation_available: bool
-    explanation_missing_reason: str | None = None
-    reasons: Reasons | None = None
-    explanation: Explanation | None = None
-
-
-class Distribution(BaseModel):
-    feature: str
-    label: str
-    client_value: float | None = None
-    client_percentile: float | None = None
-    quantiles: dict[str, float | None]
-    bin_edges: list[float]
-    counts: list[int]
-    missing_share: float
-
-
-class Comparison(BaseModel):
-    client_id: int
-    group: str
-    group_size: int
-    filters: dict[str, str]
-    features: list[Distribution]
-
-
-class Bivariate(BaseModel):
-    x: str
-    y: str
-    x_label: str
-    y_label: str
-    client: tuple[float | None, float | None]
-    points: list[tuple[float, float]]
-
-
-class ModelInfo(BaseModel):
-    name: str
-    version: str
-    threshold: float
 
 
 _STATUS_KINDS = {
@@ -179,7 +78,8 @@ class GatewayClient:
     def close(self) -> None:
         self._http.close()
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """The gateway's successful answer; any failure raised as a GatewayError of its kind."""
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx.HTTPError as error:
@@ -187,16 +87,18 @@ class GatewayClient:
             log.warning("gateway unreachable", extra={"error": type(error).__name__, "method": method})
             raise GatewayError(ErrorKind.UNAVAILABLE, type(error).__name__) from error
         if response.is_success:
-            try:
-                return response.json()
-            except ValueError as error:
-                raise GatewayError(
-                    ErrorKind.UNEXPECTED, "answer is not JSON", response.status_code
-                ) from error
+            return response
         kind = _STATUS_KINDS.get(response.status_code, ErrorKind.UNEXPECTED)
         level = logging.WARNING if response.status_code >= 500 else logging.INFO
         log.log(level, "gateway error", extra={"status": response.status_code, "kind": str(kind)})
         raise GatewayError(kind, _detail(response), response.status_code)
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._send(method, path, **kwargs)
+        try:
+            return response.json()
+        except ValueError as error:
+            raise GatewayError(ErrorKind.UNEXPECTED, "answer is not JSON", response.status_code) from error
 
     def _get(self, model: type[BaseModel], path: str, **params: Any) -> Any:
         payload = self._request("GET", path, params={k: v for k, v in params.items() if v is not None})
@@ -209,8 +111,9 @@ class GatewayClient:
         payload = self._request("GET", "/v1/clients", params={"search": prefix[:12], "limit": limit})
         return [_parse(ClientSummary, row) for row in payload]
 
-    def client(self, client_id: int) -> ClientData:
-        return self._get(ClientData, f"/v1/clients/{client_id}")
+    def client(self, client_id: int, lang: Language) -> ClientData:
+        """The client's application fields, labelled and grouped in `lang`."""
+        return self._get(ClientData, f"/v1/clients/{client_id}", lang=lang)
 
     def score(self, client_id: int, lang: Language) -> Score:
         """The decision with its reasons and, computed with it, its full explanation (one request)."""
@@ -279,6 +182,23 @@ class GatewayClient:
             "POST", f"/v1/clients/{client_id}/simulation", params={"lang": lang}, json=body
         )
         return _parse(Score, payload)
+
+    def history(self, client_id: int, lang: Language) -> History:
+        """The client's bureau credits, previous applications and repayment behaviour."""
+        return self._get(History, f"/v1/clients/{client_id}/history", lang=lang)
+
+    def letter(self, client_id: int, lang: Language) -> bytes:
+        """The one-page letter to hand to the client, as PDF bytes in `lang`."""
+        response = self._send(
+            "GET",
+            f"/v1/clients/{client_id}/letter",
+            params={"lang": lang},
+            headers={"Accept": "application/pdf"},
+        )
+        if not response.content.startswith(b"%PDF"):
+            log.warning("unexpected gateway answer", extra={"model": "letter"})
+            raise GatewayError(ErrorKind.UNEXPECTED, "the letter is not a PDF", response.status_code)
+        return response.content
 
     def model(self) -> ModelInfo:
         return self._get(ModelInfo, "/v1/model")

@@ -54,21 +54,43 @@ TEXTS: dict[str, dict[Language, str]] = {
     "gauge_threshold": {"fr": "Seuil {value}", "en": "Threshold {value}"},
     "gauge_client": {"fr": "Client {value}", "en": "Client {value}"},
     "gauge_axis": {"fr": "Probabilité de défaut", "en": "Probability of default"},
-    "waterfall_heading": {"fr": "Principaux facteurs du score", "en": "Main factors of the score"},
+    "waterfall_heading": {"fr": "Le score par famille de facteurs", "en": "The score by family of factors"},
     "waterfall_axis": {
         "fr": "Score de risque (log-cotes) : à droite, plus risqué",
         "en": "Risk score (log-odds): further right is riskier",
     },
     "waterfall_start": {"fr": "Client moyen", "en": "Average client"},
     "waterfall_end": {"fr": "Ce client", "en": "This client"},
-    "waterfall_others": {"fr": "{count} autres facteurs", "en": "{count} other factors"},
     "waterfall_summary": {
-        "fr": "Partant du client moyen (risque {start}), les facteurs mènent ce client à {end}. "
-        "Le facteur qui augmente le plus le risque : {top_raise}. "
-        "Celui qui le diminue le plus : {top_lower}.",
-        "en": "Starting from the average client (risk {start}), the factors bring this client to {end}. "
-        "The factor that raises the risk most: {top_raise}. The one that lowers it most: {top_lower}.",
+        "fr": "Partant du client moyen (risque {start}), les familles de facteurs mènent ce client à {end}. "
+        "La famille qui augmente le plus le risque : {top_raise}. "
+        "Celle qui le diminue le plus : {top_lower}.",
+        "en": "Starting from the average client (risk {start}), the families of factors bring this client "
+        "to {end}. The family that raises the risk most: {top_raise}. The one that lowers it most: "
+        "{top_lower}.",
     },
+    "family_pick": {"fr": "Famille à détailler", "en": "Family to look into"},
+    "family_choice": {"fr": "{label} ({impact})", "en": "{label} ({impact})"},
+    "family_start": {"fr": "Sans cette famille", "en": "Without this family"},
+    "family_end": {"fr": "Total : {label}", "en": "Total: {label}"},
+    "family_axis": {
+        "fr": "Effet sur le score de risque (log-cotes) : à droite, plus risqué",
+        "en": "Effect on the risk score (log-odds): further right is riskier",
+    },
+    "family_others": {
+        "fr": "{count} autres facteurs de la famille",
+        "en": "{count} other factors of the family",
+    },
+    "family_summary": {
+        "fr": "{label} : {impact} au total sur le score de risque ({direction}), en {count} facteur(s). "
+        "Le plus fort : {top} ({top_impact}).",
+        "en": "{label}: {impact} in all on the risk score ({direction}), over {count} factor(s). "
+        "The strongest: {top} ({top_impact}).",
+    },
+    "raises": {"fr": "augmente le risque", "en": "raises the risk"},
+    "lowers": {"fr": "diminue le risque", "en": "lowers the risk"},
+    "families_heading": {"fr": "Les raisons, par famille", "en": "The reasons, by family"},
+    "features_heading": {"fr": "Les facteurs les plus forts", "en": "The strongest factors"},
     "none": {"fr": "aucun", "en": "none"},
     "legend_raises": {"fr": "augmente le risque (hachuré)", "en": "raises the risk (hatched)"},
     "legend_lowers": {"fr": "diminue le risque (plein)", "en": "lowers the risk (solid)"},
@@ -140,6 +162,97 @@ TEXTS: dict[str, dict[Language, str]] = {
         "fr": "Avec un crédit de {amount} : probabilité de défaut **{probability}** (actuellement {before}).",
         "en": "With a credit of {amount}: probability of default **{probability}** (currently {before}).",
     },
+    "tab_history": {"fr": "Historique", "en": "History"},
+    "history_intro": {
+        "fr": "Le passé de crédit du client tel que le modèle le lit : bureau de crédit, demandes "
+        "précédentes, remboursements, carte et prêts en magasin.",
+        "en": "The client's credit past as the model reads it: credit bureau, previous applications, "
+        "repayments, card and point-of-sale loans.",
+    },
+    "history_missing": {
+        "fr": "L'historique du client n'est pas disponible pour le moment.",
+        "en": "The client's history is not available right now.",
+    },
+    "bureau_heading": {
+        "fr": "Crédits connus du bureau de crédit",
+        "en": "Credits known to the credit bureau",
+    },
+    "bureau_empty": {
+        "fr": "Aucun crédit connu du bureau de crédit pour ce client.",
+        "en": "The credit bureau knows no credit of this client.",
+    },
+    "previous_heading": {"fr": "Demandes de crédit précédentes", "en": "Previous credit applications"},
+    "previous_empty": {
+        "fr": "Aucune demande de crédit précédente chez nous.",
+        "en": "No previous credit application with us.",
+    },
+    "col_status": {"fr": "Statut", "en": "Status"},
+    "col_type": {"fr": "Type de crédit", "en": "Credit type"},
+    "col_when": {"fr": "Quand", "en": "When"},
+    "col_amount": {"fr": "Montant", "en": "Amount"},
+    "col_debt": {"fr": "Reste dû", "en": "Debt left"},
+    "col_overdue_days": {"fr": "Jours de retard", "en": "Days overdue"},
+    "col_months_late": {"fr": "Mois en retard", "en": "Months late"},
+    "col_contract": {"fr": "Type de contrat", "en": "Contract type"},
+    "col_decision": {"fr": "Décision", "en": "Decision"},
+    "col_asked": {"fr": "Montant demandé", "en": "Amount asked"},
+    "col_granted": {"fr": "Montant accordé", "en": "Amount granted"},
+    "years_ago": {"fr": "il y a {value} an(s)", "en": "{value} year(s) ago"},
+    "table_rows": {
+        "fr": "{count} sur {total}, du plus récent au plus ancien",
+        "en": "{count} of {total}, most recent first",
+    },
+    "installments_heading": {"fr": "Remboursements des échéances", "en": "Instalment repayments"},
+    "installments_empty": {
+        "fr": "Aucun remboursement d'échéance connu pour ce client.",
+        "en": "No instalment repayment is known for this client.",
+    },
+    "installments_summary": {
+        "fr": "{payments} paiement(s) d'échéance : {late} en retard, {underpaid} payés en partie ; "
+        "retard moyen {days} jour(s).",
+        "en": "{payments} instalment payment(s): {late} late, {underpaid} underpaid; "
+        "mean delay {days} day(s).",
+    },
+    "payments_axis": {"fr": "Années avant la demande", "en": "Years before the application"},
+    "payments_count": {"fr": "Nombre de paiements", "en": "Number of payments"},
+    "payments_on_time": {"fr": "À l'heure (plein)", "en": "On time (solid)"},
+    "payments_late": {"fr": "En retard (hachuré)", "en": "Late (hatched)"},
+    "payments_year": {
+        "fr": "de {start} à {end} an(s) avant : {payments} paiement(s) dont {late} en retard",
+        "en": "{start} to {end} year(s) before: {payments} payment(s), {late} of them late",
+    },
+    "payments_alt": {"fr": "Paiements par année — {years}.", "en": "Payments by year — {years}."},
+    "card_heading": {"fr": "Carte de crédit", "en": "Credit card"},
+    "card_empty": {"fr": "Pas de carte de crédit chez nous.", "en": "No credit card with us."},
+    "card_summary": {
+        "fr": "{months} mois d'historique ; solde moyen {balance} ; utilisation moyenne du plafond "
+        "{utilisation} ; {overdue} mois en retard.",
+        "en": "{months} month(s) of history; mean balance {balance}; mean use of the limit "
+        "{utilisation}; {overdue} month(s) overdue.",
+    },
+    "pos_heading": {"fr": "Prêts en magasin et en espèces", "en": "Point-of-sale and cash loans"},
+    "pos_empty": {
+        "fr": "Aucun prêt en magasin ou en espèces chez nous.",
+        "en": "No point-of-sale or cash loan with us.",
+    },
+    "pos_summary": {
+        "fr": "{months} mois d'historique ; {active} prêt(s) en cours ; {overdue} mois en retard.",
+        "en": "{months} month(s) of history; {active} loan(s) running; {overdue} month(s) overdue.",
+    },
+    "letter_heading": {"fr": "Lettre au client", "en": "Letter for the client"},
+    "letter_intro": {
+        "fr": "Une page à remettre au client : la décision, ses raisons principales, les données "
+        "utilisées et comment la contester.",
+        "en": "One page to hand to the client: the decision, its main reasons, the data it rests on and "
+        "how to contest it.",
+    },
+    "letter_prepare": {"fr": "Préparer la lettre (PDF)", "en": "Prepare the letter (PDF)"},
+    "letter_download": {"fr": "Télécharger la lettre (PDF)", "en": "Download the letter (PDF)"},
+    "letter_ready": {
+        "fr": "Lettre prête pour le client {client_id}, en français.",
+        "en": "Letter ready for client {client_id}, in English.",
+    },
+    "letter_file": {"fr": "lettre-client-{client_id}-fr.pdf", "en": "letter-client-{client_id}-en.pdf"},
     "err_unavailable": {
         "fr": "Le service de scoring est momentanément indisponible. Réessayez dans quelques instants.",
         "en": "The scoring service is temporarily unavailable. Please try again in a moment.",
@@ -173,7 +286,7 @@ GROUP_NAMES: dict[str, dict[Language, str]] = {
     "Loan": {"fr": "Prêt", "en": "Loan"},
     "Identity and family": {"fr": "Identité et famille", "en": "Identity and family"},
     "Income and work": {"fr": "Revenus et emploi", "en": "Income and work"},
-    "Housing and assets": {"fr": "Logement et patrimoine", "en": "Housing and assets"},
+    "Housing and assets": {"fr": "Logement et biens", "en": "Housing and assets"},
     "External scores": {"fr": "Scores externes", "en": "External scores"},
     "Other": {"fr": "Autres", "en": "Other"},
 }
@@ -217,6 +330,11 @@ def group_name(group: str, lang: Language) -> str:
     return GROUP_NAMES.get(group, {}).get(lang, group)
 
 
+def group_key(name: str) -> str:
+    """The stable key of a field group the gateway names in either language (unknown: the name)."""
+    return next((key for key, words in GROUP_NAMES.items() if name in (key, *words.values())), name)
+
+
 def _localise(text: str, lang: Language) -> str:
     # French: decimal comma, narrow no-break space as thousands separator.
     return text.replace(",", "\u202f").replace(".", ",") if lang == "fr" else text
@@ -249,3 +367,15 @@ def number(value: float | None, lang: Language) -> str:
 def money(value: float | None, lang: Language) -> str:
     """An amount of money (the data's currency is not named in the source tables)."""
     return number(value, lang)
+
+
+def years_ago(value: float | None, lang: Language) -> str:
+    """How long ago something happened, in years to one decimal ("il y a 2,5 an(s)")."""
+    if value is None:
+        return "—"
+    return t("years_ago", lang, value=_localise(f"{value:.1f}", lang).removesuffix(",0").removesuffix(".0"))
+
+
+def signed(value: float, lang: Language) -> str:
+    """A contribution with its sign (a true minus sign, readable by screen readers)."""
+    return ("+" if value >= 0 else "−") + _localise(f"{abs(value):.2f}", lang)

@@ -10,17 +10,23 @@ import html
 import pandas as pd
 
 from ui import charts
-from ui.gateway_client import (
+from ui.api_models import (
     Bivariate,
     ClientData,
     Comparison,
+    Contribution,
     Distribution,
-    ErrorKind,
     Explanation,
-    GatewayError,
+    FamilyContribution,
     Score,
 )
-from ui.texts import GROUP_NAMES, Language, group_name, money, number, percent, points, t
+from ui.gateway_client import ErrorKind, GatewayError
+from ui.texts import GROUP_NAMES, Language, group_key, group_name, money, number, percent, points, signed, t
+
+#: Families whose sentence opens the reasons (the rest are in the waterfall).
+FAMILY_REASONS = 5
+#: Features a family's drill-down shows at least, before any "other factors" bar.
+FAMILY_FEATURES = 8
 
 
 def message_html(text: str, kind: str = "error") -> str:
@@ -79,32 +85,101 @@ def gauge_html(score: Score, lang: Language) -> str:
 
 
 def reasons_markdown(score: Score, lang: Language) -> str:
-    """The gateway's plain-language sentences, the factors raising the risk first."""
+    """The gateway's plain-language sentences: the strongest families first, then the strongest factors."""
     if score.reasons is None:
         return f"ℹ {t('explanation_missing', lang)}"
     parts = []
+    if score.reasons.families:
+        parts.append(f"### {t('families_heading', lang)}")
+        parts.extend(f"- {_arrow(f.impact)} {f.sentence}" for f in score.reasons.families[:FAMILY_REASONS])
+        parts.append(f"### {t('features_heading', lang)}")
     for key, icon, reasons in (
         ("raising", "▲", score.reasons.raising),
         ("lowering", "▼", score.reasons.lowering),
     ):
-        parts.append(f"### {icon} {t(key, lang)}")
+        parts.append(f"#### {icon} {t(key, lang)}")
         parts.extend([f"- {r.sentence}" for r in reasons] or [t("no_reason", lang)])
     return "\n".join(parts)
 
 
+def _arrow(impact: float) -> str:
+    return "▲" if impact > 0 else "▼"
+
+
 def waterfall_html(explanation: Explanation, lang: Language) -> str:
-    """The waterfall of the top contributions, with a sentence naming the strongest factor each way."""
-    raising = [c for c in explanation.contributions if c.shap > 0]
-    lowering = [c for c in explanation.contributions if c.shap < 0]
+    """Every family's summed contribution, from the average client to this one, and the same in words."""
+    families = explanation.families
+    raising = [f for f in families if f.impact > 0]
+    lowering = [f for f in families if f.impact < 0]
     summary = t(
         "waterfall_summary",
         lang,
         start=percent(charts.sigmoid(explanation.base_value), lang),
         end=percent(explanation.probability, lang),
-        top_raise=raising[0].label if raising else t("none", lang),
-        top_lower=lowering[0].label if lowering else t("none", lang),
+        top_raise=max(raising, key=lambda f: f.impact).label if raising else t("none", lang),
+        top_lower=min(lowering, key=lambda f: f.impact).label if lowering else t("none", lang),
     )
-    return charts.figure_html(charts.waterfall(explanation, lang), summary, summary)
+    figure = charts.waterfall(
+        [(f.label, f.impact) for f in families],
+        explanation.base_value,
+        start_label=f"{t('waterfall_start', lang)} ({percent(charts.sigmoid(explanation.base_value), lang)})",
+        end_label=f"{t('waterfall_end', lang)} ({percent(explanation.probability, lang)})",
+        axis=t("waterfall_axis", lang),
+        lang=lang,
+    )
+    return charts.figure_html(figure, summary, summary)
+
+
+def family_choices(explanation: Explanation, lang: Language) -> list[tuple[str, str]]:
+    """(label with signed impact, family key) of every family, strongest first, for the drill-down."""
+    return [
+        (t("family_choice", lang, label=f.label, impact=signed(f.impact, lang)), f.family)
+        for f in explanation.families
+    ]
+
+
+def feature_rows(
+    features: list[Contribution], lang: Language, minimum: int = FAMILY_FEATURES
+) -> list[tuple[str, float]]:
+    """The strongest features as (label = value, impact) rows, then the rest summed in one row.
+
+    Features are added beyond `minimum` until the summed rest is smaller than the largest bar shown,
+    so that "other factors" is never the largest bar (the whole decision stays explained by named ones).
+    """
+    ranked = sorted(features, key=lambda c: abs(c.shap), reverse=True)
+    count = min(minimum, len(ranked))
+    while count < len(ranked) and abs(sum(c.shap for c in ranked[count:])) >= abs(ranked[0].shap):
+        count += 1
+    rows = [(f"{c.label} = {number(c.value, lang)}", c.shap) for c in ranked[:count]]
+    rest = [c for c in ranked[count:] if c.shap != 0]
+    if rest:
+        rows.append((t("family_others", lang, count=len(rest)), sum(c.shap for c in rest)))
+    return rows
+
+
+def family_html(family: FamilyContribution, lang: Language) -> str:
+    """One family's features as a waterfall from 0 to the family's total, with the same in words."""
+    rows = feature_rows(family.features, lang)
+    top = max(family.features, key=lambda c: abs(c.shap), default=None)
+    summary = t(
+        "family_summary",
+        lang,
+        label=family.label,
+        impact=signed(family.impact, lang),
+        direction=t(family.direction, lang),
+        count=len(family.features),
+        top=top.label if top else t("none", lang),
+        top_impact=signed(top.shap, lang) if top else "—",
+    )
+    figure = charts.waterfall(
+        rows,
+        0.0,
+        start_label=f"{t('family_start', lang)} (0)",
+        end_label=f"{t('family_end', lang, label=family.label)} ({signed(family.impact, lang)})",
+        axis=t("family_axis", lang),
+        lang=lang,
+    )
+    return charts.figure_html(figure, summary, summary)
 
 
 def data_frame(
@@ -113,11 +188,12 @@ def data_frame(
     """The client's fields of the chosen groups whose label or name holds `query`, and a count line."""
     words = (query or "").strip().lower()
     order = {group: index for index, group in enumerate(GROUP_NAMES)}
-    fields = sorted(client.fields, key=lambda f: order.get(f.group, len(order)))  # stable: API order within
+    keyed = [(group_key(f.group), f) for f in client.fields]
+    keyed.sort(key=lambda pair: order.get(pair[0], len(order)))  # stable: API order within a group
     rows = [
-        (group_name(f.group, lang), f.label, _display(f.value, lang))
-        for f in fields
-        if f.group in (groups or []) and (not words or words in f.label.lower() or words in f.name.lower())
+        (group_name(key, lang), f.label, _display(f.value, lang))
+        for key, f in keyed
+        if key in (groups or []) and (not words or words in f.label.lower() or words in f.name.lower())
     ]
     frame = pd.DataFrame(rows, columns=[t("col_group", lang), t("col_field", lang), t("col_value", lang)])
     return frame, t("data_count", lang, shown=len(rows), total=len(client.fields))

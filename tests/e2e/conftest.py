@@ -1,8 +1,9 @@
 """The advisor app in a real headless Chromium, against the real gateway and gRPC services.
 
 The session platform (tests/conftest.py) and the gRPC servers (tests/integration/conftest.py) are reused;
-this file adds the gateway and the UI as subprocesses on free ports, and a browser. Screenshots go to
-the session's temporary folder, or to E2E_SCREENSHOT_DIR when set (how docs/screenshots is refreshed).
+this file adds the gateway and the UI as subprocesses on free ports, a browser, and axe-core to measure
+accessibility (installed by scripts/ensure_browser.sh). Screenshots go to the session's temporary
+folder, or to E2E_SCREENSHOT_DIR when set (how docs/screenshots is refreshed).
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+#: What axe-core checks: WCAG 2.0 and 2.1, levels A and AA; what fails a test: these impacts.
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+FAILING_IMPACTS = {"serious", "critical"}
+AXE_DIR = Path(os.environ.get("E2E_AXE_DIR", Path.home() / ".cache" / "credit-e2e-axe"))
 API_KEY = "e2e-ui-service-key"
 ADVISOR, PASSWORD = "advisor", "correct horse battery staple"
 
@@ -128,3 +133,28 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core's browser script, at the version tests/e2e/axe/package-lock.json pins."""
+    script = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+    if not script.exists():
+        pytest.fail(f"{script} is missing: run scripts/ensure_browser.sh (make test does)")
+    return script.read_text()
+
+
+def serious_violations(page, axe_source: str) -> list[dict]:
+    """axe-core's serious and critical WCAG 2.1 A/AA violations on the page as it is now shown."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=axe_source)
+    violations = page.evaluate(
+        """async (tags) => {
+            const result = await axe.run(document, {runOnly: {type: "tag", values: tags},
+                                                     resultTypes: ["violations"]});
+            return result.violations.map(v => ({id: v.id, impact: v.impact,
+                nodes: v.nodes.slice(0, 3).map(n => n.target.join(" "))}));
+        }""",
+        WCAG_TAGS,
+    )
+    return [v for v in violations if v["impact"] in FAILING_IMPACTS]

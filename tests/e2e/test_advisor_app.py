@@ -1,4 +1,5 @@
-"""An advisor's session in a real browser: login, client, decision, reasons, language, what-if, comparison."""
+"""An advisor's session in a real browser: login, client, decision, reasons by family, history, letter,
+language, what-if, comparison."""
 
 from __future__ import annotations
 
@@ -61,9 +62,46 @@ def client_to_show(gateway_api: httpx.Client) -> tuple[int, float]:
     return best[1], best[2]
 
 
-def test_advisor_session(
-    page: Page, ui_server: Service, client_to_show: tuple[int, float], screenshots: Path
-) -> None:
+#: The letter's buttons and file name in each language.
+LETTER = {
+    "fr": ("Préparer la lettre (PDF)", "Télécharger la lettre (PDF)", "lettre-client-{}-fr.pdf"),
+    "en": ("Prepare the letter (PDF)", "Download the letter (PDF)", "letter-client-{}-en.pdf"),
+}
+
+
+def check_letter(page: Page, client_id: int, lang: str) -> None:
+    """Prepare the open client's letter, download it as the browser does: a PDF named in `lang`."""
+    prepare, download, name = LETTER[lang]
+    page.get_by_role("button", name=prepare).click()
+    button = page.get_by_role("button", name=download)
+    expect(button).to_be_visible()
+    with page.expect_download() as started:
+        button.click()
+    assert started.value.suggested_filename == name.format(client_id), started.value.suggested_filename
+    content = Path(started.value.path()).read_bytes()
+    assert content.startswith(b"%PDF"), f"the letter is not a PDF: {content[:20]!r}"
+
+
+def check_score_tab(page: Page, client_id: int) -> None:
+    """The decision against the threshold, the reasons by family, their waterfall and drill-down."""
+    decision = page.locator("#decision")
+    expect(decision).to_contain_text(re.compile("Crédit accordé|Crédit refusé"))
+    expect(decision).to_contain_text("seuil")
+    expect(page.locator("#reasons")).to_contain_text("risque de défaut")
+    expect(page.locator("#gauge img")).to_have_attribute("alt", re.compile("probabilité de défaut"))
+    expect(page.locator("#reasons")).to_contain_text("Les raisons, par famille")
+    expect(page.locator("#waterfall figcaption")).to_contain_text("les familles de facteurs")
+    # The drill-down shows the features of the family picked.
+    family = page.get_by_label("Famille à détailler")
+    strongest = family.input_value()
+    family.click()
+    page.get_by_role("option").nth(1).click()
+    expect(family).not_to_have_value(strongest)
+    expect(page.locator("#family-chart figcaption")).to_contain_text(family.input_value().split(" (")[0])
+    check_letter(page, client_id, "fr")
+
+
+def test_advisor_session(page: Page, ui_server: Service, client_to_show: tuple[int, float]) -> None:
     """Given a logged-in advisor, when they open a client and use each screen, then each one answers."""
     client_id, amount = client_to_show
     login(page, ui_server.url)
@@ -77,19 +115,18 @@ def test_advisor_session(
     page.keyboard.press("Escape")
 
     open_client(page, client_id)
-    decision = page.locator("#decision")
-    expect(decision).to_contain_text(re.compile("Crédit accordé|Crédit refusé"))
-    expect(decision).to_contain_text("seuil")
-    expect(page.locator("#reasons")).to_contain_text("risque de défaut")
-    expect(page.locator("#gauge img")).to_have_attribute("alt", re.compile("probabilité de défaut"))
-    expect(page.locator("#waterfall figcaption")).to_contain_text("client moyen")
-    shot(page, screenshots, "score")
+    check_score_tab(page, client_id)
 
     page.get_by_role("tab", name="Données du client").click()
     expect(page.locator("#data-count")).to_contain_text("champ(s) affiché(s)")
-    page.get_by_label("Filtrer les champs (mot du libellé)").fill("credit")
-    expect(page.locator("#client-data")).to_contain_text("Credit amount of the loan")
-    shot(page, screenshots, "client_data")
+    page.get_by_label("Filtrer les champs (mot du libellé)").fill("crédit")
+    expect(page.locator("#client-data")).to_contain_text("Montant du crédit")
+
+    page.get_by_role("tab", name="Historique").click()
+    expect(page.locator("#history")).to_contain_text("Remboursements des échéances")
+    expect(page.locator("#history")).to_contain_text(
+        re.compile("Crédits connus du bureau|Aucun crédit connu")
+    )
 
     page.get_by_role("tab", name="Comparaison").click()
     expect(page.locator("#histogram figcaption")).to_contain_text("Tous les clients")
@@ -99,13 +136,15 @@ def test_advisor_session(
     page.get_by_role("button", name="Afficher le nuage de points").click()
     expect(page.locator("#scatter figcaption")).to_contain_text("le client est l'étoile")
     expect(page.locator("#scatter img")).to_be_visible()
-    shot(page, screenshots, "comparison")
 
     # The language switch relabels the page and shows the open client again, in English.
     page.get_by_label("English").check()
     expect(page.locator("#decision")).to_contain_text(re.compile("Credit granted|Credit refused"))
     expect(page.locator("#reasons")).to_contain_text("risk of default")
     expect(page.get_by_role("tab", name="What-if")).to_be_visible()
+    page.get_by_role("tab", name="Score and decision").click()
+    settled(page)
+    check_letter(page, client_id, "en")
 
     page.get_by_role("tab", name="What-if").click()
     settled(page)  # the language switch's chain of events (relabel, model, re-open) has finished
@@ -120,7 +159,6 @@ def test_advisor_session(
     assert f"currently {before}%" in text, f"the what-if should recall the current probability: {text}"
     after = PERCENT.search(text).group(1)
     assert after != before, f"tripling the credit should move the probability ({before}% -> {after}%)"
-    shot(page, screenshots, "what_if")
 
 
 def test_wrong_password_is_refused(page: Page, ui_server: Service) -> None:
@@ -153,6 +191,6 @@ def test_gateway_down_is_worded(page: Page, browser, tmp_path: Path, screenshots
         expect(message).to_contain_text("momentanément indisponible")
         open_client(page, 100002)
         expect(message).to_contain_text("momentanément indisponible")
-        shot(page, screenshots, "gateway_down")
+        shot(page, screenshots, "gateway-down-fr")
     finally:
         ui.stop()

@@ -84,4 +84,4 @@ def test_an_advisor_reads_the_decision_and_reasons_of_a_linear_champion(
             expect(reasons).to_contain_text(reason["label"])
     expect(reasons).not_to_contain_text(MISSING_EXPLANATION)
     expect(page.locator("#waterfall figcaption")).to_contain_text("client moyen")
-    shot(page, screenshots, "linear_champion_score")
+    shot(page, screenshots, "linear-champion-score-fr")

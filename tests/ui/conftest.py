@@ -1,0 +1,49 @@
+"""Answers of the gateway as the app receives them, built in the shapes of its REST API (no server)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from ui.api_models import Contribution, Explanation, FamilyContribution
+
+
+def family(key: str, label: str, shaps: list[float]) -> FamilyContribution:
+    """A family whose impact is exactly the sum of its features' contributions (as the gateway sends)."""
+    features = [
+        Contribution(feature=f"{key}_{i}", label=f"{label} factor {i}", value=float(i), shap=s, family=key)
+        for i, s in enumerate(shaps)
+    ]
+    features.sort(key=lambda c: abs(c.shap), reverse=True)
+    impact = sum(shaps)
+    return FamilyContribution(
+        family=key,
+        label=label,
+        impact=impact,
+        direction="raises" if impact > 0 else "lowers",
+        features=features,
+    )
+
+
+@pytest.fixture
+def explanation() -> Explanation:
+    """Three families: the bureau's many small factors add up to the largest family of all."""
+    families = [
+        family("bureau", "History with other lenders", [0.05] * 30 + [0.2, -0.1]),
+        family("external_scores", "External credit scores", [-0.6, -0.3, 0.1]),
+        family("loan", "The loan applied for", [0.25, 0.05]),
+    ]
+    families.sort(key=lambda f: abs(f.impact), reverse=True)
+    base = -2.4
+    raw = base + sum(f.impact for f in families)
+    contributions = sorted((c for f in families for c in f.features), key=lambda c: abs(c.shap), reverse=True)
+    return Explanation(
+        client_id=100002,
+        model_version="3",
+        probability=1 / (1 + math.exp(-raw)),
+        base_value=base,
+        raw_score=raw,
+        contributions=contributions,
+        families=families,
+    )

@@ -1,0 +1,116 @@
+"""The score tab's words and charts built from an explanation by family, without a browser."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from tests.ui.conftest import family
+from ui import views
+from ui.api_models import Explanation, FamilyReason, Reason, Reasons, Score
+
+pytestmark = pytest.mark.unit
+
+
+def _score(reasons: Reasons | None) -> Score:
+    return Score(
+        client_id=100002, probability=0.31, decision="refused", threshold=0.2, margin=-0.11,
+        model_name="credit-default", model_version="3", explanation_available=reasons is not None,
+        reasons=reasons,
+    )  # fmt: skip
+
+
+def _reason(label: str, impact: float, sentence: str) -> Reason:
+    direction = "raises" if impact > 0 else "lowers"
+    return Reason(
+        feature=label, label=label, display_value="1", impact=impact, direction=direction, sentence=sentence
+    )
+
+
+def test_the_waterfall_shows_every_family_from_the_average_client_to_this_one(explanation: Explanation):
+    # given an explanation whose family impacts sum to raw_score - base_value
+    # when its waterfall is built in French
+    html = views.waterfall_html(explanation, "fr")
+    # then its text names the strongest family each way and both ends, in French
+    caption = re.search(r"<figcaption>(.*)</figcaption>", html).group(1)
+    assert "Partant du client moyen" in caption, caption
+    assert "History with other lenders" in caption, "the family raising the risk most is named"
+    assert "External credit scores" in caption, "the family lowering the risk most is named"
+    assert caption.count("%") == 2, f"start and end risks are percentages: {caption}"
+    assert '<img src="data:image/png;base64,' in html, "the chart is an inline image"
+
+
+def test_families_are_offered_strongest_first_with_their_signed_impact(explanation: Explanation):
+    choices = views.family_choices(explanation, "fr")
+    assert [key for _, key in choices] == ["bureau", "external_scores", "loan"], choices
+    assert choices[0][0] == "History with other lenders (+1,60)", "French decimal comma, sign shown"
+    assert choices[1][0] == "External credit scores (−0,80)", "a true minus sign"
+
+
+def test_other_factors_is_never_the_largest_bar_of_a_family(explanation: Explanation):
+    # given a family of 30 small factors that sum to more than its largest one
+    bureau = explanation.families[0]
+    # when its drill-down rows are chosen
+    rows = views.feature_rows(bureau.features, "en")
+    # then the rows still add up to the family's impact and "other factors" is smaller than a named bar
+    assert sum(impact for _, impact in rows) == pytest.approx(bureau.impact, abs=1e-12)
+    others = [impact for label, impact in rows if "other factors" in label]
+    named = [impact for label, impact in rows if "other factors" not in label]
+    assert others, "30 factors cannot all be named in a readable chart"
+    assert abs(others[0]) < max(abs(i) for i in named), f"other factors is the largest bar: {rows}"
+
+
+def test_other_factors_is_never_the_largest_bar_whatever_the_contributions():
+    generator = random.Random(16)
+    for trial in range(300):
+        shaps = [generator.gauss(0.02, 0.05) for _ in range(generator.randint(1, 120))]
+        rows = views.feature_rows(family("f", "F", shaps).features, "en")
+        largest = max(abs(impact) for label, impact in rows if "other factors" not in label)
+        for label, impact in rows:
+            if "other factors" in label:
+                assert abs(impact) < largest, f"trial {trial}: {label} {impact} >= {largest}"
+        assert sum(i for _, i in rows) == pytest.approx(sum(shaps), abs=1e-9), f"trial {trial}"
+
+
+def test_a_small_family_shows_every_feature_without_other_factors(explanation: Explanation):
+    loan = next(f for f in explanation.families if f.family == "loan")
+    rows = views.feature_rows(loan.features, "fr")
+    assert [label for label, _ in rows] == [
+        "The loan applied for factor 0 = 0",
+        "The loan applied for factor 1 = 1",
+    ]
+
+
+def test_a_family_drill_down_says_its_total_and_strongest_factor(explanation: Explanation):
+    scores = next(f for f in explanation.families if f.family == "external_scores")
+    html = views.family_html(scores, "fr")
+    caption = re.search(r"<figcaption>(.*)</figcaption>", html).group(1)
+    assert caption.startswith("External credit scores : −0,80 au total"), caption
+    assert "diminue le risque" in caption, caption
+    assert "en 3 facteur(s)" in caption, caption
+    assert "External credit scores factor 0 (−0,60)" in caption, caption
+
+
+def test_the_reasons_list_family_sentences_before_the_strongest_factors():
+    reasons = Reasons(
+        raising=[_reason("Debt", 0.4, "Debt raises the risk.")],
+        lowering=[_reason("Score", -0.5, "Score lowers the risk.")],
+        families=[
+            FamilyReason(family="bureau", label="Bureau", impact=0.9, direction="raises",
+                         sentence="Bureau history raises the risk."),
+            FamilyReason(family="external_scores", label="Scores", impact=-0.7, direction="lowers",
+                         sentence="External scores lower the risk."),
+        ],
+    )  # fmt: skip
+    text = views.reasons_markdown(_score(reasons), "en")
+    order = [text.index(s) for s in ("The reasons, by family", "▲ Bureau history", "▼ External scores",
+                                     "The strongest factors", "Debt raises", "Score lowers")]  # fmt: skip
+    assert order == sorted(order), text
+
+
+def test_missing_reasons_are_worded_in_the_chosen_language():
+    assert views.reasons_markdown(_score(None), "fr") == (
+        "ℹ Les raisons ne sont pas disponibles pour le moment ; le score reste valable."
+    )

@@ -1,0 +1,198 @@
+"""The gateway's answers as the app reads them: pydantic shapes of the REST API's JSON.
+
+The shapes are duplicated here on purpose (the UI imports nothing from the gateway) and keep only the
+fields the app shows; unknown fields are ignored so that the API can grow.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+Direction = Literal["raises", "lowers"]
+
+
+class ClientSummary(BaseModel):
+    client_id: int
+    contract_type: str | None = None
+    income_type: str | None = None
+    credit_amount: float | None = None
+
+
+class Field(BaseModel):
+    name: str
+    label: str
+    group: str
+    value: Any = None
+
+
+class ClientData(BaseModel):
+    client_id: int
+    fields: list[Field]
+
+    def value(self, name: str) -> Any:
+        """The raw value of a field, or None."""
+        return next((f.value for f in self.fields if f.name == name), None)
+
+
+class Reason(BaseModel):
+    feature: str
+    label: str
+    value: float | None = None
+    display_value: str
+    impact: float
+    direction: Direction
+    sentence: str
+    family: str | None = None
+
+
+class FamilyReason(BaseModel):
+    """One family of features in the reasons: its summed impact, its sentence and its top features."""
+
+    family: str
+    label: str
+    impact: float
+    direction: Direction
+    sentence: str
+    top: list[Reason] = []
+
+
+class Reasons(BaseModel):
+    raising: list[Reason]
+    lowering: list[Reason]
+    families: list[FamilyReason] = []
+
+
+class Contribution(BaseModel):
+    feature: str
+    label: str
+    value: float | None = None
+    shap: float
+    family: str | None = None
+
+
+class FamilyContribution(BaseModel):
+    """A family's summed contribution (log-odds) and every feature of it."""
+
+    family: str
+    label: str
+    impact: float
+    direction: Direction
+    features: list[Contribution]
+
+
+class Explanation(BaseModel):
+    client_id: int
+    model_version: str
+    probability: float
+    base_value: float
+    raw_score: float
+    contributions: list[Contribution]
+    families: list[FamilyContribution] = []
+
+
+class Score(BaseModel):
+    client_id: int
+    probability: float
+    decision: Literal["granted", "refused"]
+    threshold: float
+    margin: float
+    model_name: str
+    model_version: str
+    explanation_available: bool
+    explanation_missing_reason: str | None = None
+    reasons: Reasons | None = None
+    explanation: Explanation | None = None
+
+
+class Distribution(BaseModel):
+    feature: str
+    label: str
+    client_value: float | None = None
+    client_percentile: float | None = None
+    quantiles: dict[str, float | None]
+    bin_edges: list[float]
+    counts: list[int]
+    missing_share: float
+
+
+class Comparison(BaseModel):
+    client_id: int
+    group: str
+    group_size: int
+    filters: dict[str, str]
+    features: list[Distribution]
+
+
+class Bivariate(BaseModel):
+    x: str
+    y: str
+    x_label: str
+    y_label: str
+    client: tuple[float | None, float | None]
+    points: list[tuple[float, float]]
+
+
+class ModelInfo(BaseModel):
+    name: str
+    version: str
+    threshold: float
+
+
+class BureauCredit(BaseModel):
+    credit_active_label: str | None = None
+    credit_type_label: str | None = None
+    years_ago: float | None = None
+    amount: float | None = None
+    debt: float | None = None
+    overdue_days: float | None = None
+    months_late: int | None = None
+
+
+class PreviousApplication(BaseModel):
+    contract_type_label: str | None = None
+    status_label: str | None = None
+    years_ago: float | None = None
+    amount_asked: float | None = None
+    amount_granted: float | None = None
+
+
+class PaymentYear(BaseModel):
+    years_ago: int
+    payments: int
+    late: int
+
+
+class Installments(BaseModel):
+    payments: int = 0
+    late_share: float | None = None
+    underpaid_share: float | None = None
+    mean_days_late: float | None = None
+    by_year: list[PaymentYear] = []
+
+
+class CreditCard(BaseModel):
+    months: int = 0
+    mean_balance: float | None = None
+    mean_utilisation: float | None = None
+    months_overdue: int = 0
+
+
+class PosCash(BaseModel):
+    months: int = 0
+    active_loans: int = 0
+    months_overdue: int = 0
+
+
+class History(BaseModel):
+    """The client's past credit as the model sees it: bureau, previous applications, repayments."""
+
+    client_id: int
+    bureau: list[BureauCredit] = []
+    bureau_total: int = 0
+    previous: list[PreviousApplication] = []
+    previous_total: int = 0
+    installments: Installments = Installments()
+    credit_card: CreditCard = CreditCard()
+    pos_cash: PosCash = PosCash()
