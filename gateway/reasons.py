@@ -118,10 +118,13 @@ def top_reasons(
 
 
 def family_reasons(explanation: Explanation, language: Language = "en") -> list[FamilyReason]:
-    """Every family of the explanation as a reason, strongest |impact| first, each with its top features."""
+    """Every family of the explanation that weighs on it, as a reason, strongest |impact| first, each with
+    its top features (a family whose features contribute nothing is no reason)."""
     words = _WORDS[language]
     reasons = []
     for group in by_family(explanation):
+        if group.impact == 0:
+            continue
         label = family(group.family).label(language)
         reasons.append(
             FamilyReason(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from explain_service.client import Contribution, Explanation, FamilyImpact
@@ -63,6 +65,14 @@ def test_family_reasons_in_french_carry_no_english() -> None:
     assert reasons[1].sentence == "Le prêt demandé : diminue le risque de défaut."
     english = family_reasons(explanation(), "en")
     assert english[2].sentence == "History with other lenders: raises the risk of default."
+
+
+def test_a_family_that_weighs_nothing_is_no_reason() -> None:
+    weightless = replace(
+        explanation(), families=(*explanation().families, FamilyImpact("documents_contact", 0.0, 7))
+    )
+    assert [f.family for f in by_family(weightless)][-1] == "documents_contact", "still in the sums"
+    assert "documents_contact" not in [r.family for r in family_reasons(weightless, "en")]
 
 
 def test_top_reasons_each_way_carry_their_family() -> None:
