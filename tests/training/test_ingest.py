@@ -216,16 +216,19 @@ def test_utf8_bom_and_crlf_line_ends_give_the_same_tables(tiny_raw_folder: Path,
         assert after.equals(before), f"{table}: a BOM or CRLF line ends changed the table"
 
 
-def test_text_in_a_numeric_column_names_file_column_line_and_value(tiny_raw_folder: Path, tmp_path: Path):
+def test_text_in_a_numeric_column_names_file_column_row_and_value(tiny_raw_folder: Path, tmp_path: Path):
     set_field(tiny_raw_folder / "application_train.csv", 2, "AMT_INCOME_TOTAL", "abc")
     set_field(tiny_raw_folder / "bureau.csv", 0, "DAYS_CREDIT", "XNA")
 
     message = ingest_error(tiny_raw_folder, tmp_path / "parquet")
 
     assert "application_train.csv: column AMT_INCOME_TOTAL (float64)" in message, f"not named: {message}"
-    assert "line 4: 'abc'" in message, f"line and bad value not shown: {message}"
+    assert "line 4 (SK_ID_CURR 100004): 'abc'" in message, f"row and bad value not shown: {message}"
     assert "bureau.csv: column DAYS_CREDIT (int64)" in message, (
         f"second table's error not reported: {message}"
+    )
+    assert "line 2 (SK_ID_CURR 100002, SK_ID_BUREAU 5714462): 'XNA'" in message, (
+        f"a child row is identified by its keys: {message}"
     )
 
 

@@ -40,11 +40,19 @@ def rejects_options(table: str) -> str:
     )
 
 
-def rejected(con: duckdb.DuckDBPyConnection, table: str, file: str, kinds: Mapping[str, str]) -> list[str]:
+def rejected(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    file: str,
+    kinds: Mapping[str, str],
+    keys: Mapping[str, int] | None = None,
+) -> list[str]:
     """One problem per (column, error kind) in rejects `table`, with the first bad line as example.
 
-    `kinds` names what each column should hold. Only the faulty field is quoted, never the whole
-    line: a line of the truth file also holds the planted probability, which must not leak anywhere.
+    `kinds` names what each column should hold; `keys` (name -> position in the file's header) names
+    the key columns that identify the example row, e.g. its SK_ID_CURR. Only the faulty field and the
+    keys are quoted, never the whole line: a line of the truth file also holds the planted
+    probability, which must not leak anywhere.
     """
     groups = con.execute(
         "SELECT column_name, error_type, count(*), min(line), arg_min(csv_line, line), "
@@ -57,9 +65,10 @@ def rejected(con: duckdb.DuckDBPyConnection, table: str, file: str, kinds: Mappi
         if kind == "CAST" and column in kinds:
             fields = next(csv.reader([text.strip("\r\n")]), [])
             value = fields[position - 1] if 0 < position <= len(fields) else "?"
+            row = ", ".join(f"{key} {fields[at]}" for key, at in (keys or {}).items() if at < len(fields))
             problems.append(
                 f"{file}: column {column} ({kinds[column]}): {count} bad value(s){capped}, "
-                f"e.g. line {line}: {value!r}"
+                f"e.g. line {line}{f' ({row})' if row else ''}: {value!r}"
             )
         else:
             problems.append(

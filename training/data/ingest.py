@@ -251,7 +251,8 @@ def convert_table(
     logger.info(
         "table converted", extra={"table": table, "rows": count, "seconds": time.perf_counter() - started}
     )
-    return count, rejected(con, rejects, source.name, kinds)
+    keys = {key: list(header).index(key) for key in TABLE_KEYS[table]}
+    return count, rejected(con, rejects, source.name, kinds, keys)
 
 
 def _select_list(table: str) -> str:
