@@ -6,7 +6,7 @@ import gradio as gr
 
 from ui.gateway_client import GatewayClient
 from ui.handlers import Handlers
-from ui.layout import RADIO_GROUPS_JS, Layout, page_language_js
+from ui.layout import KEYBOARD_JS, Layout, page_language_js
 from ui.texts import Language
 
 
@@ -21,7 +21,7 @@ def _wire(page: Layout, handlers: Handlers) -> None:
     model_line = {"inputs": [page.lang], "outputs": [page.model_line, page.message]}
     page.blocks.load(handlers.on_model, **model_line)
     page.blocks.load(None, inputs=[page.lang], js=page_language_js())
-    page.blocks.load(None, js=RADIO_GROUPS_JS)
+    page.blocks.load(None, js=KEYBOARD_JS)
     page.lang.change(None, inputs=[page.lang], js=page_language_js())
     page.client_id.submit(handlers.on_open, inputs=open_inputs, outputs=opened)
     page.open.click(handlers.on_open, inputs=open_inputs, outputs=opened)

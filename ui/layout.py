@@ -55,16 +55,29 @@ def page_language_js() -> str:
     return f"(lang) => {{ document.documentElement.lang = lang; document.title = {titles}[lang]; }}"
 
 
-#: Browser-side, once: Gradio names each radio button of a group apart, so the arrow keys cannot move
-#: within the group as they should (WAI-ARIA radio group); give each group's buttons one name, again
-#: whenever Gradio redraws them.
-RADIO_GROUPS_JS = """() => {
+#: Browser-side, once, what Gradio's widgets lack for the keyboard (WAI-ARIA practices):
+#: - each radio button of a group is named apart, so the arrow keys cannot move within the group: give
+#:   each group's buttons one name, again whenever Gradio redraws them;
+#: - a tab list does not follow the arrow keys: Left/Right (and Home/End) choose the previous/next tab.
+KEYBOARD_JS = """() => {
   const name = () => document.querySelectorAll("input[type=radio]").forEach((input) => {
     const block = input.closest(".block[id]");
     if (block && input.name !== block.id) input.name = block.id;
   });
   name();
   new MutationObserver(name).observe(document.body, {childList: true, subtree: true});
+  document.addEventListener("keydown", (event) => {
+    const tab = event.target.closest && event.target.closest("[role=tab]");
+    const list = tab && tab.closest("[role=tablist]");
+    if (!list || !["ArrowRight", "ArrowLeft", "Home", "End"].includes(event.key)) return;
+    const tabs = [...list.querySelectorAll("[role=tab]")];
+    const at = tabs.indexOf(tab);
+    const moves = {ArrowRight: at + 1, ArrowLeft: at - 1 + tabs.length, Home: 0, End: tabs.length - 1};
+    const next = tabs[moves[event.key] % tabs.length];
+    event.preventDefault();
+    next.focus();
+    next.click();
+  });
 }"""
 
 

@@ -103,8 +103,22 @@ def test_a_keyboard_only_walk_reaches_every_tab(
     page.keyboard.type(str(client_with_history))
     page.keyboard.press("Enter")
     expect(page.locator("#decision .ui-verdict")).to_be_visible()
-    # then each tab is reached by Tab and chosen by Enter, and its content shows
-    for tab, content in TABS.items():
+    # then the tab list is reached by Tab, each tab chosen by the arrow keys, and its content shows
+    tabs = list(TABS.items())
+    _focus_on(page, tab_name(tabs[0][0], "fr"), IS_TAB)
+    page.keyboard.press("Enter")
+    for index, (tab, content) in enumerate(tabs):
+        if index:
+            page.keyboard.press("ArrowRight")
+        expect(page.get_by_role("tab", name=tab_name(tab, "fr"))).to_have_attribute("aria-selected", "true")
+        expect(page.get_by_role("tab", name=tab_name(tab, "fr"))).to_be_focused()
+        expect(page.locator(content).first).to_be_visible()
+    page.keyboard.press("Home")
+    expect(page.get_by_role("tab", name=tab_name(tabs[0][0], "fr"))).to_have_attribute(
+        "aria-selected", "true"
+    )
+    # and each tab is also reached by Tab and chosen by Enter
+    for tab, content in reversed(tabs):
         _focus_on(page, tab_name(tab, "fr"), IS_TAB)
         page.keyboard.press("Enter")
         expect(page.get_by_role("tab", name=tab_name(tab, "fr"))).to_have_attribute("aria-selected", "true")
