@@ -336,10 +336,17 @@ def test_an_explanation_limited_to_the_strongest_factors_is_exact(
     client_id = int(holdout["SK_ID_CURR"].iloc[5])
     full = stub.Explain(scoring_pb2.ScoreRequest(client_id=client_id), timeout=5)
     short = stub.Explain(scoring_pb2.ScoreRequest(client_id=client_id, top_each_way=3), timeout=5)
-    # then the short one lists exactly the full one's strongest three raising and three lowering
+    # then the short one lists exactly the full one's strongest three raising and three lowering, and
+    # each family's three strongest (its drill-down)
     raising = [c.feature for c in full.contributions if c.shap > 0][:3]
     lowering = [c.feature for c in full.contributions if c.shap < 0][:3]
-    assert sorted(c.feature for c in short.contributions) == sorted(raising + lowering)
+    by_family: dict[str, list[str]] = {}
+    for c in full.contributions:
+        if c.shap != 0:
+            by_family.setdefault(c.family, []).append(c.feature)
+    drill_down = [feature for features in by_family.values() for feature in features[:3]]
+    assert sorted(c.feature for c in short.contributions) == sorted(set(raising + lowering + drill_down))
+    assert [(f.family, f.impact) for f in short.families] == [(f.family, f.impact) for f in full.families]
     assert short.omitted == len(full.contributions) - len(short.contributions)
     # and what it leaves out is summed, so the total is still the raw score
     total = short.base_value + sum(c.shap for c in short.contributions) + short.omitted_shap
