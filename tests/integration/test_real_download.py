@@ -68,6 +68,21 @@ def private_redis() -> Iterator[redis.Redis]:
     client.shutdown(nosave=True)
 
 
+def start_ray(attempts: int = 3) -> None:
+    """A local Ray as the pipeline starts it, tried again when its raylet misses the 30 s it has to
+    register (which an overloaded 2-core machine can miss); the pipeline then joins it."""
+    import ray
+
+    for attempt in range(1, attempts + 1):
+        try:
+            ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+            return
+        except Exception as error:  # Ray raises a bare Exception for the startup timeout
+            ray.shutdown()
+            if "timed out during startup" not in str(error) or attempt == attempts:
+                raise
+
+
 @pytest.fixture(scope="module")
 def download(private_redis: redis.Redis, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Download]:
     """The real-format zip taken through the whole pipeline (datagen skipped) in a fresh data folder."""
@@ -93,6 +108,7 @@ def download(private_redis: redis.Redis, tmp_path_factory: pytest.TempPathFactor
         patch.setenv("FEAST_ONLINE_STORE", "redis")
         patch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{root / 'mlflow.db'}")
         patch.setenv("RAY_AUTH_MODE", "disabled")
+        start_ray()
         result = run_pipeline(PipelineOptions(raw=archive, trials=1, folds=2, seed=11, docs=docs))
         yield Download(archive, root, result.seconds, private_redis, docs)
         ray.shutdown()
