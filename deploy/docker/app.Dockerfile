@@ -52,9 +52,10 @@ RUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen --no-dev --extra 
     && /opt/venv/bin/python -m compileall -q /app
 
 FROM ${PYTHON_IMAGE} AS base
-# LightGBM's wheel links against the system OpenMP runtime, which the slim image lacks.
+# LightGBM's wheel links against the system OpenMP runtime, which the slim image lacks; the client's
+# letter (gateway/letter.py) is set in DejaVu Sans, which covers every character of French and English.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libgomp1 \
+    && apt-get install -y --no-install-recommends libgomp1 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 # A fixed numeric uid so that Kubernetes' runAsNonRoot can check it without resolving names.
 RUN groupadd --system --gid 10001 credit \
