@@ -19,8 +19,6 @@ from typing import Any
 
 import duckdb
 
-from credit_features.catalog import Language
-
 #: At most this many bureau credits and earlier applications are listed (the totals say how many).
 MAX_ROWS = 50
 DAYS_PER_YEAR = 365.25
@@ -33,45 +31,6 @@ TABLES = (
     "credit_card_balance",
     "POS_CASH_balance",
 )
-
-#: French names of the levels the history shows (English: the data's own).
-LEVELS_FR: dict[str, str] = {
-    # bureau CREDIT_ACTIVE
-    "Active": "En cours",
-    "Closed": "Clos",
-    "Sold": "Cédé",
-    "Bad debt": "Créance douteuse",
-    # bureau CREDIT_TYPE
-    "Consumer credit": "Crédit à la consommation",
-    "Credit card": "Carte de crédit",
-    "Car loan": "Prêt automobile",
-    "Mortgage": "Prêt immobilier",
-    "Microloan": "Microcrédit",
-    "Loan for business development": "Prêt de développement d'entreprise",
-    "Another type of loan": "Autre type de prêt",
-    "Unknown type of loan": "Type de prêt inconnu",
-    "Loan for working capital replenishment": "Prêt de fonds de roulement",
-    "Cash loan (non-earmarked)": "Prêt d'espèces (non affecté)",
-    "Real estate loan": "Prêt foncier",
-    "Loan for the purchase of equipment": "Prêt d'équipement",
-    "Loan for purchase of shares (margin lending)": "Prêt pour achat d'actions",
-    "Interbank credit": "Crédit interbancaire",
-    "Mobile operator loan": "Prêt d'opérateur mobile",
-    # previous NAME_CONTRACT_TYPE
-    "Consumer loans": "Prêts à la consommation",
-    "Cash loans": "Prêts personnels",
-    "Revolving loans": "Crédits renouvelables",
-    # previous NAME_CONTRACT_STATUS
-    "Approved": "Acceptée",
-    "Refused": "Refusée",
-    "Canceled": "Annulée",
-    "Unused offer": "Offre non utilisée",
-}
-
-
-def level_label(level: str, language: Language) -> str:
-    """A level of the data in `language` (an unknown level is shown as the data has it)."""
-    return LEVELS_FR.get(level, level) if language == "fr" else level
 
 
 @dataclass(frozen=True)

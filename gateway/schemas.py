@@ -101,7 +101,10 @@ class FieldOut(BaseModel):
     name: str
     label: str
     group: str
-    value: Any
+    value: Any = Field(description="The value as the data has it (what a new application would send).")
+    value_label: str | None = Field(
+        None, description="A text value in the language asked for (the data's level, translated)."
+    )
 
 
 class ClientOut(BaseModel):
@@ -114,6 +117,8 @@ class ClientSummary(BaseModel):
     contract_type: str | None
     income_type: str | None
     credit_amount: float | None
+    contract_type_label: str | None = Field(None, description="contract_type in the language asked for.")
+    income_type_label: str | None = Field(None, description="income_type in the language asked for.")
 
 
 class DistributionOut(BaseModel):

@@ -6,8 +6,9 @@ from credit_features.families import family
 from explain_service.client import Contribution
 from gateway.decisions import ScoredDecision
 from gateway.families import by_family
-from gateway.history import History, level_label
+from gateway.history import History
 from gateway.labels import feature_labels
+from gateway.levels import level_label
 from gateway.reasons import Language, Reason, family_reasons, top_reasons
 from gateway.schemas import (
     BureauCreditOut,

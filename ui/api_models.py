@@ -18,6 +18,8 @@ class ClientSummary(BaseModel):
     contract_type: str | None = None
     income_type: str | None = None
     credit_amount: float | None = None
+    contract_type_label: str | None = None
+    income_type_label: str | None = None
 
 
 class Field(BaseModel):
@@ -25,6 +27,7 @@ class Field(BaseModel):
     label: str
     group: str
     value: Any = None
+    value_label: str | None = None  # a text value in the page's language
 
 
 class ClientData(BaseModel):

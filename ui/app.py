@@ -27,7 +27,7 @@ def _wire(page: Layout, handlers: Handlers) -> None:
     page.open.click(handlers.on_open, inputs=open_inputs, outputs=opened)
     page.client_id.input(
         handlers.on_search,
-        inputs=[page.client_id],
+        inputs=[page.client_id, page.lang],
         outputs=[page.suggestions, page.message],
         trigger_mode="always_last",
         show_progress="hidden",

@@ -104,11 +104,13 @@ class GatewayClient:
         payload = self._request("GET", path, params={k: v for k, v in params.items() if v is not None})
         return _parse(model, payload)
 
-    def search_clients(self, prefix: str, limit: int = 20) -> list[ClientSummary]:
-        """Clients whose id starts with `prefix` (digits only; anything else finds nobody)."""
+    def search_clients(self, prefix: str, lang: Language, limit: int = 20) -> list[ClientSummary]:
+        """Clients whose id starts with `prefix` (digits only; anything else finds nobody), their contract
+        and income types worded in `lang`."""
         if not prefix.isdigit():
             return []
-        payload = self._request("GET", "/v1/clients", params={"search": prefix[:12], "limit": limit})
+        params = {"search": prefix[:12], "limit": limit, "lang": lang}
+        payload = self._request("GET", "/v1/clients", params=params)
         return [_parse(ClientSummary, row) for row in payload]
 
     def client(self, client_id: int, lang: Language) -> ClientData:

@@ -62,19 +62,16 @@ class Handlers:
         return {page.model_line: t("model_line", lang, name=model.name, version=model.version)}
 
     @guarded
-    def on_search(self, text: str) -> Updates:
+    def on_search(self, text: str, lang: Language) -> Updates:
         """Up to 20 clients whose id starts with the digits typed (a short list to pick from)."""
         prefix = (text or "").strip()
         if not prefix.isdigit():
             return {self.page.suggestions: gr.update(choices=[], value=None)}
         try:
-            found = self.client.search_clients(prefix)
+            found = self.client.search_clients(prefix, lang)
         except GatewayError:
             return {self.page.suggestions: gr.update(choices=[], value=None)}  # opening reports it
-        choices = [
-            (f"{c.client_id} · {c.contract_type or '—'} · {c.income_type or '—'}", str(c.client_id))
-            for c in found
-        ]
+        choices = [(views.suggestion(c), str(c.client_id)) for c in found]
         return {self.page.suggestions: gr.update(choices=choices, value=None)}
 
     @guarded

@@ -13,6 +13,7 @@ from ui import charts
 from ui.api_models import (
     Bivariate,
     ClientData,
+    ClientSummary,
     Comparison,
     Contribution,
     Distribution,
@@ -191,12 +192,17 @@ def data_frame(
     keyed = [(group_key(f.group), f) for f in client.fields]
     keyed.sort(key=lambda pair: order.get(pair[0], len(order)))  # stable: API order within a group
     rows = [
-        (group_name(key, lang), f.label, _display(f.value, lang))
+        (group_name(key, lang), f.label, f.value_label or _display(f.value, lang))
         for key, f in keyed
         if key in (groups or []) and (not words or words in f.label.lower() or words in f.name.lower())
     ]
     frame = pd.DataFrame(rows, columns=[t("col_group", lang), t("col_field", lang), t("col_value", lang)])
     return frame, t("data_count", lang, shown=len(rows), total=len(client.fields))
+
+
+def suggestion(client: ClientSummary) -> str:
+    """One line of the search list: the id, then the contract and income types in the page's language."""
+    return f"{client.client_id} · {client.contract_type_label or '—'} · {client.income_type_label or '—'}"
 
 
 def _display(value: object, lang: Language) -> str:

@@ -15,6 +15,7 @@ from gateway.decisions import ScoredDecision
 from gateway.deps import Advisor, AnyCaller, State
 from gateway.labels import feature_labels, field_group, field_labels
 from gateway.letter import letter_content, render_letter
+from gateway.levels import level_label
 from gateway.openapi import AUTHENTICATED, responses
 from gateway.population import FILTER_FEATURES, GroupError, Population
 from gateway.reasons import Language, family_reasons
@@ -52,6 +53,7 @@ def search_clients(
     caller: Advisor,
     search: Annotated[str, Query(max_length=12, pattern="^[0-9]*$")] = "",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    lang: Lang = "en",
 ) -> list[ClientSummary]:
     """Clients whose id starts with `search` (the advisors' searchable list)."""
     return [
@@ -60,9 +62,16 @@ def search_clients(
             contract_type=row["NAME_CONTRACT_TYPE"],
             income_type=row["NAME_INCOME_TYPE"],
             credit_amount=row["AMT_CREDIT"],
+            contract_type_label=_level(row["NAME_CONTRACT_TYPE"], lang),
+            income_type_label=_level(row["NAME_INCOME_TYPE"], lang),
         )
         for row in state.directory.search(search, limit)
     ]
+
+
+def _level(value: Any, lang: Language) -> str | None:
+    """A text value of the data in `lang`; None for anything else (numbers, missing values)."""
+    return level_label(value, lang) if isinstance(value, str) else None
 
 
 @router.get(
@@ -75,7 +84,13 @@ async def get_client(client_id: ClientId, state: State, caller: Advisor, lang: L
     return ClientOut(
         client_id=client_id,
         fields=[
-            FieldOut(name=k, label=labels.get(k, k), group=field_group(k, lang), value=v)
+            FieldOut(
+                name=k,
+                label=labels.get(k, k),
+                group=field_group(k, lang),
+                value=v,
+                value_label=_level(v, lang),
+            )
             for k, v in record.items()
         ],
     )

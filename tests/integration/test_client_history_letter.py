@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from credit_features.catalog import feature_catalog
 from credit_features.families import FAMILY_BY_KEY, feature_families
 from gateway.history import MAX_ROWS
+from gateway.levels import level_label
 
 from .conftest import ADVISOR_KEY, SERVICE_KEY, Service
 
@@ -176,3 +177,28 @@ def test_history_and_letter_are_documented(gateway_server: Service) -> None:
     assert {"200", "401", "403", "404", "429", "503"} <= set(history["responses"])
     assert "application/pdf" in letter["responses"]["200"]["content"]
     assert {"lang"} <= {p["name"] for p in letter["parameters"]}
+
+
+def test_the_clients_file_and_the_search_read_in_french(gateway_server: Service, rich_client: int) -> None:
+    # when the advisor opens the client's file and searches for it on a French page
+    french = {
+        f["name"]: f for f in get(gateway_server, f"/v1/clients/{rich_client}", lang="fr").json()["fields"]
+    }
+    english = {
+        f["name"]: f for f in get(gateway_server, f"/v1/clients/{rich_client}", lang="en").json()["fields"]
+    }
+    found = get(gateway_server, "/v1/clients", search=str(rich_client), lang="fr").json()
+    # then every text value has its French words beside the data's own value, which stays as it is
+    contract = french["NAME_CONTRACT_TYPE"]
+    assert contract["value"] in {"Cash loans", "Revolving loans"}, "the value is the data's, for round trips"
+    assert (
+        contract["value_label"]
+        == {"Cash loans": "Prêts personnels", "Revolving loans": "Crédits renouvelables"}[contract["value"]]
+    )
+    assert english["NAME_CONTRACT_TYPE"]["value_label"] == contract["value"], "English is the data's own"
+    texts = {name: field for name, field in french.items() if isinstance(field["value"], str)}
+    assert texts, "the file has text fields"
+    assert all(field["value_label"] for field in texts.values()), "every text value is worded"
+    assert french["AMT_CREDIT"]["value_label"] is None, "numbers are formatted by the app, not worded"
+    row = next(row for row in found if row["client_id"] == rich_client)
+    assert row["income_type_label"] == level_label(row["income_type"], "fr") != row["income_type"]

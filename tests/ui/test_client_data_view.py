@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ui import views
-from ui.api_models import ClientData
+from ui.api_models import ClientData, ClientSummary
 
 pytestmark = pytest.mark.unit
 
@@ -25,6 +25,7 @@ FRENCH = ClientData.model_validate(
                 "label": "Possède une voiture",
                 "group": "Logement et biens",
                 "value": "N",
+                "value_label": "Non",
             },
             {"name": "AMT_ANNUITY", "label": "Annuité du prêt", "group": "Prêt", "value": 24700.5},
         ],
@@ -41,7 +42,7 @@ def test_french_groups_are_ordered_filtered_and_shown_in_french():
         ["Prêt", "Montant du crédit", "406\u202f598"],
         ["Prêt", "Annuité du prêt", "24\u202f700"],  # whole amounts: rounded half to even
         ["Identité et famille", "Âge du client (jours)", "-9\u202f461"],
-        ["Logement et biens", "Possède une voiture", "N"],
+        ["Logement et biens", "Possède une voiture", "Non"],  # the gateway's French words for "N"
     ]
     assert count == "4 champ(s) affiché(s) sur 4."
 
@@ -50,3 +51,15 @@ def test_a_group_left_out_and_a_word_typed_narrow_the_table():
     frame, count = views.data_frame(FRENCH, ["Loan"], "crédit", "en")
     assert frame.values.tolist() == [["Loan", "Montant du crédit", "406,598"]]
     assert count == "1 of 4 field(s) shown."
+
+
+def test_search_suggestions_word_the_types_in_the_pages_language():
+    client = ClientSummary(
+        client_id=100002,
+        contract_type="Cash loans",
+        income_type="Working",
+        contract_type_label="Prêts personnels",
+        income_type_label="Salarié",
+    )
+    assert views.suggestion(client) == "100002 · Prêts personnels · Salarié"
+    assert views.suggestion(ClientSummary(client_id=7)) == "7 · — · —", "unknown types are a dash"
