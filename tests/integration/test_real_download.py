@@ -68,19 +68,25 @@ def private_redis() -> Iterator[redis.Redis]:
     client.shutdown(nosave=True)
 
 
-def start_ray(attempts: int = 3) -> None:
+def start_ray(attempts: int = 3) -> bool:
     """A local Ray as the pipeline starts it, tried again when its raylet misses the 30 s it has to
-    register (which an overloaded 2-core machine can miss); the pipeline then joins it."""
+    register (which an overloaded 2-core machine can miss); the pipeline then joins it. The session's
+    Ray, when another module started it, is joined as it is: False (not ours to shut down)."""
     import ray
 
-    for attempt in range(1, attempts + 1):
+    if ray.is_initialized():
+        return False
+    options = {"num_cpus": 2, "include_dashboard": False, "log_to_driver": False, "configure_logging": False}
+    for _ in range(attempts - 1):
         try:
-            ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
-            return
+            ray.init(**options)
+            return True
         except Exception as error:  # Ray raises a bare Exception for the startup timeout
             ray.shutdown()
-            if "timed out during startup" not in str(error) or attempt == attempts:
+            if "timed out during startup" not in str(error):
                 raise
+    ray.init(**options)  # the last attempt: its failure is the test's error
+    return True
 
 
 @pytest.fixture(scope="module")
@@ -108,10 +114,11 @@ def download(private_redis: redis.Redis, tmp_path_factory: pytest.TempPathFactor
         patch.setenv("FEAST_ONLINE_STORE", "redis")
         patch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{root / 'mlflow.db'}")
         patch.setenv("RAY_AUTH_MODE", "disabled")
-        start_ray()
+        started_here = start_ray()
         result = run_pipeline(PipelineOptions(raw=archive, trials=1, folds=2, seed=11, docs=docs))
         yield Download(archive, root, result.seconds, private_redis, docs)
-        ray.shutdown()
+        if started_here:
+            ray.shutdown()
 
 
 def test_the_download_goes_to_a_champion_without_any_planted_truth(download: Download) -> None:
