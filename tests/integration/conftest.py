@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import mlflow
 import pytest
 from mlflow import MlflowClient
+from mlflow.tracking._tracking_service.utils import _use_tracking_uri
 
 from credit_common.processes import Service, free_port, start_service
 from gateway.auth import hash_key
@@ -20,12 +22,23 @@ __all__ = [
     "SERVICE_KEY",
     "Service",
     "free_port",
+    "mlflow_on",
     "register_copy_of_champion",
     "start_gateway",
     "start_server",
 ]
 
 ADVISOR_KEY, SERVICE_KEY = "test-advisor-key", "test-service-key"
+
+
+@contextmanager
+def mlflow_on(uri: str) -> Iterator[None]:
+    """MLflow's process-wide tracking URI on `uri` for a while, then exactly as it was, and the variable
+    MLflow writes with it too: the other tests of the session keep the session's registry."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MLFLOW_TRACKING_URI", uri)
+        with _use_tracking_uri(uri):
+            yield
 
 
 def start_server(module: str, folder: Path, *args: str, env: dict[str, str] | None = None) -> Service:

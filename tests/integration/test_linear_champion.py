@@ -16,7 +16,6 @@ import logging
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -28,7 +27,6 @@ import pandas as pd
 import pytest
 import redis
 from mlflow import MlflowClient
-from mlflow.tracking._tracking_service.utils import _use_tracking_uri
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 
@@ -55,7 +53,7 @@ from training.model.dataset import LABEL, feature_columns
 from training.model.importance import explain_globally
 from training.model.metrics import score_predictions
 
-from .conftest import ADVISOR_KEY, Service, start_gateway, start_server
+from .conftest import ADVISOR_KEY, Service, mlflow_on, start_gateway, start_server
 from .tcp_fault import FaultyRelay
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -80,16 +78,6 @@ class LinearChampion:
     holdout: pd.DataFrame
     threshold: float
     importance: list[str]
-
-
-@contextmanager
-def mlflow_on(uri: str) -> Iterator[None]:
-    """MLflow's process-wide tracking URI on `uri` for a while, then exactly as it was, and the variable
-    MLflow writes with it too: the other tests of the session keep the session's registry."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("MLFLOW_TRACKING_URI", uri)
-        with _use_tracking_uri(uri):
-            yield
 
 
 def log_odds(pipeline: Pipeline, rows: pd.DataFrame) -> np.ndarray:

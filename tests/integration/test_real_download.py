@@ -27,6 +27,8 @@ from credit_features.redis_layout import client_id_of
 from credit_features.tables import TABLE_NAMES, TRUTH_FILE, file_name
 from training.model.evaluate import NO_TRUTH
 
+from .conftest import mlflow_on
+
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
@@ -108,11 +110,12 @@ def download(private_redis: redis.Redis, tmp_path_factory: pytest.TempPathFactor
         bundle.writestr("sample_submission.csv", "SK_ID_CURR,TARGET\n100001,0.5\n")
     root, docs = work / "data", work / "docs"
     port = private_redis.connection_pool.connection_kwargs["port"]
-    with pytest.MonkeyPatch.context() as patch:
+    # Training points MLflow at its store for the whole process: the session platform's store is
+    # given back afterwards, or later modules would read this download's registry.
+    with pytest.MonkeyPatch.context() as patch, mlflow_on(f"sqlite:///{root / 'mlflow.db'}"):
         patch.setenv("CREDIT_DATA_DIR", str(root))
         patch.setenv("REDIS_CONNECTION_STRING", f"127.0.0.1:{port}")
         patch.setenv("FEAST_ONLINE_STORE", "redis")
-        patch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{root / 'mlflow.db'}")
         patch.setenv("RAY_AUTH_MODE", "disabled")
         started_here = start_ray()
         result = run_pipeline(PipelineOptions(raw=archive, trials=1, folds=2, seed=11, docs=docs))
