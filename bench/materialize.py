@@ -9,6 +9,8 @@ scale 0.1: 35.6k clients, 6 views, 423 Float64 features) and writes into scratch
   times: Feast's cost is per row, so its rate per client on a sample is its rate on the whole, give or
   take its fixed start-up, which only flatters it); the goal is a rate ≥ 20× Feast's (issue 14);
 - the hashes Feast wrote are compared byte for byte with the fast path's (a sample of them);
+- Redis memory per client (MEMORY USAGE on a sample), with the hash encoding the server chose and the
+  projection to the full Kaggle population;
 - `get_online_features` latency (p50/p99, 1 and 100 clients, the model's feature service) is measured
   on the fast path's database.
 
@@ -124,6 +126,28 @@ def compare(feast: redis.Redis, fast: redis.Redis, sample: int) -> dict[str, int
     return {"compared": len(chosen), "differ": sum(feast.hgetall(k) != fast.hgetall(k) for k in chosen)}
 
 
+def redis_footprint(client: redis.Redis, sample: int) -> dict[str, Any]:
+    """Redis memory of one client's hash (MEMORY USAGE over a random sample of keys), its encoding
+    and the server's listpack limit, which decides it: the client's 429 fields stay one compact
+    listpack when the limit is above them (Debian's redis.conf: 512) and become a hash table under
+    Redis's default of 128, about 3.6 times larger but read and written in constant time per field,
+    and the projection to the full Kaggle population."""
+    keys = sorted(client.scan_iter(count=5000))
+    chosen = random.Random(4).sample(keys, min(sample, len(keys)))
+    per_client = sum(int(client.memory_usage(k, samples=0) or 0) for k in chosen) / len(chosen)
+    population = sum(map(row_count, APPLICATION_TABLES))
+    return {
+        "sampled": len(chosen),
+        "bytes_per_client": round(per_client),
+        "encoding": client.object("encoding", chosen[0]).decode(),
+        "hash_max_listpack_entries": int(
+            client.config_get("hash-max-listpack-entries")["hash-max-listpack-entries"]
+        ),
+        "full_population": population,
+        "full_population_gb": round(per_client * population / 1e9, 2),
+    }
+
+
 def _materialize(path: str, config: Path, start: str, end: str, platform: Path) -> dict[str, Any]:
     env = {"CREDIT_DATA_DIR": str(platform)}
     return run_child(_MATERIALIZE, path, str(config), str(REPO / "feature_repo"), start, end, env=env)
@@ -151,6 +175,16 @@ def record(run: BenchRun, results: dict[str, Any]) -> None:
         fast["peak_rss_mb"],
         unit="MB",
         label=f"{what}: peak memory",
+    )
+    memory = results["redis_memory"]
+    stored = f"Redis memory per client ({memory['encoding']}, hash-max-listpack-entries "
+    stored += f"{memory['hash_max_listpack_entries']})"
+    run.figure("redis_bytes_per_client", memory["bytes_per_client"], unit="B", label=stored)
+    run.figure(
+        "redis_population_gb",
+        memory["full_population_gb"],
+        unit="GB",
+        label=f"{stored}, projected to the {memory['full_population']:,} Kaggle applications",
     )
     feast = results["paths"].get("feast")
     if feast is None:
@@ -192,9 +226,14 @@ def _print(results: dict[str, Any]) -> None:
             f"{m['cpu_seconds']:.1f}",
             f"{m['peak_rss_mb']:.0f}",
         )
+    memory = results["redis_memory"]
+    table.caption = (
+        f"Redis: {memory['bytes_per_client']:,} B per client ({memory['encoding']}), "
+        f"{memory['full_population_gb']} GB for the {memory['full_population']:,} Kaggle applications"
+    )
     if "byte_identical_sample" in results:
         same = results["byte_identical_sample"]
-        table.caption = f"byte-identical sample: {same['compared']} hashes, {same['differ']} differ"
+        table.caption += f"; byte-identical sample: {same['compared']} hashes, {same['differ']} differ"
     console.print(table)
     read = results["online_read"]
     latency = Table(title=f"get_online_features (credit_scoring_v1, {size['features']} features)")
@@ -253,6 +292,7 @@ def main(
                 measured["redis_keys"] = clients[path].dbsize()
                 measured["clients_per_second"] = measured["redis_keys"] / measured["seconds"]
                 results["paths"][path] = measured
+            results["redis_memory"] = redis_footprint(clients["fast"], sample=500)
             if "feast" in paths:
                 results["byte_identical_sample"] = compare(clients["feast"], clients["fast"], sample=2000)
             table = str(platform / "features" / "application.parquet")

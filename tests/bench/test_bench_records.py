@@ -94,6 +94,14 @@ def test_materialize_compares_rates_per_client_and_names_clients_not_rows() -> N
             "feast": {"redis_keys": 3_563, "seconds": 35.6, "clients_per_second": 100.0, "peak_rss_mb": 720},
         },
         "byte_identical_sample": {"compared": 2000, "differ": 0},
+        "redis_memory": {
+            "sampled": 500,
+            "bytes_per_client": 6591,
+            "encoding": "listpack",
+            "hash_max_listpack_entries": 512,
+            "full_population": 356_255,
+            "full_population_gb": 2.35,
+        },
     }
     run = BenchRun("materialize", {})
     materialize.record(run, results)
@@ -102,6 +110,11 @@ def test_materialize_compares_rates_per_client_and_names_clients_not_rows() -> N
     assert run.figures["speedup"].met is True, "20× meets >= 20"
     assert "35,625 clients × 6 views (423 features)" in run.figures["fast_clients_per_second"].label
     assert run.figures["hashes_differing"].met is True, "0 differing hashes meets == 0"
+    # and Redis memory is reported per client and for the whole Kaggle population, naming the encoding
+    memory = run.figures["redis_population_gb"]
+    assert memory.value == 2.35, "the projection is the measured one"
+    assert "listpack, hash-max-listpack-entries 512" in memory.label, memory.label
+    assert "356,255 Kaggle applications" in memory.label, memory.label
 
 
 def test_footprint_holds_only_the_grpc_services_to_the_memory_goal() -> None:
