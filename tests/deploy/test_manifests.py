@@ -321,6 +321,27 @@ def _claim_templates(name: str) -> set[str]:
     }
 
 
+_BYTES = {"mb": 10**6, "gb": 10**9, "Mi": 2**20, "Gi": 2**30}
+
+
+def _bytes(quantity: str) -> int:
+    """A Redis (`1536mb`) or Kubernetes (`2Gi`) memory quantity in bytes."""
+    number, unit = quantity.rstrip("bigmMG"), quantity[len(quantity.rstrip("bigmMG")) :]
+    return int(float(number) * _BYTES[unit])
+
+
+@pytest.mark.parametrize("name", sorted(OVERLAYS))
+def test_redis_refuses_writes_before_its_container_is_killed_and_keeps_hash_tables(name: str) -> None:
+    (redis,) = [
+        c for where, tpl in all_pods(name) if where == "StatefulSet/redis" for c in tpl["spec"]["containers"]
+    ]
+    flags = dict(zip(redis["command"][1::2], redis["command"][2::2], strict=True))
+    limit = _bytes(redis["resources"]["limits"]["memory"])
+    assert flags["--maxmemory-policy"] == "noeviction", "a feature store never drops features silently"
+    assert _bytes(flags["--maxmemory"]) < 0.9 * limit, f"{name}: Redis must refuse writes before the OOM kill"
+    assert flags["--hash-max-listpack-entries"] == "128", "a client's 429 fields are read from a hash table"
+
+
 def test_grpc_services_use_grpc_probes_and_http_services_http_probes() -> None:
     docs = render(OVERLAYS["production"])
     deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
