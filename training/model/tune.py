@@ -37,8 +37,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Early stopping picks the number of trees below this ceiling.
-MAX_TREES = 2000
+#: Early stopping picks the number of trees below this ceiling (in a 30-trial search at scale 0.1,
+#: the trials that ran every fold stopped at 58 to 377 trees on average, at rates down to 0.010).
+MAX_TREES = 1000
+#: Slower rates buy nothing measurable and cost the search its time budget: in a 30-trial search at
+#: scale 0.1, two trials at 0.010-0.011 took 850 of its 1,428 trial-seconds (one held a core for
+#: 570 s) for a CV cost within 0.003 of the trials at 0.03-0.05.
+MIN_LEARNING_RATE = 0.02
 METRIC = "cv_business_cost"
 #: The leaf sizes searched (`min_child_samples`, upper end excluded): folds are binned for each.
 LEAF_SIZES = (10, 200)
@@ -96,7 +101,7 @@ def search_space() -> dict[str, Any]:
     from ray import tune
 
     return {
-        "learning_rate": tune.loguniform(0.01, 0.2),
+        "learning_rate": tune.loguniform(MIN_LEARNING_RATE, 0.2),
         "num_leaves": tune.randint(8, 96),
         "max_depth": tune.choice([-1, 4, 6, 8, 12]),
         "min_child_samples": tune.randint(*LEAF_SIZES),
