@@ -64,7 +64,8 @@ format: install
 ##   path on 10% of the clients) and grpc; train: the pipeline from scratch at BENCH_SCALE for each of
 ##   BENCH_SEEDS (a BENCH_TRIALS-trial 5-fold search each, the champion against the planted truth), then a
 ##   refit at scale 1.0; capacity on the demo platform (SCALE, DATA) as
-##   `make demo` builds it; drift on a 300k reference and a 50k current set. Not here: bench.footprint,
+##   `make demo` builds it; pipeline: a Kaggle-size download (scale 1.0, no truth file) through
+##   `pipeline --raw`, step by step; drift on a 300k reference and a 50k current set. Not here: bench.footprint,
 ##   which measures services already running (see its docstring). One benchmark: `make bench-grpc`.
 BENCH_SCALES ?= 0.1 1.0
 BENCH_SCALE ?= 0.1
@@ -72,7 +73,8 @@ BENCH_TRIALS ?= 30
 BENCH_SEEDS ?= 1 2 3
 BENCH_DATA ?= $(DATA)/bench/platform
 BENCH_REDIS_DB ?= 3
-BENCHES := bench-datagen bench-features bench-materialize bench-train bench-grpc bench-capacity bench-drift
+BENCHES := bench-datagen bench-features bench-pipeline bench-materialize bench-train bench-grpc bench-capacity \
+  bench-drift
 BENCH_ENV = set -a && . $(BENCH_DATA)/demo.env && set +a &&
 .PHONY: $(BENCHES) bench-platform bench-demo-platform
 
@@ -87,6 +89,9 @@ bench-datagen:
 
 bench-features:
 	$(BIN)/python -m bench.features $(foreach scale,$(BENCH_SCALES),--scales $(scale)) --work $(DATA)/bench
+
+bench-pipeline:
+	$(BIN)/python -m bench.pipeline --scale 1.0 --work $(DATA)/bench
 
 bench-platform:
 	REDIS_CONNECTION_STRING=127.0.0.1:6379,db=$(BENCH_REDIS_DB) FEAST_ONLINE_STORE=redis \

@@ -11,6 +11,17 @@ from rich.console import Console
 from rich.table import Table
 
 from credit_common.logging import configure_logging
+from training.model.sampling import SEARCH_ROWS
+
+#: Shared by train and pipeline: how many training rows the comparison and the search draw.
+SearchRows = Annotated[
+    int,
+    typer.Option(
+        min=0,
+        help="Rows the model comparison and the search draw (stratified); 0: all of them. "
+        "The chosen model is refit on all rows.",
+    ),
+]
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Offline jobs of the credit platform.")
 console = Console(stderr=True)
@@ -134,6 +145,7 @@ def train(
     cost_fp: Annotated[float, typer.Option(min=0, help="Cost of a wrongly refused good client.")] = 1.0,
     address: Annotated[str | None, typer.Option(help="Ray cluster address (default: local cores).")] = None,
     cpus: Annotated[int, typer.Option(min=1, help="Trials run at once (local cores or cluster CPUs).")] = 2,
+    search_rows: SearchRows = SEARCH_ROWS,
 ) -> None:
     """Compare models, tune LightGBM with Ray Tune, refit the best, register it in MLflow."""
     from training.model.cost import CostWeights
@@ -147,6 +159,7 @@ def train(
         weights=CostWeights(fn=cost_fn, fp=cost_fp),
         address=address,
         cpus=cpus,
+        search_rows=search_rows or None,
     )
     print_summary("training", run_training(dataset_path, options))
 
@@ -248,6 +261,7 @@ def pipeline(
     seed: Annotated[int, typer.Option(help="Seed of data, splits and search.")] = 42,
     trials: Annotated[int, typer.Option(min=1, help="Ray Tune trials.")] = 8,
     folds: Annotated[int, typer.Option(min=2, help="Cross-validation folds.")] = 3,
+    search_rows: SearchRows = SEARCH_ROWS,
     docs: Annotated[Path | None, typer.Option(help="Also write the methodology note here.")] = None,
     force: Annotated[bool, typer.Option(help="Rebuild every step, even those already built.")] = False,
     raw: Annotated[
@@ -267,7 +281,15 @@ def pipeline(
     from training.pipeline import PipelineError, PipelineOptions, run_pipeline
 
     options = PipelineOptions(
-        scale=scale, seed=seed, trials=trials, folds=folds, docs=docs, force=force, raw=raw, until=until
+        scale=scale,
+        seed=seed,
+        trials=trials,
+        folds=folds,
+        search_rows=search_rows or None,
+        docs=docs,
+        force=force,
+        raw=raw,
+        until=until,
     )
     try:
         result = run_pipeline(options)

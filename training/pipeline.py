@@ -24,6 +24,7 @@ from rich.console import Console
 from credit_features import store
 from credit_features.settings import FeatureSettings
 from training.data.raw_source import RawSource, file_digest, folder_digest, resolve
+from training.model.sampling import SEARCH_ROWS
 
 log = logging.getLogger(__name__)
 console = Console(stderr=True)
@@ -46,6 +47,7 @@ class PipelineOptions:
     seed: int = 42
     trials: int = 8
     folds: int = 3
+    search_rows: int | None = SEARCH_ROWS
     docs: Path | None = None
     force: bool = False
     raw: Path | None = None
@@ -116,7 +118,12 @@ def _steps(options: PipelineOptions, root: Path) -> tuple[list[_Step], Path]:
             "train",
             lambda: train(
                 dataset / "train.parquet",
-                TrainOptions(trials=options.trials, folds=options.folds, seed=options.seed),
+                TrainOptions(
+                    trials=options.trials,
+                    folds=options.folds,
+                    seed=options.seed,
+                    search_rows=options.search_rows,
+                ),
             ),
         ),
         ("evaluate", lambda: evaluate(dataset / "train.parquet", raw, root / "evaluation.json")),

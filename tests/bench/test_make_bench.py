@@ -18,7 +18,7 @@ import typer
 pytestmark = pytest.mark.unit
 
 REPO = Path(__file__).resolve().parents[2]
-OURS = ("datagen", "features", "materialize", "train", "grpc", "drift")
+OURS = ("datagen", "features", "pipeline", "materialize", "train", "grpc", "drift")
 SHELL = {"&&", "||", ";", "|", "{", "}"}
 
 

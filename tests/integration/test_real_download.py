@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import redis
 
@@ -30,6 +31,9 @@ from training.model.evaluate import NO_TRUTH
 from .conftest import mlflow_on
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+#: Training rows the download's comparison and search draw (fewer than it has).
+SEARCHED = 1_000
 
 
 @dataclass(frozen=True)
@@ -118,7 +122,9 @@ def download(private_redis: redis.Redis, tmp_path_factory: pytest.TempPathFactor
         patch.setenv("FEAST_ONLINE_STORE", "redis")
         patch.setenv("RAY_AUTH_MODE", "disabled")
         started_here = start_ray()
-        result = run_pipeline(PipelineOptions(raw=archive, trials=1, folds=2, seed=11, docs=docs))
+        # 1,000 of its ~1,960 training rows are searched: the full-size pipeline's path, at test size
+        options = PipelineOptions(raw=archive, trials=1, folds=2, seed=11, docs=docs, search_rows=SEARCHED)
+        result = run_pipeline(options)
         yield Download(archive, root, result.seconds, private_redis, docs)
         if started_here:
             ray.shutdown()
@@ -144,6 +150,17 @@ def test_the_download_goes_to_a_champion_without_any_planted_truth(download: Dow
         "the note says which data it was built from"
     )
     assert "planted truth: none" in note, "the note's results state that no oracle exists"
+
+
+def test_the_search_draws_a_subsample_and_the_champion_learns_from_every_row(download: Download) -> None:
+    import mlflow
+
+    marker = json.loads((download.root / ".done" / "train").read_text())
+    params = mlflow.get_run(marker["parent_run_id"]).data.params
+    training_rows = pd.read_parquet(download.root / "dataset" / "train.parquet").shape[0]
+    assert int(params["rows_search"]) == SEARCHED, params
+    assert int(params["rows_train"]) + int(params["rows_holdout"]) == training_rows, "the refit sees all rows"
+    assert int(params["rows_train"]) > SEARCHED, params
 
 
 def test_every_application_of_the_download_is_served(download: Download) -> None:

@@ -33,6 +33,7 @@ from training.model.cost import DEFAULT_WEIGHTS, CostWeights
 from training.model.dataset import LABEL, feature_columns
 from training.model.importance import explain_globally
 from training.model.metrics import score_predictions
+from training.model.sampling import SEARCH_ROWS, stratified_draw
 from training.model.selection import Standing, cheapest, near_best
 from training.model.tune import METRIC, SearchOutcome, lightgbm_params, search
 from training.model.validation import CvResult, cross_validate
@@ -51,6 +52,7 @@ class TrainOptions:
     weights: CostWeights = DEFAULT_WEIGHTS
     address: str | None = None
     cpus: int = 2
+    search_rows: int | None = SEARCH_ROWS  # None: every row (training.model.sampling says why a cap)
 
 
 @dataclass(frozen=True)
@@ -253,12 +255,15 @@ def train(dataset: Path, options: TrainOptions = TrainOptions()) -> TrainResult:
     x, x_hold, y, y_hold = train_test_split(
         x_all, y_all, test_size=options.holdout, stratify=y_all, random_state=options.seed
     )
+    drawn = stratified_draw(y, options.search_rows, options.seed)
+    x_search, y_search = (x, y) if drawn is None else (x.iloc[drawn], y[drawn])
     tracking.configure()
     stamp = datetime.now(tz=UTC).strftime("%Y%m%d-%H%M%S")
     with mlflow.start_run(run_name=f"training-{stamp}") as parent, Progress() as progress:
         mlflow.log_params(
             {
                 "rows_train": len(x),
+                "rows_search": len(x_search),
                 "rows_holdout": len(x_hold),
                 "features": len(columns),
                 "folds": options.folds,
@@ -270,9 +275,10 @@ def train(dataset: Path, options: TrainOptions = TrainOptions()) -> TrainResult:
                 "dataset": str(dataset),
             }
         )
-        contenders = _compare_candidates(x, y, options, progress)
+        contenders = _compare_candidates(x_search, y_search, options, progress)
         task = progress.add_task(f"Ray Tune: {options.trials} trials", total=None)
-        tuned, searched = _tuned_contender(x, y, options, FeatureSettings().data_dir / "ray_results")
+        storage = FeatureSettings().data_dir / "ray_results"
+        tuned, searched = _tuned_contender(x_search, y_search, options, storage)
         contenders.append(tuned)
         progress.update(task, total=1, completed=1)
         chosen, pipeline = _choose(contenders, x, y)
