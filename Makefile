@@ -16,8 +16,11 @@ $(UV):
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check uv==0.13.9
 
+# --compile-bytecode: machines that set PYTHONDONTWRITEBYTECODE (this one does) never cache bytecode, so
+# every process would compile what it imports from source: `import feast` took 16.5 s instead of 10 s,
+# `import pandas` 2.7 s instead of 1.1 s. Compiling once at install costs ~80 s.
 $(VENV)/.installed: $(UV) pyproject.toml uv.lock
-	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --quiet --all-extras
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --quiet --all-extras --compile-bytecode
 	touch $@
 
 install: $(VENV)/.installed

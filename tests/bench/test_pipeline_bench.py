@@ -20,6 +20,8 @@ def test_the_peak_counts_memory_held_by_a_grandchild() -> None:
     memory = TreeMemory(child.pid)
 
     assert child.wait(timeout=30) == 0
-    peak = memory.stop()
+    memory.stop()
+    peak = memory.peak_mb()
 
     assert 300 < peak < 600, f"a 300 MB block two processes down, plus two interpreters: {peak} MB"
+    assert memory.peak_mb(end=memory.samples[0][0] - 1) == 0, "no sample before the first one"
