@@ -101,7 +101,8 @@ def bench_run(name: str, config: dict[str, Any]) -> Iterator[BenchRun]:
     run = BenchRun(name, dict(config))
     # The code measured is the code at the start: a commit made during a long run must not claim it.
     commit = _git("rev-parse", "--short=12", "HEAD")
-    uncommitted = bool(_git("status", "--porcelain", "--untracked-files=no"))
+    # Result files are what a run writes, not what it measures: a changed one is not a change of code.
+    uncommitted = bool(_git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results"))
     started_at = datetime.now(tz=UTC).isoformat(timespec="seconds")
     load_before, started = _load(), time.perf_counter()
     yield run

@@ -16,6 +16,9 @@ from types import SimpleNamespace
 import pytest
 import redis
 
+# Fixtures shared by an integration and an e2e module, built once per session: registered here.
+from tests.linear_champion import linear_champion, linear_registry, linear_services  # noqa: F401
+
 TEST_REDIS_DB = int(os.environ.get("TEST_REDIS_DB", "15"))
 SCALE = 0.01
 

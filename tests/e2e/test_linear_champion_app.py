@@ -1,8 +1,8 @@
 """The advisor app on a logistic-regression champion, in a real headless Chromium.
 
-The linear champion, its registry, services and gateway are the ones of
-tests/integration/test_linear_champion.py (a registry of their own, the session's champion untouched);
-this file adds a gateway that knows the UI's key, the UI, and the browser.
+The linear champion, its registry and services are the session's (tests/linear_champion.py: a registry
+of their own, the session's champion untouched); this file adds a gateway that knows the UI's key, the
+UI, and the browser.
 """
 
 from __future__ import annotations
@@ -18,15 +18,7 @@ from playwright.sync_api import Page, expect
 from credit_common.processes import Service
 from tests.e2e.conftest import API_KEY, start_ui
 from tests.e2e.test_advisor_app import login, open_client, shot
-from tests.integration.test_linear_champion import (  # noqa: F401 (fixtures)
-    SERVED_NAME,
-    LinearChampion,
-    client_ids,
-    linear_champion,
-    linear_registry,
-    linear_services,
-    start_linear_gateway,
-)
+from tests.linear_champion import SERVED_NAME, LinearChampion, client_ids, start_linear_gateway
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 #: What the app says when a decision comes without its explanation (ui/texts.py, in French).
@@ -35,8 +27,8 @@ MISSING_EXPLANATION = "Les raisons ne sont pas disponibles"
 
 @pytest.fixture(scope="module")
 def linear_app(
-    linear_services: tuple[Service, Service],  # noqa: F811
-    linear_registry: Service,  # noqa: F811
+    linear_services: tuple[Service, Service],
+    linear_registry: Service,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[Service, Service]]:
     """A gateway over the linear services that knows the UI's key (role advisor), and the UI on it."""
@@ -58,7 +50,7 @@ def linear_app(
 def test_an_advisor_reads_the_decision_and_reasons_of_a_linear_champion(
     page: Page,
     linear_app: tuple[Service, Service],
-    linear_champion: LinearChampion,  # noqa: F811
+    linear_champion: LinearChampion,
     screenshots: Path,
 ) -> None:
     # given a hold-out client and the decision the gateway gives for them, in French

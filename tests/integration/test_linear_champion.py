@@ -1,12 +1,9 @@
 """A logistic-regression champion served end to end: registry, gRPC services, gateway, over sockets.
 
-The real logistic candidate is fitted on the session platform's training set and registered by
-training's `log_and_register` (threshold from the business cost, global importance logged in its run
-as train.py does) into a registry of its OWN: the session's champion, which other tests rely on, is
-left alone. An MLflow server serves that registry (as `make demo` does); scoring and explain services
-follow a copy of the version under another model name, so that their explanations live in a Redis
-namespace of their own beside the session's; a gateway reads the champion's importance from that
-registry. Everything is asserted over HTTP and gRPC.
+The champion, its registry (an MLflow server, as `make demo` runs one) and its scoring and explain
+services are the session's (tests/linear_champion.py: a registry of their own, the session's champion
+untouched); this file adds a gateway that reads the champion's importance from that registry.
+Everything is asserted over HTTP and gRPC.
 """
 
 from __future__ import annotations
@@ -16,195 +13,47 @@ import logging
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import replace
 
 import grpc
 import httpx
-import mlflow
 import numpy as np
 import pandas as pd
 import pytest
 import redis
 from mlflow import MlflowClient
-from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 
-from credit_common.processes import start_service
-from credit_features.backend import FEATURE_SERVICE
 from credit_features.online import open_online_features
 from credit_features.redis_layout import connection_options
 from credit_features.settings import FeatureSettings
-from credit_model.linear_shap import LinearShap
 from credit_model.registries import open_registry
-from credit_model.registry import CHAMPION, EXPERIMENT, MODEL_NAME, ModelUri
+from credit_model.registry import MODEL_NAME, ModelUri
 from credit_model.settings import ModelSettings
 from explain_service.explainer import ShapExplainer
 from explain_service.explanation_store import ExplanationStore, explanation_keys, population_key
 from explain_service.responses import explanation_body
 from explain_service.warm_up import explain_population
-from gateway.state import IMPORTANCE_ARTIFACT
 from protos.credit.v1 import explain_pb2_grpc, scoring_pb2
 from serving_base.bundle import ModelBundle
+from tests.linear_champion import (
+    SERVED_NAME,
+    SERVED_URI,
+    LinearChampion,
+    client_ids,
+    start_linear_gateway,
+)
 from training.model import tracking
-from training.model.candidates import candidates, categorical_features
-from training.model.cost import DEFAULT_WEIGHTS, best_threshold
-from training.model.dataset import LABEL, feature_columns
-from training.model.importance import explain_globally
-from training.model.metrics import score_predictions
 
-from .conftest import ADVISOR_KEY, Service, mlflow_on, start_gateway, start_server
+from .conftest import ADVISOR_KEY, Service, mlflow_on
 from .tcp_fault import FaultyRelay
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-#: The name the services follow: a copy of the registered version, with a Redis namespace of its own.
-SERVED_NAME = "credit-default-linear"
-SERVED_URI = f"models:/{SERVED_NAME}@{CHAMPION}"
-#: The logistic candidate whose log-odds carry an offset (undersampling): the harder of the two shapes.
-CANDIDATE = "logreg_undersample"
-CLIENTS = 20
-
-
-@dataclass(frozen=True)
-class LinearChampion:
-    """The registered logistic regression and what the tests compare the services with."""
-
-    registry_uri: str
-    version: str
-    served_version: str
-    pipeline: Pipeline
-    shap: LinearShap
-    holdout: pd.DataFrame
-    threshold: float
-    importance: list[str]
 
 
 def log_odds(pipeline: Pipeline, rows: pd.DataFrame) -> np.ndarray:
     proba = pipeline.predict_proba(rows)[:, 1]
     return np.log(proba / (1.0 - proba))
-
-
-@pytest.fixture(scope="module")
-def linear_champion(platform, tmp_path_factory: pytest.TempPathFactory) -> LinearChampion:
-    """The logistic candidate fitted on the session's training set and registered as training does."""
-    folder = tmp_path_factory.mktemp("linear-registry")
-    frame = pd.read_parquet(platform.dataset)
-    columns = feature_columns(frame)
-    train, holdout = train_test_split(frame, test_size=0.2, stratify=frame[LABEL], random_state=0)
-    x, y = train[columns].astype(float), train[LABEL].to_numpy(dtype=int)
-    x_hold = holdout[columns].astype(float)
-    categorical = categorical_features(columns)
-    numeric = [c for c in columns if c not in categorical]
-    pipeline = next(c for c in candidates() if c.name == CANDIDATE).build(categorical, numeric, 0).fit(x, y)
-    threshold = best_threshold(y, pipeline.predict_proba(x)[:, 1], DEFAULT_WEIGHTS).threshold
-    scores = score_predictions(
-        holdout[LABEL].to_numpy(dtype=int), pipeline.predict_proba(x_hold)[:, 1], threshold, DEFAULT_WEIGHTS
-    )
-    explanation = explain_globally(pipeline, x_hold)
-    assert explanation is not None, "a logistic regression has a global explanation"
-    uri = f"sqlite:///{folder / 'mlflow.db'}"
-    with mlflow_on(uri):
-        experiment = mlflow.create_experiment(EXPERIMENT, artifact_location=(folder / "artifacts").as_uri())
-        with mlflow.start_run(experiment_id=experiment, run_name=f"final-{CANDIDATE}"):
-            mlflow.log_dict(explanation.importance.to_dict(), IMPORTANCE_ARTIFACT)
-            registered = tracking.log_and_register(
-                pipeline,
-                x.head(50),
-                threshold=threshold,
-                weights=DEFAULT_WEIGHTS,
-                feature_service=FEATURE_SERVICE,
-                holdout=scores,
-                background=x,
-            )
-        client = MlflowClient(tracking_uri=uri)
-        copy = client.copy_model_version(f"models:/{MODEL_NAME}/{registered.version}", SERVED_NAME)
-        client.set_registered_model_alias(SERVED_NAME, CHAMPION, copy.version)
-    shap = LinearShap.of(pipeline, x)
-    assert shap is not None
-    assert registered.promoted, "the first version of its own registry is the champion"
-    return LinearChampion(
-        registry_uri=uri,
-        version=registered.version,
-        served_version=str(copy.version),
-        pipeline=pipeline,
-        shap=shap,
-        holdout=holdout.head(CLIENTS).reset_index(drop=True),
-        threshold=threshold,
-        importance=list(explanation.importance.index),
-    )
-
-
-@pytest.fixture(scope="module")
-def linear_registry(
-    linear_champion: LinearChampion, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Service]:
-    """An MLflow tracking server over that registry: the services read it over HTTP, as in `make demo`."""
-    server = start_service(
-        "mlflow",
-        tmp_path_factory.mktemp("linear-mlflow"),
-        "server",
-        env={
-            "MLFLOW_BACKEND_STORE_URI": linear_champion.registry_uri,
-            "MLFLOW_HOST": "127.0.0.1",
-            "MLFLOW_WORKERS": "1",
-            "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
-        },
-        port_env="MLFLOW_PORT",
-    )
-    server.wait_ready("/health")
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def linear_services(
-    linear_registry: Service, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[Service, Service]]:
-    """Scoring and explain services following the linear champion (registry over HTTP)."""
-    folder = tmp_path_factory.mktemp("linear-services")
-    started = [
-        start_server(
-            module,
-            folder,
-            "--model-uri",
-            SERVED_URI,
-            "--poll-seconds",
-            "1",
-            env={"MLFLOW_TRACKING_URI": linear_registry.url},
-        )
-        for module in ("scoring_service", "explain_service")
-    ]
-    try:
-        for server in started:
-            server.wait_serving()
-        yield started[0], started[1]
-    finally:
-        for server in started:
-            server.stop()
-
-
-def start_linear_gateway(
-    folder: Path, services: tuple[Service, Service], registry: Service, **env: str
-) -> Service:
-    """A gateway over the linear services, its comparison features from the linear champion's
-    importance (its registry's champion); ready when it returns."""
-    scoring, explain = services
-    server = start_gateway(
-        folder,
-        scoring.target,
-        explain.target,
-        MLFLOW_TRACKING_URI=registry.url,
-        GATEWAY_EXPLAIN_TIMEOUT="5",  # a loaded CI box must not drop an explanation
-        GATEWAY_SCORE_TIMEOUT="5",
-        **env,
-    )
-    try:
-        server.wait_ready()
-    except (TimeoutError, RuntimeError):
-        server.stop()
-        raise
-    return server
 
 
 @pytest.fixture(scope="module")
@@ -220,10 +69,6 @@ def linear_gateway(
             yield client
     finally:
         server.stop()
-
-
-def client_ids(champion: LinearChampion) -> list[int]:
-    return [int(i) for i in champion.holdout["SK_ID_CURR"]]
 
 
 def offline(champion: LinearChampion, client_id: int) -> pd.DataFrame:
