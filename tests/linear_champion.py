@@ -12,9 +12,12 @@ live in a Redis namespace of their own beside the session's.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import mlflow
 import pandas as pd
@@ -25,6 +28,7 @@ from sklearn.pipeline import Pipeline
 
 from credit_common.processes import Service, start_service
 from credit_features.backend import FEATURE_SERVICE
+from credit_features.online import open_online_features
 from credit_model.linear_shap import LinearShap
 from credit_model.registry import CHAMPION, EXPERIMENT, MODEL_NAME
 from gateway.state import IMPORTANCE_ARTIFACT
@@ -56,6 +60,15 @@ class LinearChampion:
     holdout: pd.DataFrame
     threshold: float
     importance: list[str]
+
+
+class LinearServices(NamedTuple):
+    """The two services following the linear champion, and the clients the online store held when
+    they started (what the explain service's warm-up explains: later tests add applications)."""
+
+    scoring: Service
+    explain: Service
+    clients_at_start: int
 
 
 @pytest.fixture(scope="session")
@@ -133,9 +146,12 @@ def linear_registry(
 @pytest.fixture(scope="session")
 def linear_services(
     linear_registry: Service, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[Service, Service]]:
+) -> Iterator[LinearServices]:
     """Scoring and explain services following the linear champion (registry over HTTP)."""
     folder = tmp_path_factory.mktemp("linear-services")
+    # In a thread: a browser test's Playwright may hold this thread's event loop.
+    with ThreadPoolExecutor(1) as pool:
+        clients = len(pool.submit(asyncio.run, open_online_features().known_clients()).result())
     started = [
         start_server(
             module,
@@ -151,18 +167,16 @@ def linear_services(
     try:
         for server in started:
             server.wait_serving()
-        yield started[0], started[1]
+        yield LinearServices(started[0], started[1], clients)
     finally:
         for server in started:
             server.stop()
 
 
-def start_linear_gateway(
-    folder: Path, services: tuple[Service, Service], registry: Service, **env: str
-) -> Service:
+def start_linear_gateway(folder: Path, services: LinearServices, registry: Service, **env: str) -> Service:
     """A gateway over the linear services, its comparison features from the linear champion's
     importance (its registry's champion); ready when it returns."""
-    scoring, explain = services
+    scoring, explain = services.scoring, services.explain
     server = start_gateway(
         folder,
         scoring.target,

@@ -18,7 +18,13 @@ from playwright.sync_api import Page, expect
 from credit_common.processes import Service
 from tests.e2e.conftest import API_KEY, start_ui
 from tests.e2e.test_advisor_app import login, open_client, shot
-from tests.linear_champion import SERVED_NAME, LinearChampion, client_ids, start_linear_gateway
+from tests.linear_champion import (
+    SERVED_NAME,
+    LinearChampion,
+    LinearServices,
+    client_ids,
+    start_linear_gateway,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 #: What the app says when a decision comes without its explanation (ui/texts.py, in French).
@@ -27,7 +33,7 @@ MISSING_EXPLANATION = "Les raisons ne sont pas disponibles"
 
 @pytest.fixture(scope="module")
 def linear_app(
-    linear_services: tuple[Service, Service],
+    linear_services: LinearServices,
     linear_registry: Service,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[Service, Service]]:
