@@ -75,6 +75,24 @@ def test_fold_costs_are_taken_at_the_pooled_threshold_and_give_a_standard_error(
     assert 0 < result.cost_standard_error < np.std(expected), "the spread of the mean, not of a fold"
 
 
+@pytest.mark.parametrize("candidate", ["lightgbm_class_weight", "logreg_undersample"])
+def test_folds_fitted_at_once_give_exactly_the_sequential_result(data, candidate: str) -> None:
+    from training.model.candidates import candidates
+
+    x, y = data
+    build = next(c for c in candidates() if c.name == candidate).build
+    results = [
+        cross_validate(
+            lambda: build([], list(x.columns), SEED), x, y, folds=FOLDS, seed=SEED, workers=workers
+        )
+        for workers in (1, 2)
+    ]
+
+    assert np.array_equal(results[0].oof, results[1].oof), "the same out-of-fold predictions"
+    assert results[0].best_iterations == results[1].best_iterations, "each fold stopped at the same tree"
+    assert results[0].fold_costs == results[1].fold_costs
+
+
 def test_with_trees_sets_the_size_of_a_plain_or_undersampled_lightgbm() -> None:
     from training.model.candidates import LGBM_DEFAULTS, lightgbm_pipeline
 

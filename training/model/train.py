@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -107,7 +108,15 @@ def _compare_candidates(
         def build(candidate=candidate) -> Pipeline:
             return candidate.build(categorical, numeric, options.seed)
 
-        result = cross_validate(build, x, y, folds=options.folds, seed=options.seed, weights=options.weights)
+        result = cross_validate(
+            build,
+            x,
+            y,
+            folds=options.folds,
+            seed=options.seed,
+            weights=options.weights,
+            workers=_local_threads(options),
+        )
         params: dict[str, object] = {"family": candidate.family, "imbalance": candidate.imbalance}
         trees = result.mean_best_iteration
         if trees is not None:
@@ -131,6 +140,11 @@ def _compare_candidates(
     return contenders
 
 
+def _local_threads(options: TrainOptions) -> int:
+    """Folds the comparison fits at once on this machine (`cpus` may count a whole Ray cluster's)."""
+    return max(1, min(options.cpus, os.cpu_count() or 1))
+
+
 def _sized(build: Callable[[], Pipeline], trees: int) -> Callable[[], Pipeline]:
     return lambda: with_trees(build(), trees)
 
@@ -147,6 +161,7 @@ def _fixed_size(
         seed=options.seed,
         weights=options.weights,
         early_stopping_rounds=None,
+        workers=_local_threads(options),
     )
 
 
