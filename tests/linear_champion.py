@@ -147,7 +147,8 @@ def linear_registry(
 def linear_services(
     linear_registry: Service, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LinearServices]:
-    """Scoring and explain services following the linear champion (registry over HTTP)."""
+    """Scoring and explain services following the linear champion (registry over HTTP). They poll it
+    at the default pace: its alias never moves, and they live for the rest of the session."""
     folder = tmp_path_factory.mktemp("linear-services")
     # In a thread: a browser test's Playwright may hold this thread's event loop.
     with ThreadPoolExecutor(1) as pool:
@@ -158,8 +159,6 @@ def linear_services(
             folder,
             "--model-uri",
             SERVED_URI,
-            "--poll-seconds",
-            "1",
             env={"MLFLOW_TRACKING_URI": linear_registry.url},
         )
         for module in ("scoring_service", "explain_service")
