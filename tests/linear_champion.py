@@ -26,13 +26,13 @@ from mlflow import MlflowClient
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 
-from credit_common.processes import Service, start_service
+from credit_common.processes import Service
 from credit_features.backend import FEATURE_SERVICE
 from credit_features.online import open_online_features
 from credit_model.linear_shap import LinearShap
 from credit_model.registry import CHAMPION, EXPERIMENT, MODEL_NAME
 from gateway.state import IMPORTANCE_ARTIFACT
-from tests.integration.conftest import mlflow_on, start_gateway, start_server
+from tests.integration.conftest import mlflow_on, start_gateway, start_mlflow_server, start_server
 from training.model import tracking
 from training.model.candidates import candidates, categorical_features
 from training.model.cost import DEFAULT_WEIGHTS, best_threshold
@@ -126,19 +126,7 @@ def linear_registry(
     linear_champion: LinearChampion, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Service]:
     """An MLflow tracking server over that registry: the services read it over HTTP, as in `make demo`."""
-    server = start_service(
-        "mlflow",
-        tmp_path_factory.mktemp("linear-mlflow"),
-        "server",
-        env={
-            "MLFLOW_BACKEND_STORE_URI": linear_champion.registry_uri,
-            "MLFLOW_HOST": "127.0.0.1",
-            "MLFLOW_WORKERS": "1",
-            "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
-        },
-        port_env="MLFLOW_PORT",
-    )
-    server.wait_ready("/health")
+    server = start_mlflow_server(tmp_path_factory.mktemp("linear-mlflow"), linear_champion.registry_uri)
     yield server
     server.stop()
 

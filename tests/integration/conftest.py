@@ -25,6 +25,7 @@ __all__ = [
     "mlflow_on",
     "register_copy_of_champion",
     "start_gateway",
+    "start_mlflow_server",
     "start_server",
 ]
 
@@ -44,6 +45,25 @@ def mlflow_on(uri: str) -> Iterator[None]:
 def start_server(module: str, folder: Path, *args: str, env: dict[str, str] | None = None) -> Service:
     """A gRPC service (`scoring_service` or `explain_service`) with the session's environment."""
     return start_service(module, folder, *args, env=env)
+
+
+def start_mlflow_server(folder: Path, store_uri: str) -> Service:
+    """An MLflow tracking server over the registry at `store_uri`, ready when it returns: the services
+    read the registry over HTTP, as in `make demo`."""
+    server = start_service(
+        "mlflow",
+        folder,
+        "server",
+        env={
+            "MLFLOW_BACKEND_STORE_URI": store_uri,
+            "MLFLOW_HOST": "127.0.0.1",
+            "MLFLOW_WORKERS": "1",
+            "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
+        },
+        port_env="MLFLOW_PORT",
+    )
+    server.wait_ready("/health")
+    return server
 
 
 def register_copy_of_champion(alias: str) -> str:
@@ -93,19 +113,7 @@ def start_gateway(folder: Path, scoring: str, explain: str, **env: str) -> Servi
 @pytest.fixture(scope="session")
 def mlflow_server(platform, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     """An MLflow tracking server over the session's registry, as `make demo` runs one."""
-    server = start_service(
-        "mlflow",
-        tmp_path_factory.mktemp("mlflow"),
-        "server",
-        env={
-            "MLFLOW_BACKEND_STORE_URI": os.environ["MLFLOW_TRACKING_URI"],
-            "MLFLOW_HOST": "127.0.0.1",
-            "MLFLOW_WORKERS": "1",
-            "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
-        },
-        port_env="MLFLOW_PORT",
-    )
-    server.wait_ready("/health")
+    server = start_mlflow_server(tmp_path_factory.mktemp("mlflow"), os.environ["MLFLOW_TRACKING_URI"])
     yield server
     server.stop()
 

@@ -292,7 +292,10 @@ def test_health_follows_the_model_and_an_alias_swap_drops_no_call(
                 except grpc.RpcError as error:
                     failures.append(error.code())
 
-        workers = [threading.Thread(target=load) for _ in range(4)]
+        # Two closed-loop callers keep calls in flight through the swap. Four saturated both cores of
+        # the CI machine: a starved service's Redis read then hit its 0.25 s timeout (UNAVAILABLE by
+        # design, gateway hardening), a failure of the overload, not of the swap this test is about.
+        workers = [threading.Thread(target=load) for _ in range(2)]
         for worker in workers:
             worker.start()
         second = register_copy_of_champion("swap")
