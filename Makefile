@@ -68,7 +68,8 @@ format: install
 ##   BENCH_SEEDS (a BENCH_TRIALS-trial 5-fold search each, the champion against the planted truth), then a
 ##   refit at scale 1.0; capacity on the demo platform (SCALE, DATA) as
 ##   `make demo` builds it; pipeline: a Kaggle-size download (scale 1.0, no truth file) through
-##   `pipeline --raw`, step by step; drift on a 300k reference and a 50k current set. Not here: bench.footprint,
+##   `pipeline --raw`, step by step; ingest: ingest + features of this checkout beside a baseline commit
+##   on that download; drift on a 300k reference and a 50k current set. Not here: bench.footprint,
 ##   which measures services already running (see its docstring). One benchmark: `make bench-grpc`.
 BENCH_SCALES ?= 0.1 1.0
 BENCH_SCALE ?= 0.1
@@ -76,7 +77,7 @@ BENCH_TRIALS ?= 30
 BENCH_SEEDS ?= 1 2 3
 BENCH_DATA ?= $(DATA)/bench/platform
 BENCH_REDIS_DB ?= 3
-BENCHES := bench-datagen bench-features bench-pipeline bench-materialize bench-train bench-grpc bench-capacity \
+BENCHES := bench-datagen bench-features bench-ingest bench-pipeline bench-materialize bench-train bench-grpc bench-capacity \
   bench-drift
 BENCH_ENV = set -a && . $(BENCH_DATA)/demo.env && set +a &&
 .PHONY: $(BENCHES) bench-platform bench-demo-platform
@@ -92,6 +93,9 @@ bench-datagen:
 
 bench-features:
 	$(BIN)/python -m bench.features $(foreach scale,$(BENCH_SCALES),--scales $(scale)) --work $(DATA)/bench
+
+bench-ingest:
+	$(BIN)/python -m bench.ingest --scale 1.0 --work $(DATA)/bench
 
 bench-pipeline:
 	$(BIN)/python -m bench.pipeline --scale 1.0 --work $(DATA)/bench

@@ -31,16 +31,16 @@ def usage() -> dict[str, float]:
     return {"peak_rss_mb": round(own.ru_maxrss / 1024, 1), "cpu_seconds": round(cpu, 1)}
 
 
-def run_child(code: str, *args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
-    """Run `code` with `args` in a fresh interpreter (repo root as working folder, `env` added to ours);
-    its last stdout line as a dict, plus `process_seconds`."""
+def run_child(code: str, *args: str, env: dict[str, str] | None = None, cwd: Path = REPO) -> dict[str, Any]:
+    """Run `code` with `args` in a fresh interpreter (working folder `cwd`, whose packages it imports
+    first; `env` added to ours); its last stdout line as a dict, plus `process_seconds`."""
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-c", code, *args],
         capture_output=True,
         text=True,
         check=False,
-        cwd=REPO,
+        cwd=cwd,
         env={**os.environ, **(env or {})},
     )
     if done.returncode != 0:

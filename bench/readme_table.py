@@ -22,7 +22,18 @@ README = RESULTS.parent.parent / "README.md"
 START = "<!-- bench-table:start -->"
 END = "<!-- bench-table:end -->"
 #: The order of `make bench`; result files not named here follow, alphabetically.
-ORDER = ("datagen", "features", "pipeline", "materialize", "train", "grpc", "capacity", "drift", "footprint")
+ORDER = (
+    "datagen",
+    "features",
+    "ingest",
+    "pipeline",
+    "materialize",
+    "train",
+    "grpc",
+    "capacity",
+    "drift",
+    "footprint",
+)
 #: A 1-minute load average above this before a run means other work shared the cores.
 BUSY_LOAD = 1.0
 _SYMBOLS = {"<=": "≤", ">=": "≥", "==": "="}
