@@ -1,9 +1,13 @@
-"""The search on a real multi-node Ray cluster: a head and a second node, each a `ray start` process.
+"""The search on a real multi-node Ray cluster: a head and a worker node, each a `ray start` process.
 
-Both nodes run on this machine (one CPU each, their own temporary folders and ports), so their
-addresses are equal: the nodes are told apart by their ids. Every process a node started is stopped
-with it, by its process group, whatever the test's outcome (never `ray stop`, which would stop every
-Ray of the machine).
+The head has no CPU (as a production head that only coordinates) and the worker node two, so where
+each trial must run is known: a search that used a Ray of its own, or the head, would show other
+node ids. (With a CPU on each node, which node runs which trial is Tune's choice: it hands a trial to
+whichever actor is free first, so a worker that starts slowly on a loaded machine may run none.)
+Both nodes run on this machine (their own temporary folders and ports), so their addresses are
+equal: the nodes are told apart by their ids. Every process a node started is stopped with it, by
+its process group, whatever the test's outcome (never `ray stop`, which would stop every Ray of the
+machine).
 """
 
 from __future__ import annotations
@@ -28,20 +32,20 @@ from credit_common.processes import free_port
 
 RAY = Path(sys.executable).with_name("ray")
 ENV = {**os.environ, "RAY_AUTH_MODE": "disabled"}
-# Trials of a second or so: Tune hands a free actor the next trial, so trials much shorter than an
-# actor's start could all run on the node whose actor came up first.
 ROWS, FEATURES = 8000, 12
 
-# A driver that waits until the cluster has its nodes and prints their ids.
+# A driver that waits until the cluster has its nodes and prints the head's id and the others'.
 _NODES = """
 import json, sys, time
 import ray
 ray.init(address=sys.argv[1], log_to_driver=False)
 deadline = time.monotonic() + 60
-while len(alive := [n["NodeID"] for n in ray.nodes() if n["Alive"]]) < int(sys.argv[2]):
+while len(alive := [n for n in ray.nodes() if n["Alive"]]) < int(sys.argv[2]):
     assert time.monotonic() < deadline, f"only {len(alive)} nodes joined"
     time.sleep(0.5)
-print(json.dumps(sorted(alive)))
+is_head = lambda node: "node:__internal_head__" in node["Resources"]
+print(json.dumps({"head": [n["NodeID"] for n in alive if is_head(n)],
+                  "workers": [n["NodeID"] for n in alive if not is_head(n)]}))
 """
 
 # A driver that runs a tiny search through search(address=...) and prints where each trial ran.
@@ -57,6 +61,15 @@ outcome = search(x, y, trials=4, folds=2, seed=3, storage=Path(sys.argv[3]), add
 print(json.dumps({"trial_nodes": [t.node_id for t in outcome.trials],
                   "completed": sum(t.completed for t in outcome.trials)}))
 """
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A running cluster: the address drivers join, and its nodes' ids."""
+
+    address: str
+    head: str
+    worker: str
 
 
 @dataclass(frozen=True)
@@ -87,12 +100,12 @@ class Node:
             os.killpg(self.process.pid, signal.SIGKILL)
 
 
-def _start_node(folder: Path, name: str, *args: str) -> Node:
+def _start_node(folder: Path, name: str, cpus: int, *args: str) -> Node:
     # A short temporary root: Ray's socket paths must stay under the 107 characters Unix allows.
     temp_dir = tempfile.mkdtemp(prefix=f"ray-{name}-")
     log = folder / f"{name}.log"
     ports = ("--dashboard-agent-listen-port", str(free_port()))
-    command = [str(RAY), "start", "--block", "--num-cpus", "1", "--node-ip-address", "127.0.0.1"]
+    command = [str(RAY), "start", "--block", "--num-cpus", str(cpus), "--node-ip-address", "127.0.0.1"]
     process = subprocess.Popen(
         [*command, "--disable-usage-stats", "--temp-dir", temp_dir, *ports, *args],
         stdout=log.open("w"),
@@ -117,8 +130,8 @@ def _driver(code: str, *args: str, timeout: float = 90) -> dict | list:
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[str]]]:
-    """(address, node ids) of a two-node cluster: `ray start --head`, then `ray start --address`."""
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """A head without CPU (`ray start --head`), then a worker node of two (`ray start --address`)."""
     folder = tmp_path_factory.mktemp("ray_cluster")
     port = free_port()
     address = f"127.0.0.1:{port}"
@@ -126,6 +139,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, lis
         _start_node(
             folder,
             "head",
+            0,
             "--head",
             "--port",
             str(port),
@@ -136,11 +150,12 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, lis
     ]
     try:
         nodes[0].wait_started()
-        nodes.append(_start_node(folder, "second", "--address", address))
+        nodes.append(_start_node(folder, "worker", 2, "--address", address))
         nodes[1].wait_started()
-        node_ids = _driver(_NODES, address, "2")
-        assert isinstance(node_ids, list)
-        yield address, node_ids
+        ids = _driver(_NODES, address, "2")
+        assert isinstance(ids, dict)
+        (head,), (worker,) = ids["head"], ids["workers"]  # one of each, or the unpacking fails
+        yield Cluster(address, head=head, worker=worker)
     except Exception:
         for node in nodes:
             print(f"--- {node.log.name}\n{node.log.read_text()[-2000:]}")  # the nodes' side of a failure
@@ -163,27 +178,26 @@ def training_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def test_a_search_through_its_address_runs_trials_on_both_nodes(cluster, training_set, tmp_path) -> None:
-    address, node_ids = cluster
-    # Given a head and a second node of one CPU each
-    assert len(node_ids) == 2, "the cluster has two nodes"
-    # When a driver runs a tiny search through search(address=...)
-    report = _driver(_SEARCH, address, str(training_set), str(tmp_path / "ray_results"))
+def test_a_search_through_its_address_runs_every_trial_on_the_worker_node(
+    cluster: Cluster, training_set: Path, tmp_path: Path
+) -> None:
+    # Given a head without CPU and a worker node of two
+    # When a driver on this machine runs a tiny search through search(address=<the head>)
+    report = _driver(_SEARCH, cluster.address, str(training_set), str(tmp_path / "ray_results"))
     assert isinstance(report, dict)
-    # Then every trial ran on a node of the cluster, and both nodes ran trials
+    # Then every trial ran on the worker node: not in a Ray of the driver's own, not on the head
     assert len(report["trial_nodes"]) == 4, f"4 trials recorded: {report}"
-    assert set(report["trial_nodes"]) == set(node_ids), f"trials ran on {report['trial_nodes']}"
+    assert set(report["trial_nodes"]) == {cluster.worker}, f"trials ran on {report}; {cluster}"
     assert report["completed"] >= 1, "a trial ran to its last fold"
 
 
 def test_training_through_the_cli_address_runs_its_search_on_the_cluster(
-    cluster, training_set, tmp_path
+    cluster: Cluster, training_set: Path, tmp_path: Path
 ) -> None:
-    address, node_ids = cluster
     data = tmp_path / "data"
     # Given a training set and the cluster's address
     # When `python -m training train --address` runs the whole training with a tiny search
-    search = ["--trials", "4", "--folds", "2", "--address", address, "--cpus", "2"]
+    search = ["--trials", "4", "--folds", "2", "--address", cluster.address, "--cpus", "2"]
     done = subprocess.run(
         [sys.executable, "-m", "training", "train", "--dataset", str(training_set), *search],
         check=False,
@@ -197,11 +211,9 @@ def test_training_through_the_cli_address_runs_its_search_on_the_cluster(
         },
     )
     assert done.returncode == 0, f"train failed:\n{done.stderr[-3000:]}"
-    # Then Tune's record of every trial names a node of the cluster (a Ray of its own would have
-    # nodes of other ids). Which nodes share the trials is the search driver's test above: through
-    # the CLI, a slow actor start on a loaded machine can leave every trial to the first actor.
+    # Then Tune's record of every trial names the worker node
     results = sorted((data / "ray_results" / "lightgbm_search").glob("*/result.json"))
     assert len(results) == 4, f"4 trials recorded: {results}"
     ran_on = {json.loads(line)["node_id"] for path in results for line in path.read_text().splitlines()}
     assert ran_on, "every trial's record names its node"
-    assert ran_on <= set(node_ids), f"trials ran on {ran_on}, the cluster is {node_ids}"
+    assert ran_on == {cluster.worker}, f"trials ran on {ran_on}, the worker is {cluster.worker}"

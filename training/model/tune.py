@@ -14,7 +14,7 @@ on 2 cores) without changing what a trial measures:
 
 Every trial records its wall time, the folds it did, whether ASHA stopped it and the node it ran on.
 `address` joins a running cluster (`ray start --head`, more nodes with `ray start --address`, or
-KubeRay's, through Ray Client `ray://`): trials spread over its nodes.
+KubeRay's, through Ray Client `ray://`): trials run on its nodes that have CPUs free.
 """
 
 from __future__ import annotations
