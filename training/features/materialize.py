@@ -28,9 +28,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import redis
@@ -55,6 +53,8 @@ from credit_features.redis_layout import (
 )
 from credit_features.settings import FeatureSettings
 from credit_features.store import feast_cli, get_store
+from training.features.latest_rows import Window, duckdb_connection, latest_rows_sql, source_path
+from training.features.redis_pipeline import RedisPipeline
 from training.settings import TrainingSettings
 
 log = logging.getLogger(__name__)
@@ -126,18 +126,6 @@ class _HashEncoder:
         ]
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def source_path(store: FeatureStore, view: FeatureView) -> str:
-    """The view's Parquet table (relative paths are relative to the Feast repo, as Feast reads them)."""
-    path = view.batch_source.path  # type: ignore[union-attr]
-    if "://" in path or Path(path).is_absolute():
-        return path
-    return str(Path(store.repo_path) / path)
-
-
 def _fast_path_reason(store: FeatureStore, view: FeatureView) -> str | None:
     """Why this view cannot take the fast path (None when it can): the codec writes one layout only."""
     online = store.config.online_store
@@ -158,49 +146,14 @@ def _fast_path_reason(store: FeatureStore, view: FeatureView) -> str | None:
     return next((reason for reason, failed in checks.items() if failed), None)
 
 
-@dataclass(frozen=True)
-class _Window:
-    start: datetime
-    end: datetime
-
-
 def _latest_rows(
-    view: FeatureView, path: str, window: _Window, batch_size: int, memory_limit: str
+    view: FeatureView, path: str, window: Window, batch_size: int, memory_limit: str
 ) -> tuple[int, Iterator[pa.RecordBatch]]:
-    """Rows count and stream of the latest row per entity with start <= event time <= end.
-
-    Feast's DuckDB offline store keeps, per entity, the row of the latest event time, then of the
-    latest created time. Done in two passes so memory stays bounded: the winners' (keys, times) are
-    small; the full rows are then streamed through a hash semi-join with them.
-    """
-    source = view.batch_source
-    keys = [_quote(e.name) for e in view.entity_columns]
-    event = _quote(source.timestamp_field)
-    created = _quote(source.created_timestamp_column) if source.created_timestamp_column else None
-    order = f"struct_pack(e := {event}, c := {created})" if created else event
-    features = ", ".join(f"t.{_quote(f.name)}" for f in view.features)
-    connection = duckdb.connect()
-    connection.execute(f"SET TimeZone = 'UTC'; SET memory_limit = '{memory_limit}'")
-    window_rows = f"SELECT * FROM read_parquet(?) WHERE CAST({event} AS TIMESTAMP) BETWEEN ? AND ?"
-    bounds = [
-        path,
-        window.start.astimezone(UTC).replace(tzinfo=None),
-        window.end.astimezone(UTC).replace(tzinfo=None),
-    ]
-    key_list = ", ".join(keys)
-    connection.execute(
-        f"CREATE TEMP TABLE latest AS SELECT {key_list}, max({order}) AS __winner "
-        f"FROM ({window_rows}) GROUP BY {key_list}",
-        bounds,
-    )
+    """Rows count and stream of the view's latest row per entity in the window."""
+    connection = duckdb_connection(memory_limit)
+    select, parameters = latest_rows_sql(connection, view, path, window, "latest")
     total = connection.execute("SELECT count(*) FROM latest").fetchall()[0][0]  # type: ignore[index]
-    winner = f"struct_pack(e := t.{event}, c := t.{created})" if created else f"t.{event}"
-    join = " AND ".join(f"t.{k} = l.{k}" for k in keys)
-    query = (
-        f"SELECT {', '.join('t.' + k for k in keys)}, epoch_us(t.{event}) AS __event_us, {features} "
-        f"FROM ({window_rows}) t JOIN latest l ON {join} AND {winner} = l.__winner"
-    )
-    reader = connection.sql(query, params=bounds).to_arrow_reader(batch_size)
+    reader = connection.sql(select, params=parameters).to_arrow_reader(batch_size)
 
     def stream() -> Iterator[pa.RecordBatch]:
         try:
@@ -228,57 +181,8 @@ def _newer_only(keys: list[bytes], micros: np.ndarray, stored: list[list[bytes |
     return keep
 
 
-class _Pipeline:
-    """A redis-py connection used as a pipeline whose replies are read late.
-
-    Why: Redis (on the same cores) applies batch N while this process encodes batch N+1; replies come
-    back in order on one connection, so reading a batch's replies later changes nothing else.
-    """
-
-    def __init__(self, client: object) -> None:
-        self.pool = client.connection_pool  # type: ignore[attr-defined]
-        self.connection = self.pool.get_connection()
-        self.pending = 0
-        self.errors: list[Exception] = []
-
-    def send(self, commands: list[bytes]) -> None:
-        if commands:
-            self.connection.send_packed_command([b"".join(commands)])
-            self.pending += len(commands)
-
-    def pack(self, *args: bytes | str) -> bytes:
-        return b"".join(self.connection.pack_command(*args))
-
-    def read(self, count: int) -> list[object]:
-        """The next `count` replies; an error reply is kept (raised at `close`) so the stream stays in
-        sync."""
-        replies = []
-        for _ in range(count):
-            try:
-                replies.append(self.connection.read_response())
-            except (redis.ResponseError, redis.DataError) as error:
-                self.errors.append(error)
-                replies.append(None)
-        self.pending -= count
-        return replies
-
-    def close(self, failed: bool) -> None:
-        try:
-            if not failed:
-                self.read(self.pending)
-                if self.errors:
-                    raise self.errors[0]
-        except Exception:
-            failed = True
-            raise
-        finally:
-            if failed:
-                self.connection.disconnect()
-            self.pool.release(self.connection)
-
-
 def _write_view(
-    store: FeatureStore, view: FeatureView, window: _Window, progress: Progress | None
+    store: FeatureStore, view: FeatureView, window: Window, progress: Progress | None
 ) -> ViewResult:
     """Stream the view's latest rows into Redis, one pipelined batch at a time."""
     started = time.perf_counter()
@@ -292,7 +196,7 @@ def _write_view(
     task = progress.add_task(view.name, total=total) if progress else None
     rows = written = 0
     n_keys = len(view.entity_columns)
-    pipeline = _Pipeline(client)
+    pipeline = RedisPipeline(client)
     failed = True
     try:
         for batch in batches:
@@ -326,7 +230,7 @@ def _write_view(
     )
 
 
-def _feast_view(store: FeatureStore, view: FeatureView, window: _Window) -> ViewResult:
+def _feast_view(store: FeatureStore, view: FeatureView, window: Window) -> ViewResult:
     """Feast's own materialization of one view (records its interval in the registry itself)."""
     started = time.perf_counter()
     store.materialize(window.start, window.end, feature_views=[view.name])
@@ -337,7 +241,7 @@ def _feast_view(store: FeatureStore, view: FeatureView, window: _Window) -> View
 
 
 def _materialize_one(
-    store: FeatureStore, view: FeatureView, window: _Window, progress: Progress | None
+    store: FeatureStore, view: FeatureView, window: Window, progress: Progress | None
 ) -> ViewResult:
     """One view: fast path with Feast's registry bookkeeping (state, interval), or Feast's path."""
     reason = _fast_path_reason(store, view)
@@ -370,7 +274,7 @@ def online_views(store: FeatureStore, names: Sequence[str] | None = None) -> lis
 
 
 def _run(
-    store: FeatureStore, windows: list[tuple[FeatureView, _Window]], show_progress: bool
+    store: FeatureStore, windows: list[tuple[FeatureView, Window]], show_progress: bool
 ) -> MaterializeResult:
     started = time.perf_counter()
     console = Console(stderr=True)
@@ -423,7 +327,7 @@ def materialize(
     show_progress: bool = True,
 ) -> MaterializeResult:
     """Like `FeatureStore.materialize(start, end)`: every online view's latest rows in [start, end]."""
-    window = _Window(_aware(start), _aware(end))
+    window = Window(_aware(start), _aware(end))
     return _run(store, [(v, window) for v in online_views(store, views)], show_progress)
 
 
@@ -440,7 +344,7 @@ def materialize_incremental(
             if not view.ttl or view.ttl.total_seconds() <= 0:
                 raise ValueError(f"view {view.name} has no ttl and was never materialized: no start time")
             start = datetime.now(tz=UTC) - view.ttl
-        windows.append((view, _Window(_aware(start), end)))
+        windows.append((view, Window(_aware(start), end)))
     return _run(store, windows, show_progress)
 
 

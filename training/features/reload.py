@@ -26,7 +26,8 @@ from credit_features.backend import OnlineBackend, online_backend
 from credit_features.redis_layout import client_id_of, client_key_pattern, connection_options
 from credit_features.settings import FeatureSettings
 from credit_features.store import feast_cli, get_store
-from training.features.materialize import materialize, online_views, source_path
+from training.features.latest_rows import source_path
+from training.features.materialize import materialize, online_views
 from training.settings import TrainingSettings
 
 log = logging.getLogger(__name__)
