@@ -28,8 +28,10 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from credit_features.backend import FEATURE_REPO, FEATURE_SERVICE
 from credit_features.catalog import VIEWS
-from credit_features.redis_layout import timestamp_bytes, value_protos
+from credit_features.redis_layout import client_keys, timestamp_bytes, value_protos
 from training.features import materialize as fast
+from training.features.latest_rows import Window
+from training.features.whole_hashes import load_whole_hashes
 
 pytestmark = pytest.mark.integration
 
@@ -142,6 +144,8 @@ def test_fast_path_writes_exactly_the_hashes_feast_writes(stores: _Stores) -> No
         differing = [k for k, x, y in zip(keys, a.execute(), b.execute(), strict=True) if x != y]
     assert not differing, f"{len(differing)} of {len(keys)} hashes differ, e.g. {differing[:3]}"
     assert result.written == result.rows >= len(keys)
+    # (into an empty database, every client's whole hash at once)
+    assert {view.path for view in result.views} == {"whole hashes"}
     # and both registries recorded the same interval for every view
     assert _intervals(stores.feast) == _intervals(stores.fast)
 
@@ -195,3 +199,23 @@ def test_online_features_after_the_fast_path_equal_the_offline_tables(
         same = (np.isnan(got) & np.isnan(want)) | (got == want)
         mismatches += [(ids[r], offline.columns[c]) for r, c in zip(*np.nonzero(~same), strict=True)]
     assert not mismatches, f"{len(mismatches)} online values differ, e.g. {mismatches[:5]}"
+
+
+def test_a_client_that_already_has_a_hash_is_left_to_the_per_view_path(
+    stores: _Stores, features_platform: Path
+) -> None:
+    # given an empty database but for one client's hash, holding a field of its own
+    stores.fast_redis.flushdb()
+    ids = pd.read_parquet(features_platform / "features" / "application.parquet", columns=["SK_ID_CURR"])
+    taken = client_keys(stores.fast.project, [int(ids["SK_ID_CURR"].iloc[0])])[0]
+    stores.fast_redis.hset(taken, b"own", b"kept")
+    end = datetime.now(tz=UTC).replace(microsecond=0)
+    views = fast.online_views(stores.fast)
+    # when whole hashes are loaded for every client
+    loaded = load_whole_hashes(stores.fast, views, Window(end - timedelta(days=3650), end), None)
+    # then that client is refused (BUSYKEY) and untouched, every other one is written
+    assert loaded.busy == 1
+    assert loaded.written == loaded.clients - 1 == stores.fast_redis.dbsize() - 1
+    assert stores.fast_redis.hgetall(taken) == {b"own": b"kept"}
+    assert loaded.rows_per_view["application"] == loaded.clients
+    assert loaded.written_per_view["application"] == loaded.clients - 1

@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -55,6 +56,7 @@ from credit_features.settings import FeatureSettings
 from credit_features.store import feast_cli, get_store
 from training.features.latest_rows import Window, duckdb_connection, latest_rows_sql, source_path
 from training.features.redis_pipeline import RedisPipeline
+from training.features.whole_hashes import holds_no_client, load_whole_hashes, server_takes_whole_hashes
 from training.settings import TrainingSettings
 
 log = logging.getLogger(__name__)
@@ -74,7 +76,7 @@ class ViewResult:
     rows: int
     written: int
     seconds: float
-    path: str  # "fast" or "feast"
+    path: str  # "fast", "feast", "whole hashes", or "whole hashes, fast" (some clients merged per view)
 
 
 @dataclass(frozen=True)
@@ -240,6 +242,31 @@ def _feast_view(store: FeatureStore, view: FeatureView, window: Window) -> ViewR
     )
 
 
+@contextmanager
+def _registry_bookkeeping(
+    store: FeatureStore, views: Sequence[FeatureView], window: Window
+) -> Iterator[None]:
+    """Feast's registry bookkeeping around a write: each view MATERIALIZING while it runs (its previous
+    state back if the write fails), then the window recorded as materialized."""
+    previous = {view.name: getattr(view, "state", FeatureViewState.STATE_UNSPECIFIED) for view in views}
+    idle = (FeatureViewState.STATE_UNSPECIFIED, FeatureViewState.MATERIALIZING)
+    for view in views:
+        state = previous[view.name]
+        if state not in idle and state.can_transition_to(FeatureViewState.MATERIALIZING):
+            view.state = FeatureViewState.MATERIALIZING
+            store.registry.apply_feature_view(view, store.project, commit=True)
+    try:
+        yield
+    except Exception:
+        for view in views:
+            if previous[view.name] not in (FeatureViewState.STATE_UNSPECIFIED, view.state):
+                view.state = previous[view.name]
+                store.registry.apply_feature_view(view, store.project, commit=True)
+        raise
+    for view in views:
+        store.registry.apply_materialization(view, store.project, window.start, window.end)
+
+
 def _materialize_one(
     store: FeatureStore, view: FeatureView, window: Window, progress: Progress | None
 ) -> ViewResult:
@@ -248,21 +275,59 @@ def _materialize_one(
     if reason:
         log.warning("view takes Feast's own path", extra={"view": view.name, "reason": reason})
         return _feast_view(store, view, window)
-    previous_state = getattr(view, "state", FeatureViewState.STATE_UNSPECIFIED)
-    idle = (FeatureViewState.STATE_UNSPECIFIED, FeatureViewState.MATERIALIZING)
-    if previous_state not in idle and previous_state.can_transition_to(FeatureViewState.MATERIALIZING):
-        view.state = FeatureViewState.MATERIALIZING
-        store.registry.apply_feature_view(view, store.project, commit=True)
-    try:
+    with _registry_bookkeeping(store, [view], window):
         result = _write_view(store, view, window, progress)
-    except Exception:
-        if previous_state not in (FeatureViewState.STATE_UNSPECIFIED, view.state):
-            view.state = previous_state
-            store.registry.apply_feature_view(view, store.project, commit=True)
-        raise
-    store.registry.apply_materialization(view, store.project, window.start, window.end)
     log.info("view materialized", extra=result.__dict__)
     return result
+
+
+def _takes_whole_hashes(store: FeatureStore, windows: list[tuple[FeatureView, Window]]) -> bool:
+    """Whether the views go to Redis as whole hashes (training.features.whole_hashes): every view takes
+    the fast path over one window, the server restores listpacks and holds no client of the project
+    yet (a first load, or the pipeline's reload after clearing them)."""
+    if not windows or len({window for _, window in windows}) > 1:
+        return False
+    if any(_fast_path_reason(store, view) for view, _ in windows):
+        return False
+    client = redis.Redis(**connection_options(store.config.online_store.connection_string))  # type: ignore[arg-type]
+    views = [view for view, _ in windows]
+    return server_takes_whole_hashes(client, views) and holds_no_client(client, store.project)
+
+
+def _load_whole_hashes(
+    store: FeatureStore, views: list[FeatureView], window: Window, progress: Progress | None
+) -> list[ViewResult]:
+    """Every client's whole hash; clients that got a hash meanwhile then take the per-view path."""
+    with _registry_bookkeeping(store, views, window):
+        loaded = load_whole_hashes(store, views, window, progress)
+    results = [
+        ViewResult(
+            view.name,
+            window.start.isoformat(),
+            window.end.isoformat(),
+            loaded.rows_per_view[view.name],
+            loaded.written_per_view[view.name],
+            loaded.seconds,
+            "whole hashes",
+        )
+        for view in views
+    ]
+    if loaded.busy:
+        log.warning("clients already had a hash: per-view path for them", extra={"clients": loaded.busy})
+        merged = [_materialize_one(store, view, window, progress) for view in views]
+        results = [
+            ViewResult(
+                r.view,
+                r.start,
+                r.end,
+                r.rows,
+                r.written + m.written,
+                r.seconds + m.seconds,
+                r.path + ", fast",
+            )
+            for r, m in zip(results, merged, strict=True)
+        ]
+    return results
 
 
 def online_views(store: FeatureStore, names: Sequence[str] | None = None) -> list[FeatureView]:
@@ -278,11 +343,13 @@ def _run(
 ) -> MaterializeResult:
     started = time.perf_counter()
     console = Console(stderr=True)
-    results: list[ViewResult] = []
     columns = (TextColumn("{task.description:<14}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console, disable=not show_progress) as progress:
-        for view, window in windows:
-            results.append(_materialize_one(store, view, window, progress if show_progress else None))
+        shown = progress if show_progress else None
+        if _takes_whole_hashes(store, windows):
+            results = _load_whole_hashes(store, [view for view, _ in windows], windows[0][1], shown)
+        else:
+            results = [_materialize_one(store, view, window, shown) for view, window in windows]
     seconds = time.perf_counter() - started
     rows = sum(max(r.rows, 0) for r in results)
     summary = MaterializeResult(
