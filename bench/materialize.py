@@ -4,7 +4,8 @@
 scale 0.1: 35.6k clients, 6 views, 423 Float64 features) and writes into scratch Redis databases
 (never the platform's), each path from its own copy of the registry, so nothing of the platform changes:
 
-- the fast path materializes every view over the whole population;
+- the fast path materializes every view over the whole population (into an empty database: each
+  client's whole hash in one RESTORE, training.features.whole_hashes);
 - Feast's own `materialize` runs on the latest `--feast-share` of the applications (a window of event
   times: Feast's cost is per row, so its rate per client on a sample is its rate on the whole, give or
   take its fixed start-up, which only flatters it); the goal is a rate ≥ 20× Feast's (issue 14);
