@@ -48,20 +48,6 @@ print(json.dumps({"head": [n["NodeID"] for n in alive if is_head(n)],
                   "workers": [n["NodeID"] for n in alive if not is_head(n)]}))
 """
 
-# A driver that runs a tiny search through search(address=...) and prints where each trial ran.
-_SEARCH = """
-import json, sys
-from pathlib import Path
-import pandas as pd
-from training.model.tune import search
-frame = pd.read_parquet(sys.argv[2])
-y = frame.pop("TARGET").to_numpy()
-x = frame.drop(columns=["SK_ID_CURR", "event_timestamp"])
-outcome = search(x, y, trials=4, folds=2, seed=3, storage=Path(sys.argv[3]), address=sys.argv[1], cpus=2)
-print(json.dumps({"trial_nodes": [t.node_id for t in outcome.trials],
-                  "completed": sum(t.completed for t in outcome.trials)}))
-"""
-
 
 @dataclass(frozen=True)
 class Cluster:
@@ -178,25 +164,12 @@ def training_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def test_a_search_through_its_address_runs_every_trial_on_the_worker_node(
-    cluster: Cluster, training_set: Path, tmp_path: Path
-) -> None:
-    # Given a head without CPU and a worker node of two
-    # When a driver on this machine runs a tiny search through search(address=<the head>)
-    report = _driver(_SEARCH, cluster.address, str(training_set), str(tmp_path / "ray_results"))
-    assert isinstance(report, dict)
-    # Then every trial ran on the worker node: not in a Ray of the driver's own, not on the head
-    assert len(report["trial_nodes"]) == 4, f"4 trials recorded: {report}"
-    assert set(report["trial_nodes"]) == {cluster.worker}, f"trials ran on {report}; {cluster}"
-    assert report["completed"] >= 1, "a trial ran to its last fold"
-
-
 def test_training_through_the_cli_address_runs_its_search_on_the_cluster(
     cluster: Cluster, training_set: Path, tmp_path: Path
 ) -> None:
     data = tmp_path / "data"
-    # Given a training set and the cluster's address
-    # When `python -m training train --address` runs the whole training with a tiny search
+    # Given a head without CPU, a worker node of two, and a training set
+    # When `python -m training train --address <the head>` runs the whole training with a tiny search
     search = ["--trials", "4", "--folds", "2", "--address", cluster.address, "--cpus", "2"]
     done = subprocess.run(
         [sys.executable, "-m", "training", "train", "--dataset", str(training_set), *search],
@@ -211,7 +184,7 @@ def test_training_through_the_cli_address_runs_its_search_on_the_cluster(
         },
     )
     assert done.returncode == 0, f"train failed:\n{done.stderr[-3000:]}"
-    # Then Tune's record of every trial names the worker node
+    # Then Tune's record of every trial names the worker node: not a Ray of the CLI's own, not the head
     results = sorted((data / "ray_results" / "lightgbm_search").glob("*/result.json"))
     assert len(results) == 4, f"4 trials recorded: {results}"
     ran_on = {json.loads(line)["node_id"] for path in results for line in path.read_text().splitlines()}
