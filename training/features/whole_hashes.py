@@ -16,6 +16,7 @@ per-view path.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Iterator, Sequence
@@ -130,6 +131,12 @@ class _ViewCells:
         return cells[keep].tobytes(), np.cumsum(keep.sum(axis=(1, 2)))
 
 
+@functools.lru_cache(maxsize=65_536)
+def _event_time_entry(micros: int) -> bytes:
+    """The listpack entry of a view's event time (a client's views mostly share theirs)."""
+    return entry(timestamp_bytes(micros))
+
+
 def _restore_command(key: bytes, ttl_ms: int, payload: bytes) -> bytes:
     ttl = str(ttl_ms).encode()
     return b"*4\r\n$7\r\nRESTORE\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (
@@ -172,14 +179,14 @@ class _Encoder:
         held = np.column_stack(present)
         commands = []
         starts = [0] * len(self.views)
-        for row, key in enumerate(keys):
+        for key, views_held, *row_micros in zip(keys, held.tolist(), *micros, strict=True):
             parts: list[bytes] = [b""]
             count = 0
             for number, view in enumerate(self.views):
-                if not held[row, number]:
+                if not views_held[number]:
                     continue
-                end = ends[number][row]
-                parts += (view.ts_field, entry(timestamp_bytes(micros[number][row])))
+                end = ends[number][len(commands)]
+                parts += (view.ts_field, _event_time_entry(row_micros[number]))
                 parts.append(blocks[number][starts[number] : end])
                 starts[number] = end
                 count += 2 * (view.width + 1)
