@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import lightgbm
 import mlflow
 import pytest
 from mlflow import MlflowClient
@@ -30,8 +31,13 @@ def test_the_registered_champion_carries_what_serving_needs(platform) -> None:
     )
     assert version.tags["feature_service"] == FEATURE_SERVICE, "feature service pinned by the version"
     assert 0 < float(version.tags["holdout_business_cost"]) < 1.5, "hold-out cost recorded"
-    features = tracking.feature_order(f"models:/{tracking.MODEL_NAME}/{version.version}")
+    uri = f"models:/{tracking.MODEL_NAME}/{version.version}"
+    features = tracking.feature_order(uri)
     assert len(features) > 300, "the signature lists every feature in order"
+    # and its requirements are what loading it imports, pinned to the installed versions
+    requirements = Path(mlflow.pyfunc.get_model_dependencies(uri)).read_text().split()
+    assert sorted(requirements) == sorted(tracking.pip_requirements())
+    assert f"lightgbm=={lightgbm.__version__}" in requirements
 
 
 def test_every_model_and_trial_has_its_child_run(platform) -> None:
