@@ -7,11 +7,13 @@ rule: per entity, the row of the latest event time, then of the latest created t
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 from feast import FeatureStore, FeatureView
 
 
@@ -77,3 +79,14 @@ def duckdb_connection(memory_limit: str) -> duckdb.DuckDBPyConnection:
     connection = duckdb.connect()
     connection.execute(f"SET TimeZone = 'UTC'; SET memory_limit = '{memory_limit}'")
     return connection
+
+
+def stream_batches(
+    connection: duckdb.DuckDBPyConnection, query: str, parameters: list[object], batch_size: int
+) -> Iterator[pa.RecordBatch]:
+    """The query's rows in Arrow batches of `batch_size`; the connection closes when the stream ends."""
+    reader = connection.sql(query, params=parameters).to_arrow_reader(batch_size)
+    try:
+        yield from reader
+    finally:
+        connection.close()

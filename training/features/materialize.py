@@ -54,7 +54,13 @@ from credit_features.redis_layout import (
 )
 from credit_features.settings import FeatureSettings
 from credit_features.store import feast_cli, get_store
-from training.features.latest_rows import Window, duckdb_connection, latest_rows_sql, source_path
+from training.features.latest_rows import (
+    Window,
+    duckdb_connection,
+    latest_rows_sql,
+    source_path,
+    stream_batches,
+)
 from training.features.redis_pipeline import RedisPipeline
 from training.features.whole_hashes import holds_no_client, load_whole_hashes, server_takes_whole_hashes
 from training.settings import TrainingSettings
@@ -155,15 +161,7 @@ def _latest_rows(
     connection = duckdb_connection(memory_limit)
     select, parameters = latest_rows_sql(connection, view, path, window, "latest")
     total = connection.execute("SELECT count(*) FROM latest").fetchall()[0][0]  # type: ignore[index]
-    reader = connection.sql(select, params=parameters).to_arrow_reader(batch_size)
-
-    def stream() -> Iterator[pa.RecordBatch]:
-        try:
-            yield from reader
-        finally:
-            connection.close()
-
-    return total, stream()
+    return total, stream_batches(connection, select, parameters, batch_size)
 
 
 def _newer_only(keys: list[bytes], micros: np.ndarray, stored: list[list[bytes | None]]) -> np.ndarray:

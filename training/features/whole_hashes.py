@@ -46,7 +46,14 @@ from training.features.dump_payload import (
     hash_payload,
     listpack_header,
 )
-from training.features.latest_rows import Window, duckdb_connection, identifier, latest_rows_sql, source_path
+from training.features.latest_rows import (
+    Window,
+    duckdb_connection,
+    identifier,
+    latest_rows_sql,
+    source_path,
+    stream_batches,
+)
 from training.features.redis_pipeline import RedisPipeline
 from training.settings import TrainingSettings
 
@@ -222,15 +229,7 @@ def _joined_rows(
     query = (
         f"WITH {', '.join(ctes)} SELECT k.{ENTITY}, {', '.join(columns)} FROM ({clients}) k {' '.join(joins)}"
     )
-    reader = connection.sql(query, params=parameters).to_arrow_reader(batch_size)
-
-    def stream() -> Iterator[pa.RecordBatch]:
-        try:
-            yield from reader
-        finally:
-            connection.close()
-
-    return total, stream()
+    return total, stream_batches(connection, query, parameters, batch_size)
 
 
 def _busy_rows(errors: list[Exception | None]) -> np.ndarray:
