@@ -219,3 +219,23 @@ def test_a_client_that_already_has_a_hash_is_left_to_the_per_view_path(
     assert stores.fast_redis.hgetall(taken) == {b"own": b"kept"}
     assert loaded.rows_per_view["application"] == loaded.clients
     assert loaded.written_per_view["application"] == loaded.clients - 1
+
+
+def test_a_client_written_after_the_check_is_merged_by_the_per_view_path(
+    stores: _Stores, features_platform: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a client whose hash appears between the check for an empty database and the load
+    stores.fast_redis.flushdb()
+    ids = pd.read_parquet(features_platform / "features" / "application.parquet", columns=["SK_ID_CURR"])
+    taken, other = client_keys(stores.fast.project, [int(i) for i in ids["SK_ID_CURR"].iloc[:2]])
+    stores.fast_redis.hset(taken, b"own", b"kept")
+    monkeypatch.setattr(fast, "holds_no_client", lambda client, project: True)
+    # when every view is materialized
+    end = datetime.now(tz=UTC).replace(microsecond=0)
+    result = fast.materialize(stores.fast, end - timedelta(days=3650), end, show_progress=False)
+    # then the others got whole hashes and that client its views through HSET, beside its own field
+    assert {view.path for view in result.views} == {"whole hashes, fast"}
+    assert all(view.written == view.rows for view in result.views), "every row written once"
+    merged = stores.fast_redis.hgetall(taken)
+    assert merged.pop(b"own") == b"kept"
+    assert merged.keys() == stores.fast_redis.hgetall(other).keys()
