@@ -207,8 +207,12 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[FeatureBuildResult,
     """The feature build of the tiny tables, and every view read back indexed by SK_ID_CURR."""
     root = tmp_path_factory.mktemp("features")
     result = build_features(write_tiny_parquet(root / "parquet"), root / "features", progress=False)
-    frames = {view: pd.read_parquet(result.out / f"{view}.parquet").set_index("SK_ID_CURR") for view in VIEWS}
-    return result, frames
+    return result, {view: read_view(result.out, view) for view in VIEWS}
+
+
+def read_view(folder: Path, view: str) -> pd.DataFrame:
+    """A built view indexed by SK_ID_CURR, in client order (the build writes rows in no set order)."""
+    return pd.read_parquet(folder / f"{view}.parquet").set_index("SK_ID_CURR").sort_index()
 
 
 def value(frames: dict[str, pd.DataFrame], view: str, client: int, feature: str) -> float:
@@ -399,7 +403,7 @@ def test_features_do_not_change_when_target_is_removed(built, tmp_path: Path) ->
     for folder in (flipped, without):
         result = build_features(folder, folder.parent / f"{folder.name}-features", progress=False)
         for view in VIEWS:
-            again = pd.read_parquet(result.out / f"{view}.parquet").set_index("SK_ID_CURR")
+            again = read_view(result.out, view)
             pd.testing.assert_frame_equal(
                 again.drop(columns="created_timestamp"),
                 frames[view].drop(columns="created_timestamp"),
