@@ -66,6 +66,37 @@ def test_bom_crlf_reordered_and_unknown_columns_give_the_same_table(tiny_raw_fol
     assert (only_fast, only_slow) == (0, 0), "BOM/CRLF/order changed the rows"
 
 
+@pytest.mark.parametrize("lines", ["every line", "the last line only"])
+def test_integers_written_as_doubles_are_taken_by_the_fast_path_as_int64(
+    tiny_raw_folder: Path, tmp_path: Path, lines: str
+):
+    # Given an application file writing CNT_FAM_MEMBERS as "2.0", as the real files do: on every line,
+    # or on its last line only (after integers the first parse took)
+    written = []
+
+    def as_doubles(rows: list[list[str]]) -> list[list[str]]:
+        column = rows[0].index("CNT_FAM_MEMBERS")
+        for number, row in enumerate(rows[1:], start=1):
+            if row[column]:
+                as_double = lines == "every line" or number == len(rows) - 1
+                row[column] = f"{int(float(row[column]))}" + (".0" if as_double else "")
+                if as_double:
+                    written.append(row[column])
+        return rows
+
+    rewrite(tiny_raw_folder / file_name("application_train"), as_doubles)
+    assert written, "the file must hold integers written as doubles"
+
+    # When both paths convert it (the fast path raises RefusedError if it does not take the file)
+    fast, slow = both_paths(tiny_raw_folder, tmp_path, "application_train")
+
+    # Then the fast path wrote the column as int64, with DuckDB's values
+    only_fast, only_slow, fast_schema, slow_schema = differing_rows(fast, slow)
+    assert ("CNT_FAM_MEMBERS", "BIGINT") in fast_schema, "an int64 column must stay int64"
+    assert fast_schema == slow_schema
+    assert (only_fast, only_slow) == (0, 0), f"{lines}: the retry changed rows"
+
+
 @pytest.mark.parametrize(
     ("column", "value", "reason"),
     [

@@ -41,32 +41,44 @@ class RefusedError(Exception):
 def convert(source: Path, target: Path, table: str) -> int:
     """Write `source` (a table's CSV file, columns in any order) as `target` Parquet; returns its rows.
 
-    Raises RefusedError, with `target` removed, when a value does not parse or an int64 value is not whole.
+    int64 columns are first parsed as integers, the cheaper parse. A file that writes them as "2.0"
+    (the real files do, from the first line on) is read again with those columns parsed as doubles
+    and cast once proven whole. Raises RefusedError, with `target` removed, when a value still does
+    not parse or an int64 value is not whole.
     """
     known = columns(table)
-    schema = pa.schema([(column.name, _TYPES[column.dtype]) for column in known])
-    rows = 0
     try:
-        reader = pa_csv.open_csv(source, **_options(known))
-        with pq.ParquetWriter(
-            target,
-            schema,
-            compression="snappy",
-            # Numbers are near-unique and do not shrink by dictionary; the categorical text does.
-            use_dictionary=[column.name for column in known if column.dtype == "string"],
-        ) as writer:
-            pending: list[pa.RecordBatch] = []
-            for batch in reader:
-                pending.append(_typed(batch, known, schema))
-                rows += batch.num_rows
-                if sum(b.num_rows for b in pending) >= ROW_GROUP_ROWS:
-                    _write_row_group(writer, pending)
-                    pending = []
-            if pending:
-                _write_row_group(writer, pending)
+        return _stream(source, target, known, int_columns_as_doubles=False)
+    except pa.ArrowInvalid:
+        pass
+    try:
+        return _stream(source, target, known, int_columns_as_doubles=True)
     except (pa.ArrowInvalid, RefusedError) as error:
         target.unlink(missing_ok=True)
         raise RefusedError(str(error).splitlines()[0]) from error
+
+
+def _stream(source: Path, target: Path, known: Sequence[Column], *, int_columns_as_doubles: bool) -> int:
+    """One pass from CSV to Parquet, row group by row group; raises as the reader or `_typed` does."""
+    schema = pa.schema([(column.name, _TYPES[column.dtype]) for column in known])
+    rows = 0
+    reader = pa_csv.open_csv(source, **_options(known, int_columns_as_doubles))
+    with pq.ParquetWriter(
+        target,
+        schema,
+        compression="snappy",
+        # Numbers are near-unique and do not shrink by dictionary; the categorical text does.
+        use_dictionary=[column.name for column in known if column.dtype == "string"],
+    ) as writer:
+        pending: list[pa.RecordBatch] = []
+        for batch in reader:
+            pending.append(_typed(batch, known, schema))
+            rows += batch.num_rows
+            if sum(b.num_rows for b in pending) >= ROW_GROUP_ROWS:
+                _write_row_group(writer, pending)
+                pending = []
+        if pending:
+            _write_row_group(writer, pending)
     return rows
 
 
@@ -76,12 +88,10 @@ def _write_row_group(writer: pq.ParquetWriter, batches: list[pa.RecordBatch]) ->
     writer.write_table(table, row_group_size=table.num_rows)
 
 
-def _options(known: Sequence[Column]) -> dict[str, object]:
-    """Read options matching DuckDB's: only an empty field (quoted or not) is null, text stays text.
-
-    int64 columns are read as doubles, as on DuckDB's path: the real files write some as "2.0".
-    """
-    read_types = {c.name: pa.float64() if c.dtype == "int64" else _TYPES[c.dtype] for c in known}
+def _options(known: Sequence[Column], int_columns_as_doubles: bool) -> dict[str, object]:
+    """Read options matching DuckDB's: only an empty field (quoted or not) is null, text stays text."""
+    as_double = {"int64"} if int_columns_as_doubles else set()
+    read_types = {c.name: pa.float64() if c.dtype in as_double else _TYPES[c.dtype] for c in known}
     return {
         "read_options": pa_csv.ReadOptions(block_size=BLOCK_BYTES),
         "convert_options": pa_csv.ConvertOptions(
@@ -95,11 +105,11 @@ def _options(known: Sequence[Column]) -> dict[str, object]:
 
 
 def _typed(batch: pa.RecordBatch, known: Sequence[Column], schema: pa.Schema) -> pa.RecordBatch:
-    """The batch in the real column order, int64 columns cast from their doubles once proven whole."""
+    """The batch in the real column order, int64 columns read as doubles cast once proven whole."""
     arrays = []
     for column in known:
         values = batch.column(column.name)
-        if column.dtype == "int64":
+        if column.dtype == "int64" and pa.types.is_floating(values.type):
             whole = pc.and_(pc.is_finite(values), pc.equal(values, pc.trunc(values)))
             if not pc.all(pc.or_kleene(pc.is_null(values), whole)).as_py():
                 raise RefusedError(f"column {column.name} (int64) holds a non-integer value")
