@@ -9,9 +9,12 @@ the product's in its default configuration and the platform's own Redis is never
 
 The pipeline runs once, in one process, as a user runs it; each step's seconds are the pipeline's own
 count, and its peak memory is the highest memory of the whole process tree while it ran (proportional
-set sizes sampled every 0.2 s: Ray's raylet and workers count, shared pages once; a step ends when the
+set sizes sampled every second: Ray's raylet and workers count, shared pages once; a step ends when the
 pipeline writes its marker). Redis memory for the population is read after the run. Goals (issue 14):
-the whole run under 30 minutes and 12 GB, ingest + features ≤ 30 s.
+the whole run under 30 minutes and 12 GB. Ingest + features is reported without its goal here: the
+sampler slows the steps it watches (reading a process's PSS walks its page tables under the lock its
+threads need to map memory; ingest + features took 35 s sampled every 0.2 s, 31 s every second, 26 s
+unsampled, in one sitting), so that goal is measured by bench.ingest, which samples nothing.
 Prints a table and writes bench/results/pipeline.json.
 """
 
@@ -41,8 +44,9 @@ from training.model.sampling import SEARCH_ROWS
 
 GOAL_TOTAL_SECONDS = "< 1800"
 GOAL_PEAK_GB = "< 12"
-GOAL_INGEST_FEATURES_SECONDS = "<= 30"
-SAMPLE_SECONDS = 0.2
+#: Every second: each PSS sample walks the processes' page tables (~35 ms at full size), holding the
+#: lock their threads need to map memory.
+SAMPLE_SECONDS = 1.0
 
 # The whole pipeline in one process, as `python -m training pipeline --raw` runs it; each step's own
 # seconds (as the pipeline counts them) on the last line, as JSON.
@@ -175,8 +179,7 @@ def record(run: BenchRun, steps: dict[str, dict[str, Any]], store: dict[str, Any
         "ingest_features_seconds",
         round(steps["ingest"]["seconds"] + steps["features"]["seconds"], 1),
         unit="s",
-        label=f"{what}: ingest + features",
-        goal=GOAL_INGEST_FEATURES_SECONDS,
+        label=f"{what}: ingest + features (slowed by the memory sampler)",
     )
     for name in ("materialize", "train"):
         run.figure(f"{name}_seconds", steps[name]["seconds"], unit="s", label=f"{what}: {name}")
