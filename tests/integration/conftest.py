@@ -79,6 +79,10 @@ def register_copy_of_champion(alias: str) -> str:
                 f"models:/{tracking.MODEL_NAME}/{champion.version}"
             ).signature,
             skops_trusted_types=tracking._trusted_types(pipeline),
+            # stated as training states them: inferring them starts a Python that loads the model, seconds
+            # of CPU in the middle of a swap test whose service needs both cores (CI once saw a Redis read
+            # there pass its 0.25 s timeout: UNAVAILABLE)
+            pip_requirements=tracking.pip_requirements(),
         )
     client = MlflowClient()
     version = str(info.registered_model_version)
