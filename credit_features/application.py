@@ -1,25 +1,23 @@
 """New applications' features online, by the very SQL of the batch build (no training/serving skew).
 
-The batch build (training) and the gateway both call `application_select` and `view_query`, so a
-feature computed for a new application is the one the model was trained on.
+The batch build (training) runs `application_select` and `view_query` in DuckDB; the gateway runs the
+same application.sql compiled into Python (`application_row`), so a feature computed for a new
+application is the one the model was trained on.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
-import threading
-from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-import duckdb
-import pandas as pd
-import pyarrow as pa
-
 from credit_features import tables
 from credit_features.catalog import view_sql
+from credit_features.row_sql import CompiledView, compile_view, parse_tree
 
 
 def quote(value: str | Path) -> str:
@@ -30,7 +28,6 @@ def quote(value: str | Path) -> str:
 #: The application fields every path sees: application_test's columns, so TARGET is never an input.
 APPLICATION_TABLE = "application_test"
 _DUCK_TYPES = {"int64": "BIGINT", "float64": "DOUBLE", "string": "VARCHAR"}
-_ARROW_TYPES = {"int64": pa.int64(), "float64": pa.float64(), "string": pa.string()}
 
 
 def application_select(source: str) -> str:
@@ -60,7 +57,10 @@ def view_query(view: str, created: datetime) -> str:
 
 
 def _is_missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+    # pandas' NA (a record read from a DataFrame) is missing too, without importing pandas here
+    return (
+        value is None or (isinstance(value, float) and math.isnan(value)) or type(value).__name__ == "NAType"
+    )
 
 
 def _checked(name: str, dtype: str, value: Any) -> Any:
@@ -82,78 +82,26 @@ def _checked(name: str, dtype: str, value: Any) -> Any:
     raise ValueError(f"field {name!r} must be {expected}, got {type(value).__name__} {value!r}")
 
 
-def _raw_records(raw: Mapping[str, Any] | pd.DataFrame | Sequence[Mapping[str, Any]]) -> list[dict]:
-    if isinstance(raw, pd.DataFrame):
-        return raw.to_dict(orient="records")
-    if isinstance(raw, Mapping):
-        return [dict(raw)]
-    return [dict(row) for row in raw]
+@cache
+def _compiled_application() -> CompiledView:
+    """application.sql compiled once per process (~20 ms, DuckDB's parser only)."""
+    return compile_view(parse_tree(view_sql("application")), source="application")
 
 
-def application_table(raw: Mapping[str, Any] | pd.DataFrame | Sequence[Mapping[str, Any]]) -> pa.Table:
-    """Raw application fields (real column names) as the typed table application.sql reads.
+def application_feature_names() -> tuple[str, ...]:
+    """The application view's features, in the SQL's order (SK_ID_CURR, the key, excluded)."""
+    return tuple(c for c in _compiled_application().columns if c != "SK_ID_CURR")
 
-    Missing fields are NULL; fields outside the application schema (TARGET, say) are ignored.
+
+def application_row(raw: Mapping[str, Any]) -> dict[str, float]:
+    """The `application` view's features of one application, NaN where NULL, by application.sql itself.
+
+    The fields are typed as the batch build types them (`application_select`); a missing field is NULL,
+    a field outside the application schema (TARGET, say) is ignored, and a value of the wrong type raises
+    ValueError naming the field. The SQL runs compiled (credit_features.row_sql): about 0.1 ms instead
+    of DuckDB's 10-35 ms for one row, with the batch build's values (tested over every application).
     """
-    records = _raw_records(raw)
-    schema = tables.columns(APPLICATION_TABLE)
-    arrays = {
-        c.name: pa.array(
-            [_checked(c.name, c.dtype, record.get(c.name)) for record in records], type=_ARROW_TYPES[c.dtype]
-        )
-        for c in schema
-    }
-    ids = arrays["SK_ID_CURR"]
-    if ids.null_count:
-        raise ValueError("field 'SK_ID_CURR' is required: it is the client key of the features")
-    if len(set(ids.to_pylist())) != len(ids):
-        raise ValueError("field 'SK_ID_CURR' must be unique across the rows given")
-    return pa.table(arrays)
-
-
-_online = threading.local()
-
-
-def _online_connection() -> duckdb.DuckDBPyConnection:
-    """This thread's in-memory DuckDB for single applications (a new one costs ~30 ms, a query ~10 ms)."""
-    con = getattr(_online, "con", None)
-    if con is None:
-        con = duckdb.connect()
-        con.execute("SET TimeZone = 'UTC'")
-        con.execute("SET threads = 1")
-        _online.con = con
-    return con
-
-
-def application_features(
-    raw: Mapping[str, Any] | pd.DataFrame | Sequence[Mapping[str, Any]],
-    event_time: datetime | None = None,
-) -> pd.DataFrame:
-    """The `application` view's row(s) for raw application fields, by the batch build's own SQL.
-
-    `event_time` (default: now, UTC) is the application time of every row given; created_timestamp
-    is the time of this call. Raises ValueError naming the field when a value has the wrong type.
-    """
-    now = datetime.now(UTC)
-    event_time = event_time or now
-    if event_time.tzinfo is None:
-        raise ValueError("event_time must be timezone-aware (UTC)")
-    raw_table = application_table(raw)
-    times = pa.table(
-        {
-            "SK_ID_CURR": raw_table["SK_ID_CURR"],
-            "APPLICATION_TIME": pa.array(
-                [event_time] * raw_table.num_rows, type=pa.timestamp("us", tz="UTC")
-            ),
-        }
-    )
-    con = _online_connection()
-    con.register("raw_application", raw_table)
-    con.register("application_time", times)
-    try:
-        # created once the relation it selects from exists; later calls re-register that name
-        con.execute(f"CREATE VIEW IF NOT EXISTS application AS {application_select('raw_application')}")
-        return con.sql(view_query("application", now)).to_arrow_table().to_pandas()
-    finally:
-        con.unregister("raw_application")
-        con.unregister("application_time")
+    view = _compiled_application()
+    typed = {c.name: _checked(c.name, c.dtype, raw.get(c.name)) for c in tables.columns(APPLICATION_TABLE)}
+    out = view.row(typed)
+    return {name: math.nan if out[name] is None else float(out[name]) for name in application_feature_names()}

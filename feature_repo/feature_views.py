@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from common import OWNER, client, feature_table_path
-from feast import FeatureView, Field, FileSource, PushSource
+from feast import FeatureView, Field, FileSource
 from feast.types import Float64
 
 from credit_features.catalog import feature_catalog
@@ -29,7 +29,7 @@ def _source(view: str) -> FileSource:
     )
 
 
-def _view(view: str, description: str, source: FileSource | PushSource, pii: bool = False) -> FeatureView:
+def _view(view: str, description: str, source: FileSource, pii: bool = False) -> FeatureView:
     return FeatureView(
         name=view,
         entities=[client],
@@ -46,19 +46,13 @@ def _view(view: str, description: str, source: FileSource | PushSource, pii: boo
     )
 
 
-# New applications arrive through this push source: the gateway computes their features with the
-# batch SQL and pushes them online (and the batch source backs it for training and materialize).
-application_push = PushSource(
-    name="application_push",
-    batch_source=_source("application"),
-    description="Application features of new loan applications, pushed at request time.",
-    owner=OWNER,
-)
-
+# New applications are not pushed through Feast: the gateway writes their features itself, in Feast's
+# Redis layout (credit_features.redis_layout), in the same transaction as the application record and its
+# id (README, "New applications in real time").
 application = _view(
     "application",
     "What the client declared in the application, cleaned, encoded and as ratios.",
-    application_push,
+    _source("application"),
     pii=True,
 )
 bureau = _view(

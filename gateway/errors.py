@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from credit_features.errors import FeatureStoreUnavailableError, UnknownClientError
+from gateway.intake_limit import IntakeBusyError
 from gateway.population import GroupError
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,16 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(FeatureStoreUnavailableError)
     async def store_down(request: Request, error: FeatureStoreUnavailableError) -> JSONResponse:
         return _unavailable(request, "the online feature store is unavailable; retry later")
+
+    @app.exception_handler(IntakeBusyError)
+    async def busy(request: Request, error: IntakeBusyError) -> JSONResponse:
+        retry = str(request.app.state.gateway.settings.busy_retry_after_seconds)
+        log.warning("intake busy", extra={"route": _route(request), "why": str(error)})
+        return JSONResponse(
+            {"detail": f"the gateway is busy with other applications ({error}); retry in {retry} s"},
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": retry},
+        )
 
     @app.exception_handler(grpc.aio.AioRpcError)
     async def grpc_failed(request: Request, error: grpc.aio.AioRpcError) -> JSONResponse:

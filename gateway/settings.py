@@ -39,6 +39,16 @@ class GatewaySettings(BaseSettings):
     comparison_features: int = Field(20, ge=2, description="Top features (global SHAP) to compare.")
     similar_clients: int = Field(200, ge=5, description="Neighbours in the 'similar clients' group.")
     retry_after_seconds: int = 5
+    # New applications (gateway.intake_limit): the capacity bench sustains about 150 a second on 2 cores
+    # (bench/results/applications.json); a burst of 100 waits at most a second or so in the queue.
+    intake_concurrency: int = Field(8, ge=1, description="New applications worked on at once, per process.")
+    intake_queue: int = Field(
+        192, ge=0, description="New applications that may wait for a slot (503 busy beyond)."
+    )
+    intake_wait_seconds: float = Field(
+        3.0, gt=0, description="Longest wait for a slot, seconds (503 busy beyond)."
+    )
+    busy_retry_after_seconds: int = Field(1, ge=1, description="Retry-After of a 503 'busy' answer.")
     max_body_bytes: int = Field(
         64 * 1024, ge=1, description="Largest request body, bytes (413 beyond); an application is ~5 KB."
     )

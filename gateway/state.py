@@ -19,6 +19,7 @@ from gateway.application_store import ApplicationStore
 from gateway.client_data import ClientDirectory
 from gateway.decisions import DecisionService
 from gateway.history import HistoryReader
+from gateway.intake_limit import IntakeLimit
 from gateway.metrics import GatewayMetrics
 from gateway.population import Population
 from gateway.prediction_log import PredictionLog
@@ -46,6 +47,7 @@ class GatewayState:
     prediction_log: PredictionLog
     channels: tuple[grpc.aio.Channel, grpc.aio.Channel]
     metrics: GatewayMetrics
+    intake: IntakeLimit
 
     async def close(self) -> None:
         for channel in self.channels:
@@ -103,4 +105,5 @@ async def open_state(settings: GatewaySettings, metrics: GatewayMetrics) -> Gate
         prediction_log,
         (scoring_channel, explain_channel),
         metrics,
+        IntakeLimit(settings.intake_concurrency, settings.intake_queue, settings.intake_wait_seconds),
     )

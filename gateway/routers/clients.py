@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import math
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
-from credit_features.application import application_features
-from credit_features.catalog import feature_catalog
 from gateway.decisions import ScoredDecision
 from gateway.deps import Advisor, AnyCaller, State
+from gateway.intake import application_values, as_features
 from gateway.labels import feature_labels, field_group, field_labels
 from gateway.letter import letter_content, render_letter
 from gateway.levels import level_label
@@ -327,10 +325,9 @@ async def simulate(
     record["AMT_CREDIT"] = body.credit_amount
     if body.annuity is not None:
         record["AMT_ANNUITY"] = body.annuity
-    features = await state.decisions.client_features(client_id)
-    recomputed = application_features(record, event_time=datetime.now(tz=UTC)).iloc[0]
-    for spec in feature_catalog()["application"]:
-        value = recomputed[spec.name]
-        features[spec.name] = None if math.isnan(value) else float(value)
-    decision = await state.decisions.decide_values(client_id, features, record=False)
+    recomputed = as_features(application_values(record))
+    async with state.intake.admitted():
+        features = await state.decisions.client_features(client_id)
+        features.update(recomputed)
+        decision = await state.decisions.decide_values(client_id, features, record=False)
     return score_out(decision, lang)

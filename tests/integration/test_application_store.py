@@ -1,4 +1,4 @@
-"""New applications in Redis: the bytes Feast's push writes, ids never handed out twice, no overwrite."""
+"""New applications in Redis: the bytes Feast's online write gives, ids never given twice, no overwrite."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import numpy as np
+import pandas as pd
 import pytest
 import redis
-from feast.data_source import PushMode
 
-from credit_features.application import application_features
+from credit_features.application import application_row
 from credit_features.backend import project_name
 from credit_features.catalog import feature_catalog
 from credit_features.redis_layout import client_keys, connection_options
@@ -51,14 +51,17 @@ def _redis() -> redis.Redis:
     return redis.Redis(**connection_options(FeatureSettings().redis_connection_string))  # type: ignore[arg-type]
 
 
-def test_an_application_is_written_as_feast_push_writes_it(features_platform) -> None:
-    # given one application's features, pushed by Feast for one client and added by the store for another
+def test_an_application_is_written_as_feast_writes_it(features_platform) -> None:
+    # given one application's features, written by Feast for one client and added by the store for another
     moment = datetime(2026, 11, 30, 8, 15, 30, 123456, tzinfo=UTC)
     pushed_id, added_id = 990_000_001, 990_000_002
-    row = application_features({**RAW, "SK_ID_CURR": pushed_id}, event_time=moment)
-    get_store(FeatureSettings()).push("application_push", row, to=PushMode.ONLINE)
+    features = application_row(RAW)
+    row = pd.DataFrame(
+        [{"SK_ID_CURR": pushed_id, "event_timestamp": moment, "created_timestamp": moment, **features}]
+    )
+    get_store(FeatureSettings()).write_to_online_store(APPLICATION_VIEW, row)
     names = [spec.name for spec in feature_catalog()[APPLICATION_VIEW]]
-    values = row.iloc[0][names].to_numpy(dtype=float)
+    values = np.array([features[name] for name in names])
     micros = int(moment.timestamp()) * 1_000_000 + moment.microsecond
     added = run(
         lambda store: store.add(
@@ -70,7 +73,7 @@ def test_an_application_is_written_as_feast_push_writes_it(features_platform) ->
     assert np.isnan(values).any(), "missing values are part of the comparison"
     pushed_key, added_key = client_keys(project_name(), [pushed_id, added_id])
     client = _redis()
-    assert client.hgetall(added_key) == client.hgetall(pushed_key), "the same bytes as Feast's push"
+    assert client.hgetall(added_key) == client.hgetall(pushed_key), "the same bytes as Feast's write"
 
 
 def test_an_existing_client_is_never_overwritten(features_platform) -> None:

@@ -12,11 +12,12 @@ import pandas as pd
 import pytest
 
 from credit_features import store
-from credit_features.application import application_features
+from credit_features.application import application_row
 from credit_features.backend import FEATURE_SERVICE, online_backend
+from credit_features.catalog import feature_names
 from credit_features.settings import FeatureSettings
+from tests.feature_equality import compare
 from training.features.materialize import materialize_online
-from training.model.dataset import entities
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -61,28 +62,22 @@ def test_a_feature_row_stamped_after_the_application_is_never_joined(features_pl
 
 
 def test_online_application_features_equal_the_batch_build(features_platform: Path) -> None:
-    # given 200 random applications' raw rows and their batch features
+    # given every application of the platform's synthetic data, raw, and its batch features
     raw = pd.concat(
         [
             pd.read_parquet(features_platform / "parquet" / "application_train.parquet"),
             pd.read_parquet(features_platform / "parquet" / "application_test.parquet"),
         ]
-    ).sample(n=200, random_state=3)
+    )
     batch = pd.read_parquet(features_platform / "features" / "application.parquet").set_index("SK_ID_CURR")
-    times = entities(features_platform / "parquet", "train").set_index("SK_ID_CURR")["event_timestamp"]
-    mismatches = []
-    for record in raw.to_dict("records"):
-        # when computing each one alone, as the gateway does for a new application
-        event_time = times.get(record["SK_ID_CURR"], batch.loc[record["SK_ID_CURR"], "event_timestamp"])
-        online = application_features(record, event_time=event_time.to_pydatetime()).iloc[0]
-        expected = batch.loc[record["SK_ID_CURR"]]
-        mismatches += [
-            (record["SK_ID_CURR"], name)
-            for name in expected.index.drop(["event_timestamp", "created_timestamp"])
-            if not _same(online[name], expected[name])
-        ]
-    # then every value equals the batch value
-    assert not mismatches, f"online/offline skew on {len(mismatches)} values, e.g. {mismatches[:5]}"
+    names = feature_names("application")
+    expected = batch.loc[raw["SK_ID_CURR"], names].to_dict(orient="records")
+    # when computing each one alone, as the gateway does for a new application
+    online = [application_row(record) for record in raw.to_dict(orient="records")]
+    # then every value is the batch value, bit for bit
+    comparison = compare(zip(online, expected, strict=True))
+    assert comparison.values == len(raw) * len(names) > 100_000, "every application, every feature"
+    assert not comparison.differing, f"online/offline skew: {comparison.differing}"
 
 
 def test_materialized_redis_values_equal_the_offline_tables(features_platform: Path) -> None:

@@ -14,9 +14,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from credit_features.application import application_features
+from credit_features.application import application_row
 from credit_features.catalog import VIEW_PREFIXES, VIEWS, feature_catalog, feature_names, sql_path
 from credit_features.tables import Column, columns
+from tests.feature_equality import compare
 from training.features.build import FeatureBuildResult, build_features
 
 pytestmark = pytest.mark.unit
@@ -177,14 +178,16 @@ def write_table(folder: Path, table: str, rows: list[dict[str, Any]]) -> None:
     pq.write_table(pa.table(data, schema=schema), folder / f"{table}.parquet")
 
 
-def write_application_time(folder: Path) -> None:
+def write_application_time(folder: Path, rows: dict[str, list[dict[str, Any]]]) -> None:
     start = datetime(2024, 1, 1, tzinfo=UTC)
-    ids = [*TRAIN_IDS, *TEST_IDS]
+    train = [r["SK_ID_CURR"] for r in rows["application_train"]]
+    test = [r["SK_ID_CURR"] for r in rows["application_test"]]
+    ids = train + test
     pq.write_table(
         pa.table(
             {
                 "SK_ID_CURR": pa.array(ids, pa.int64()),
-                "SPLIT": ["train"] * len(TRAIN_IDS) + ["test"] * len(TEST_IDS),
+                "SPLIT": ["train"] * len(train) + ["test"] * len(test),
                 "APPLICATION_TIME": pa.array(
                     [start + timedelta(days=i) for i in range(len(ids))], pa.timestamp("us", tz="UTC")
                 ),
@@ -198,7 +201,7 @@ def write_tiny_parquet(folder: Path, rows: dict[str, list[dict[str, Any]]] = ROW
     folder.mkdir(parents=True, exist_ok=True)
     for table, table_rows in rows.items():
         write_table(folder, table, table_rows)
-    write_application_time(folder)
+    write_application_time(folder, rows)
     return folder
 
 
@@ -349,36 +352,69 @@ def test_feature_names_unique_prefixed_upper_snake() -> None:
 # --- online / offline --------------------------------------------------------------------------------
 
 
-def test_application_features_equal_the_batch_rows(built) -> None:
-    result, frames = built
-    parquet = result.out.parent / "parquet"
-    # the batch input itself, TARGET included: the online path must ignore it as the batch does
+#: New applications at the edges of application.sql: zero denominators, missing or equal external
+#: scores, unknown levels, sentinels, unknown flags, signed zeros and huge amounts. None is NULL.
+EDGE_APPLICATIONS: list[dict[str, Any]] = [
+    {"AMT_CREDIT": 0.0, "AMT_GOODS_PRICE": 0.0, "CNT_FAM_MEMBERS": 0.0, "DAYS_BIRTH": 0, "DAYS_EMPLOYED": 0},
+    {"EXT_SOURCE_1": None, "EXT_SOURCE_2": None, "EXT_SOURCE_3": None, "AMT_INCOME_TOTAL": None},
+    {"EXT_SOURCE_1": 0.5, "EXT_SOURCE_2": 0.5, "EXT_SOURCE_3": 0.5, "AMT_ANNUITY": None},
+    {"EXT_SOURCE_1": None, "EXT_SOURCE_2": 0.123456789, "EXT_SOURCE_3": 0.987654321},
+    {"EXT_SOURCE_1": 0.1, "EXT_SOURCE_2": 0.2, "EXT_SOURCE_3": 0.7, "AMT_CREDIT": -0.0},
+    {
+        "NAME_CONTRACT_TYPE": "Balloon",
+        "CODE_GENDER": "XNA",
+        "ORGANIZATION_TYPE": "XNA",
+        "FLAG_DOCUMENT_7": None,
+    },
+    {"NAME_CONTRACT_TYPE": None, "OCCUPATION_TYPE": "HR staff", "NAME_INCOME_TYPE": "Unemployed"},
+    {"DAYS_EMPLOYED": 365243, "AMT_CREDIT": 1e15, "AMT_INCOME_TOTAL": 3.0, "AMT_ANNUITY": 7e-3},
+    {"DAYS_EMPLOYED": -1, "DAYS_BIRTH": -25_000, "CNT_FAM_MEMBERS": 3.0, "AMT_INCOME_TOTAL": 1e-300},
+]
+EDGE_IDS = tuple(range(200_001, 200_001 + len(EDGE_APPLICATIONS)))
+
+
+def online_rows(raw: pd.DataFrame) -> list[dict[str, float]]:
+    return [application_row(record) for record in raw.to_dict(orient="records")]
+
+
+def test_application_row_equals_the_batch_rows_bit_for_bit(built, tmp_path: Path) -> None:
+    # given the batch build of the tiny tables plus edge applications, TARGET included in the input
+    rows = {
+        **ROWS,
+        "application_test": ROWS["application_test"]
+        + [{"SK_ID_CURR": i, **edge} for i, edge in zip(EDGE_IDS, EDGE_APPLICATIONS, strict=True)],
+    }
+    folder = write_tiny_parquet(tmp_path / "parquet", rows)
+    batch = read_view(build_features(folder, tmp_path / "features", progress=False).out, "application")
     raw = pd.concat(
-        [pd.read_parquet(parquet / f"{t}.parquet") for t in ("application_train", "application_test")],
+        [pd.read_parquet(folder / f"{t}.parquet") for t in ("application_train", "application_test")],
         ignore_index=True,
     )
-    online = application_features(raw).set_index("SK_ID_CURR")
+    # when each application's features are computed alone, as the gateway computes them
+    online = dict(zip(raw["SK_ID_CURR"], online_rows(raw), strict=True))
+    # then every value is the batch value, bit for bit
     names = feature_names("application")
-    assert sorted(online.index) == sorted(frames["application"].index), "one online row per raw application"
-    batch = frames["application"].loc[online.index, names]
-    pd.testing.assert_frame_equal(online[names], batch, check_exact=True, obj="online vs batch features")
+    assert sorted(online) == sorted(batch.index), "one online row per raw application"
+    assert set(EDGE_IDS) <= set(online), "the edge applications are compared"
+    comparison = compare((online[i], batch.loc[i, names].to_dict()) for i in batch.index)
+    assert comparison.values == len(batch) * len(names)
+    assert not comparison.differing, f"features differing from the batch build: {comparison.differing}"
 
 
-def test_application_features_from_a_mapping_with_missing_fields() -> None:
-    row = application_features({"SK_ID_CURR": 1, "AMT_CREDIT": 300.0, "AMT_INCOME_TOTAL": 100})
-    assert len(row) == 1, "one row per raw application"
-    assert row.loc[0, "APP_CREDIT_INCOME_RATIO"] == 3.0, "ratio from the given fields"
-    assert pd.isna(row.loc[0, "APP_EXT_SOURCE_1"]), "a missing raw field is NULL"
-    assert str(row["event_timestamp"].dtype).startswith("datetime64"), "event_timestamp present"
+def test_application_row_from_a_mapping_with_missing_fields() -> None:
+    row = application_row({"SK_ID_CURR": 1, "AMT_CREDIT": 300.0, "AMT_INCOME_TOTAL": 100})
+    assert list(row) == feature_names("application"), "every feature of the view, in the catalog's order"
+    assert row["APP_CREDIT_INCOME_RATIO"] == 3.0, "ratio from the given fields"
+    assert math.isnan(row["APP_EXT_SOURCE_1"]), "a missing raw field is NaN"
 
 
 @pytest.mark.parametrize(
     ("field", "bad"),
     [("AMT_CREDIT", "1000"), ("CODE_GENDER", 1), ("DAYS_BIRTH", 1.5), ("FLAG_OWN_CAR", True)],
 )
-def test_application_features_wrong_type_names_the_field(field: str, bad: Any) -> None:
+def test_application_row_wrong_type_names_the_field(field: str, bad: Any) -> None:
     with pytest.raises(ValueError, match=field):
-        application_features({"SK_ID_CURR": 1, field: bad})
+        application_row({"SK_ID_CURR": 1, field: bad})
 
 
 # --- TARGET is never read --------------------------------------------------------------------------

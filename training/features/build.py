@@ -7,8 +7,8 @@ Clients absent from a child table get NULL features (counts included): the sourc
 history" from "history unknown", and a 0 would claim the former. Every feature is written as DOUBLE
 (Feast Float64); integer codes and flags are exact in a double.
 
-The gateway computes a new application's features with the same `application_select` and
-`view_query` (credit_features.application), so online features cannot drift from training features.
+The gateway computes a new application's features from the same application.sql, compiled into Python
+(credit_features.row_sql), so online features cannot drift from training features (tested value by value).
 """
 
 from __future__ import annotations
