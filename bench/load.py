@@ -45,6 +45,23 @@ class Response:
     body: bytes
 
 
+@dataclass(frozen=True)
+class Call:
+    """One request of a workload: a method, a path and, for a POST, a JSON body."""
+
+    method: str
+    path: str
+    body: bytes = b""
+
+    def encode(self, head: bytes) -> bytes:
+        """The request's bytes, with the pool's `head` (host and headers, ending in a blank line)."""
+        start = f"{self.method} {self.path} HTTP/1.1\r\n".encode("latin-1")
+        if not self.body:
+            return start + head
+        body_headers = f"Content-Type: application/json\r\nContent-Length: {len(self.body)}\r\n"
+        return start + body_headers.encode("latin-1") + head + self.body
+
+
 class _Connection:
     """One persistent HTTP/1.1 connection; `used` says whether it answered before (so may be stale)."""
 
@@ -100,7 +117,11 @@ class HttpPool:
 
     async def get(self, path: str) -> Response:
         """GET `path`; a kept-alive connection the server closed meanwhile is replaced once."""
-        request = f"GET {path} HTTP/1.1\r\n".encode("latin-1") + self._head
+        return await self.send(Call("GET", path))
+
+    async def send(self, call: Call) -> Response:
+        """Send `call`; a kept-alive connection the server closed meanwhile is replaced once."""
+        request = call.encode(self._head)
         connection = await self._acquire()
         try:
             try:
@@ -242,19 +263,21 @@ def _kind(error: BaseException) -> str:
 
 async def run_step(
     pool: HttpPool,
-    paths: Iterable[str],
+    paths: Iterable[str | Call],
     rate: float,
     seconds: float,
     *,
     check: BodyCheck | None = None,
     timeout: float = 5.0,
+    expected_status: int = 200,
 ) -> StepResult:
-    """Send `rate * seconds` GETs (paths taken in order), request k due at start + k/rate.
+    """Send `rate * seconds` requests (GETs of paths, or calls, taken in order), request k due at
+    start + k/rate.
 
     Latency runs from the due time to the end of the answer. A failed request counts its kind
-    (`http_<status>`, `timeout`, `connection`, `protocol`, or what `check` says of a 200's body) and
-    its latency too, so that errors never shorten the tail. Dispatch lag is how late the request
-    started, from its due time: the generator's own lateness.
+    (`http_<status>`, `timeout`, `connection`, `protocol`, or what `check` says of an answer with the
+    expected status) and its latency too, so that errors never shorten the tail. Dispatch lag is how
+    late the request started, from its due time: the generator's own lateness.
     """
     result = StepResult(rate, seconds)
     count = round(rate * seconds)
@@ -262,15 +285,16 @@ async def run_step(
     cpu_started = time.process_time()
     start = time.perf_counter() + 0.01  # a little slack: request 0 is not late by construction
 
-    async def one(path: str, due: float) -> None:
+    async def one(call: Call, due: float) -> None:
         result.lags.append(time.perf_counter() - due)
         try:
             async with asyncio.timeout(timeout):  # not wait_for: no second task per request
-                answer = await pool.get(path)
+                answer = await pool.send(call)
         except _FAILURES as error:
             result.errors[_kind(error)] += 1
         else:
-            kind = f"http_{answer.status}" if answer.status != 200 else check and check(answer.body)
+            wrong_status = answer.status != expected_status
+            kind = f"http_{answer.status}" if wrong_status else check and check(answer.body)
             if kind:
                 result.errors[kind] += 1
             else:
@@ -282,7 +306,8 @@ async def run_step(
         delay = due - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one(path, due)))
+        call = path if isinstance(path, Call) else Call("GET", path)
+        tasks.append(asyncio.create_task(one(call, due)))
     result.sent = len(tasks)
     result.send_seconds = time.perf_counter() - start + 1 / rate  # the span of `sent` slots
     await asyncio.gather(*tasks)

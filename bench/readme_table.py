@@ -31,6 +31,7 @@ ORDER = (
     "train",
     "grpc",
     "capacity",
+    "applications",
     "drift",
     "footprint",
 )

@@ -56,7 +56,7 @@ def test_make_bench_runs_every_benchmark_then_the_readme_table() -> None:
     # given the commands make bench runs
     modules = [command[0] for command in _commands()]
     # then every benchmark is there once, and the table is regenerated last
-    wanted = {f"bench.{name}" for name in (*OURS, "capacity")}
+    wanted = {f"bench.{name}" for name in (*OURS, "capacity", "applications")}
     assert wanted <= set(modules), f"make bench must run {sorted(wanted - set(modules))}"
     assert modules[-1] == "bench.readme_table", "the README table is regenerated after the benchmarks"
 
@@ -67,6 +67,13 @@ def test_each_benchmark_accepts_the_arguments_make_bench_gives_it(name: str) -> 
     command = next(c for c in _commands() if c[0] == f"bench.{name}")
     # when its own parser reads it, then it accepts it (a refusal raises a TyperException)
     _parse(command[0], command[1:])
+
+
+@pytest.mark.parametrize("name", ["capacity", "applications"])
+def test_the_argparse_benchmarks_accept_the_arguments_make_bench_gives_them(name: str) -> None:
+    command = next(c for c in _commands() if c[0] == f"bench.{name}")
+    args = importlib.import_module(command[0]).parse_args(command[1:])  # argparse exits on a refusal
+    assert args.data.name == "data", "they measure the demo's own data folder"
 
 
 def test_the_platform_pipelines_accept_their_arguments() -> None:
