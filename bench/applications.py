@@ -43,7 +43,7 @@ from rich.table import Table
 from bench.capacity import Bench, _explained, client_ids, run_configuration, wait_ready
 from bench.latency import summarise
 from bench.load import Call, HttpPool, cold_mix, run_step
-from bench.platform import demo_environment, running_demo
+from bench.platform import CpuMeter, demo_environment, running_demo
 from bench.stamp import REPO, bench_run
 from credit_features.application import application_row
 
@@ -68,11 +68,19 @@ def raw_applications(data: Path) -> list[dict[str, Any]]:
 
 
 def application_calls(records: list[dict[str, Any]], rng: random.Random) -> Iterator[Call]:
-    """POSTs of the records, shuffled, forever."""
-    bodies = [json.dumps(record).encode() for record in records]
+    """POSTs of the records, shuffled, forever; each one unique.
+
+    Why unique: the explain service keeps each (model version, feature row)'s answer, so a record posted
+    twice would be explained once. Real applications differ, so each POST gets its own income (the
+    record's plus a serial number of euros), hence its own feature row and a fresh TreeSHAP.
+    """
+    order = list(records)
+    serial = itertools.count(1)
     while True:
-        rng.shuffle(bodies)
-        yield from (Call("POST", APPLICATIONS, body) for body in bodies)
+        rng.shuffle(order)
+        for record in order:
+            income = (record.get("AMT_INCOME_TOTAL") or 100_000.0) + next(serial)
+            yield Call("POST", APPLICATIONS, json.dumps({**record, "AMT_INCOME_TOTAL": income}).encode())
 
 
 def feature_step(records: list[dict[str, Any]], rounds: int) -> dict[str, float]:
@@ -102,11 +110,13 @@ class ApplicationBench:
         await self.bench.settle()
         pool = self._pool()
         calls = list(itertools.islice(self.calls, round(rate * seconds)))
+        before, started = self.bench.meter.read(), time.perf_counter()
         result = await run_step(
             pool, calls, rate, seconds, check=_explained, timeout=self.args.timeout, expected_status=201
         )
+        cores = CpuMeter.cores(before, self.bench.meter.read(), time.perf_counter() - started)
         await pool.close()
-        row = {"step": label, **result.row()}
+        row = {"step": label, **result.row(), "cores": cores}
         console.print(_line(row))
         return row
 
@@ -130,6 +140,7 @@ class ApplicationBench:
         score_pool, application_pool = self._pool(), self._pool()
         score_paths = list(itertools.islice(self.scores, round(score_rate * seconds)))
         calls = list(itertools.islice(self.calls, round(application_rate * seconds)))
+        before, started = self.bench.meter.read(), time.perf_counter()
         scores, applications = await asyncio.gather(
             run_step(
                 score_pool, score_paths, score_rate, seconds, check=_explained, timeout=self.args.timeout
@@ -144,18 +155,23 @@ class ApplicationBench:
                 expected_status=201,
             ),
         )
+        cores = CpuMeter.cores(before, self.bench.meter.read(), time.perf_counter() - started)
         for pool in (score_pool, application_pool):
             await pool.close()
-        rows = {"score": scores.row(), "applications": applications.row()}
+        rows = {
+            "score": {**scores.row(), "cores": cores},
+            "applications": {**applications.row(), "cores": cores},
+        }
         for name, row in rows.items():
             console.print(_line({"step": f"mixed: {name}", **row}))
         return rows
 
 
 def _line(row: dict[str, Any]) -> str:
+    cores = ", ".join(f"{name} {used:.2f}" for name, used in row.get("cores", {}).items() if used >= 0.05)
     return (
         f"{row['step']}: {row['achieved_rps']:g}/s of {row['rate']:g}/s, p50 {row['p50_ms']:g} ms, "
-        f"p99 {row['p99_ms']:g} ms, errors {row['errors']} {row['errors_by_kind'] or ''}"
+        f"p99 {row['p99_ms']:g} ms, errors {row['errors']} {row['errors_by_kind'] or ''} cores: {cores}"
     )
 
 

@@ -35,6 +35,10 @@ class ClientDirectory:
             f"UNION ALL SELECT {columns} FROM read_parquet('{sources[1]}')"
         )
         self.applications = applications
+        # The tables do not change under a running gateway: read once, not per application (a query
+        # over both tables on the event loop took ~1.5 ms and stalled every request in flight).
+        known = self._con.execute("SELECT max(SK_ID_CURR) FROM applications").fetchone()[0]  # type: ignore[index]
+        self._max_id = int(known or 0)
 
     async def get(self, client_id: int) -> dict[str, Any] | None:
         """Application fields of a client (None values for missing ones), or None if unknown."""
@@ -69,5 +73,4 @@ class ClientDirectory:
 
     def max_id(self) -> int:
         """The largest client id of the application tables (new applications get ids above it)."""
-        known = self._con.cursor().execute("SELECT max(SK_ID_CURR) FROM applications").fetchone()[0]
-        return int(known or 0)
+        return self._max_id
