@@ -223,7 +223,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--feature-rounds", type=int, default=20_000, help="Feature steps timed.")
     parser.add_argument("--alone", type=int, default=200, help="Applications posted one at a time.")
     parser.add_argument(
-        "--ramp", type=_rates, default="50,100,150,200,300,400,500,600", help="Sustained rates, comma-separated."
+        "--ramp",
+        type=_rates,
+        default="50,100,150,200,300,400,500,600",
+        help="Sustained rates, comma-separated.",
     )
     parser.add_argument("--step-seconds", type=float, default=20.0, help="Duration of each ramp step.")
     parser.add_argument("--burst", type=int, default=100, help="Applications of the burst.")

@@ -98,7 +98,7 @@ def decisions(
             client_id=int(ids[picked[i]]),
             model_version="3",
             probability=float(probability[i]),
-            refused=bool(probability[i] > 0.09),
+            outcome="refused" if probability[i] > 0.09 else "granted",
             threshold=0.09,
             features=names,
             values=values[i],

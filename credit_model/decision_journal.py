@@ -2,7 +2,7 @@
 
 A segment starts with MAGIC and a header naming the model's features once (u32 length, u32 CRC32, JSON).
 Then one record per decision: u32 payload length, u32 CRC32 of the payload, and the payload: fixed
-fields (time in µs, client id, probability, threshold, refused, lengths of the two strings), the row as
+fields (time in µs, client id, probability, threshold, outcome code, lengths of the two strings), the row as
 float64 in the header's order, the request id and the model version (UTF-8).
 
 Appending a record costs a struct.pack, a CRC and one writev() of the row's own buffer: no per-feature
@@ -32,7 +32,10 @@ log = logging.getLogger(__name__)
 
 MAGIC = b"CDLOGJ01"
 _PREFIX = struct.Struct("<II")  # payload length, CRC32 of the payload
-_FIXED = struct.Struct("<qqdd?BH")  # time µs, client id, probability, threshold, refused, len id, len version
+# time µs, client id, probability, threshold, outcome code, len id, len version. The outcome's byte held
+# a bool `refused` before "referred" existed: 0 and 1 read the same either way (granted, refused).
+_FIXED = struct.Struct("<qqddBBH")
+OUTCOME_CODES = ("granted", "refused", "referred")
 #: The fixed fields as NumPy reads them back (packed, the same layout as _FIXED).
 _FIXED_DTYPE = np.dtype(
     [
@@ -40,7 +43,7 @@ _FIXED_DTYPE = np.dtype(
         ("client_id", "<i8"),
         ("probability", "<f8"),
         ("threshold", "<f8"),
-        ("refused", "?"),
+        ("outcome", "u1"),
         ("id_length", "u1"),
         ("version_length", "<u2"),
     ]
@@ -60,6 +63,7 @@ SCALARS = pa.schema(
         ("probability", pa.float64()),
         ("threshold", pa.float64()),
         ("refused", pa.bool_()),
+        ("outcome", pa.string()),
     ]
 )
 
@@ -102,7 +106,7 @@ def record(decision: Decision, time_us: int) -> tuple[bytes, bytes, np.ndarray, 
         decision.client_id,
         decision.probability,
         decision.threshold,
-        decision.refused,
+        OUTCOME_CODES.index(decision.outcome),
         len(request_id),
         len(version),
     )
@@ -196,9 +200,12 @@ def _scalars(data: bytes, starts: np.ndarray, width: int) -> dict[str, pa.Array]
     fixed = np.frombuffer(_slices(data, starts, _FIXED.size), dtype=_FIXED_DTYPE)
     texts = starts + _FIXED.size + width
     ids, versions = fixed["id_length"].astype(np.int64), fixed["version_length"].astype(np.int64)
+    codes = fixed["outcome"]
     columns = {
         "request_id": _strings(data, texts, ids),
         "model_version": _strings(data, texts + ids, versions),
+        "refused": _fixed_width(codes == OUTCOME_CODES.index("refused"), pa.bool_()),
+        "outcome": _outcomes(codes),
     }
     return columns | {
         field.name: _fixed_width(fixed[field.name], field.type)
@@ -221,6 +228,15 @@ def _fixed_width(values: np.ndarray, kind: pa.DataType, nulls: bool = False) -> 
         validity = pa.py_buffer(np.packbits(present, bitorder="little")) if missing else None
     buffer = pa.py_buffer(np.ascontiguousarray(values))
     return pa.Array.from_buffers(kind, len(values), [validity, buffer], null_count=missing)
+
+
+def _outcomes(codes: np.ndarray) -> pa.Array:
+    """The outcome codes as their names (a dictionary of the three names, then plain strings)."""
+    names = "".join(OUTCOME_CODES).encode()
+    lengths = np.array([len(name) for name in OUTCOME_CODES], dtype=np.int64)
+    dictionary = _strings(names, np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+    indices = pa.Array.from_buffers(pa.uint8(), len(codes), [None, pa.py_buffer(np.ascontiguousarray(codes))])
+    return pa.DictionaryArray.from_arrays(indices, dictionary).cast(pa.string())
 
 
 def _strings(data: bytes, starts: np.ndarray, lengths: np.ndarray) -> pa.Array:

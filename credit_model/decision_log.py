@@ -46,10 +46,14 @@ class Decision:
     client_id: int
     model_version: str
     probability: float
-    refused: bool
+    outcome: str  # granted, refused or referred (credit_model.lending_policy.Outcome)
     threshold: float
     features: tuple[str, ...]
     values: np.ndarray
+
+    @property
+    def refused(self) -> bool:
+        return self.outcome == "refused"
 
 
 def segment_file(folder: Path, day: str, segment: str, suffix: str = JOURNAL_SUFFIX) -> Path:

@@ -8,6 +8,7 @@ logistic regression with exact linear SHAP when training kept its background (se
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import tempfile
@@ -19,6 +20,9 @@ from mlflow import MlflowClient
 from mlflow.models import Model
 
 from credit_model.estimators import unwrap_lightgbm
+from credit_model.lending_policy import FILE as POLICY_FILE
+from credit_model.lending_policy import FOLDER as POLICY_FOLDER
+from credit_model.lending_policy import LendingPolicy
 from credit_model.linear_shap import LinearModel, LinearShap
 from credit_model.metadata import ServingMetadata
 from credit_model.registries import ServingVersion, tree_version
@@ -57,8 +61,18 @@ class MlflowRegistry:
         )
 
     def load(self, uri: ModelUri) -> ServingVersion:
-        """Load the version `uri` points at now, with its serving metadata."""
+        """Load the version `uri` points at now, with its serving metadata and lending policy."""
         version = self.client.get_model_version(uri.name, self.resolve(uri))
+        return dataclasses.replace(self._load(uri, version), policy=self._policy(version.run_id))
+
+    def _policy(self, run_id: str) -> LendingPolicy | None:
+        if not self.client.list_artifacts(run_id, POLICY_FOLDER):
+            return None
+        with tempfile.TemporaryDirectory(prefix="policy-") as folder:
+            local = self._download(folder, run_id=run_id, artifact_path=f"{POLICY_FOLDER}/{POLICY_FILE}")
+            return LendingPolicy.from_json(local.read_text(encoding="utf-8"))
+
+    def _load(self, uri: ModelUri, version: Any) -> ServingVersion:
         tags = dict(version.tags)
         with tempfile.TemporaryDirectory(prefix="model-") as folder:
             if self.client.list_artifacts(version.run_id, FOLDER):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from credit_model.lending_policy import LendingPolicy
 from credit_model.metadata import ServingMetadata
 from credit_model.native_trees import NativeTrees
 from credit_model.registry import ModelUri
@@ -17,12 +18,14 @@ from credit_model.settings import ModelSettings
 
 @dataclass(frozen=True)
 class ServingVersion:
-    """One registered version, ready to score: its metadata and its scorer."""
+    """One registered version, ready to score: its metadata, its scorer and its lending policy (None
+    for a version registered before policies existed: the threshold alone decides)."""
 
     name: str
     version: str
     metadata: ServingMetadata
     scorer: Scorer
+    policy: LendingPolicy | None = None
 
 
 class Registry(Protocol):

@@ -10,6 +10,7 @@ background, so such a model is explained the same whichever way the registry is 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import urllib.error
 import urllib.parse
@@ -17,6 +18,9 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from credit_model.lending_policy import FILE as POLICY_FILE
+from credit_model.lending_policy import FOLDER as POLICY_FOLDER
+from credit_model.lending_policy import LendingPolicy
 from credit_model.registries import ServingVersion, tree_version
 from credit_model.registry import ModelUri
 from credit_model.serving_artifact import FOLDER, META_FILE, MODEL_FILE, TreeArtifact
@@ -82,7 +86,14 @@ class RestRegistry:
             from credit_model.loading import MlflowRegistry  # not a tree model: its pipeline (+ linear SHAP)
 
             return MlflowRegistry(self.settings).load(uri.pinned(version["version"]))
-        return tree_version(uri, str(version["version"]), tags, artifact)
+        served = tree_version(uri, str(version["version"]), tags, artifact)
+        return dataclasses.replace(served, policy=self._policy(version["run_id"]))
+
+    def _policy(self, run_id: str) -> LendingPolicy | None:
+        try:
+            return LendingPolicy.from_json(self._artifact(run_id, f"{POLICY_FOLDER}/{POLICY_FILE}").decode())
+        except FileNotFoundError:
+            return None
 
     def run_json(self, uri: ModelUri, path: str) -> Any:
         return json.loads(self._artifact(self._version(uri)["run_id"], path))

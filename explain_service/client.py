@@ -8,8 +8,9 @@ from typing import Any
 
 import grpc
 
+from credit_model.lending_policy import PolicyReason
 from protos.credit.v1 import explain_pb2, explain_pb2_grpc, scoring_pb2
-from serving_base.messages import score_request
+from serving_base.messages import outcome_of, policy_reasons_of, score_request
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Explanation:
     request_id: str
     client_id: int
     probability: float
-    refused: bool
+    outcome: str  # granted, refused or referred, through the version's lending policy
     threshold: float
     base_value: float
     raw_score: float
@@ -48,6 +49,8 @@ class Explanation:
     omitted_shap: float = 0.0  # sum of the contributions not listed (top_each_way requests)
     omitted: int = 0
     families: tuple[FamilyImpact, ...] = ()  # largest |impact| first; Σ impacts = raw_score - base_value
+    policy_reasons: tuple[PolicyReason, ...] = ()
+    policy_version: str = ""
 
 
 def explanation_from(response: explain_pb2.ExplainResponse) -> Explanation:
@@ -56,7 +59,9 @@ def explanation_from(response: explain_pb2.ExplainResponse) -> Explanation:
         request_id=response.request_id,
         client_id=response.client_id,
         probability=response.probability,
-        refused=response.decision == scoring_pb2.DECISION_REFUSED,
+        outcome=outcome_of(response.decision),
+        policy_reasons=policy_reasons_of(response.policy_reasons),
+        policy_version=response.policy_version,
         threshold=response.threshold,
         base_value=response.base_value,
         raw_score=response.raw_score,

@@ -6,7 +6,7 @@ import math
 
 from explain_service.explainer import Explanation, ShapExplainer
 from protos.credit.v1 import explain_pb2
-from serving_base.grpc_support import decision, model_ref
+from serving_base.grpc_support import decision_fields, model_ref
 
 
 def explanation_body(
@@ -20,8 +20,8 @@ def explanation_body(
         base_value=explanation.base_value,
         raw_score=explanation.raw_score,
         probability=explanation.probability,
-        decision=decision(bundle, explanation.probability),
         threshold=bundle.threshold,
+        **decision_fields(bundle, explanation.values, explanation.probability),
         model=model_ref(bundle),
         contributions=[
             explain_pb2.Contribution(

@@ -18,6 +18,7 @@ from fpdf import FPDF
 
 from credit_features.catalog import Language
 from gateway.history import History
+from gateway.policy_texts import REVIEW_WORKING_DAYS
 from gateway.reasons import FamilyReason
 
 #: Where Debian installs DejaVu (fonts-dejavu-core); the core font is the fallback.
@@ -38,6 +39,10 @@ _TEXT = {
         "date": "Date: {date}",
         "granted": "We are pleased to tell you that your credit application is granted.",
         "refused": "We are sorry to tell you that we cannot grant your credit application.",
+        "referred": (
+            "Your credit application needs a closer look: an advisor will review your file and give you "
+            "our decision within {days} working days."
+        ),
         "reasons": "The main reasons for this decision",
         "reasons_intro": "Our assessment weighs many factors; those that weighed most in your case are:",
         "factors": "in particular: {factors}",
@@ -69,6 +74,8 @@ _TEXT = {
         "granted": "Nous avons le plaisir de vous informer que votre demande de crédit est acceptée.",
         "refused": "Nous avons le regret de vous informer que nous ne pouvons pas accepter votre demande "
         "de crédit.",
+        "referred": "Votre demande de crédit demande un examen attentif : un conseiller étudiera votre "
+        "dossier et vous donnera notre décision sous {days} jours ouvrés.",
         "reasons": "Les principales raisons de cette décision",
         "reasons_intro": "Notre évaluation prend en compte de nombreux éléments ; ceux qui ont le plus pesé "
         "dans votre cas sont :",
@@ -140,17 +147,19 @@ def _french_date(day: date) -> str:
 def letter_content(
     *,
     client_id: int,
-    refused: bool,
+    outcome: str,
+    policy_reasons: list[str],
     model_version: str,
     families: list[FamilyReason],
     history: History,
     language: Language,
     day: date,
 ) -> LetterContent:
-    """The letter's text: the families that weighed most (each with its strongest factors) and the
-    records the decision rests on, in `language`."""
+    """The letter's text: the lending policy's reasons first (a knock-out, missing information, an
+    unusual file), then the families that weighed most (each with its strongest factors) and the records
+    the decision rests on, in `language`. A referred client is told a person will decide, and when."""
     text = _TEXT[language]
-    reasons = []
+    reasons = [reason for reason in policy_reasons if outcome != "granted"]
     for family in families[:FAMILIES_SHOWN]:
         factors = ", ".join(reason.label for reason in family.top[:FACTORS_SHOWN])
         line = family.sentence
@@ -169,7 +178,7 @@ def letter_content(
         title=text["title"],
         reference=text["reference"].format(client_id=client_id),
         date=text["date"].format(date=_french_date(day) if language == "fr" else day.strftime("%d %B %Y")),
-        decision=text["refused" if refused else "granted"],
+        decision=text[outcome].format(days=REVIEW_WORKING_DAYS),
         reasons_title=text["reasons"],
         reasons_intro=text["reasons_intro"],
         reasons=reasons,

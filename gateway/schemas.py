@@ -6,12 +6,12 @@ import re
 from typing import Annotated, Any, Literal
 
 from fastapi import Path
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model, model_validator
 
 from credit_features.field_bounds import field_bounds
 from credit_features.tables import Column, columns
 
-DecisionWord = Literal["granted", "refused"]
+DecisionWord = Literal["granted", "refused", "referred"]
 
 
 Direction = Literal["raises", "lowers"]
@@ -80,11 +80,31 @@ class ExplanationOut(BaseModel):
     )
 
 
+class PolicyReasonOut(BaseModel):
+    """One rule of the lending policy that fired."""
+
+    rule: str = Field(
+        description="annuity_income, credit_income, age_at_end, missing_information, novelty or score."
+    )
+    outcome: DecisionWord = Field(description="What the rule leads to: refused or referred.")
+    value: float | None = Field(None, description="The application's value for the rule.")
+    bound: float | None = Field(None, description="The rule's bound.")
+    fields: list[str] = Field(default_factory=list, description="missing_information: the fields missing.")
+    sentence: str = Field(description="The reason in words, in the language asked for.")
+
+
 class ScoreOut(BaseModel):
     request_id: str
     client_id: int
     probability: float = Field(description="Probability that the client defaults.")
-    decision: DecisionWord
+    decision: DecisionWord = Field(
+        description="Through the lending policy: knock-outs refuse, missing information or an unusual file "
+        "refers to an advisor, then the threshold decides."
+    )
+    policy_reasons: list[PolicyReasonOut] = Field(
+        default_factory=list, description="Every rule of the lending policy that fired, in its order."
+    )
+    policy_version: str = Field("", description="The lending policy of the model version (empty: none).")
     threshold: float = Field(description="Refused from this probability up (business-cost optimum).")
     margin: float = Field(description="threshold - probability: > 0 granted with that margin.")
     model_name: str
@@ -156,8 +176,32 @@ class SimulationIn(BaseModel):
 
     credit_amount: float = Field(gt=0, le=1e8, description="Credit amount to simulate (AMT_CREDIT).")
     annuity: float | None = Field(
-        None, gt=0, le=1e7, description="Yearly annuity (AMT_ANNUITY); kept if omitted."
+        None,
+        gt=0,
+        le=1e7,
+        description="Yearly annuity (AMT_ANNUITY). Omitted with term_years: scaled with the amount, so "
+        "the client's term (credit / annuity) is kept.",
     )
+    term_years: float | None = Field(
+        None, gt=0, le=60, description="Term in years: the annuity is then credit_amount / term_years."
+    )
+
+    @model_validator(mode="after")
+    def _one_way_to_the_annuity(self) -> SimulationIn:
+        if self.annuity is not None and self.term_years is not None:
+            raise ValueError("give annuity or term_years, not both: the term is credit_amount / annuity")
+        return self
+
+
+class SimulationOut(ScoreOut):
+    """The simulated decision beside the client's current one."""
+
+    annuity: float | None = Field(description="The yearly annuity simulated.")
+    term_years: float | None = Field(description="The term simulated, credit / annuity, in years.")
+    current_probability: float = Field(description="The client's probability with the loan as it is.")
+    current_decision: DecisionWord
+    change_points: float = Field(description="Simulated minus current probability, in percentage points.")
+    flips: bool = Field(description="Whether the decision differs from the current one.")
 
 
 class ModelOut(BaseModel):

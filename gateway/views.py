@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import math
+
 from credit_features.families import family
+from credit_model.lending_policy import PolicyReason
 from explain_service.client import Contribution
 from gateway.decisions import ScoredDecision
 from gateway.families import by_family
 from gateway.history import History
 from gateway.labels import feature_labels
 from gateway.levels import level_label
+from gateway.policy_texts import sentence
 from gateway.reasons import Language, Reason, family_reasons, top_reasons
 from gateway.schemas import (
     BureauCreditOut,
@@ -18,6 +22,7 @@ from gateway.schemas import (
     FamilyOut,
     FamilyReasonOut,
     HistoryOut,
+    PolicyReasonOut,
     PosOut,
     PreviousApplicationOut,
     ReasonOut,
@@ -58,7 +63,9 @@ def score_out(decision: ScoredDecision, language: Language, *, with_explanation:
         request_id=decision.request_id,
         client_id=decision.client_id,
         probability=score.probability,
-        decision="refused" if score.refused else "granted",
+        decision=score.outcome,
+        policy_reasons=[_policy_reason_out(reason, language) for reason in score.policy_reasons],
+        policy_version=score.policy_version,
         threshold=score.threshold,
         margin=score.threshold - score.probability,
         model_name=score.model_name,
@@ -67,6 +74,17 @@ def score_out(decision: ScoredDecision, language: Language, *, with_explanation:
         explanation_missing_reason=decision.explanation_missing_reason,
         reasons=reasons,
         explanation=explanation_out(decision, language) if with_explanation else None,
+    )
+
+
+def _policy_reason_out(reason: PolicyReason, language: Language) -> PolicyReasonOut:
+    return PolicyReasonOut(
+        rule=reason.rule,
+        outcome=reason.outcome,
+        value=None if math.isnan(reason.value) else reason.value,
+        bound=None if math.isnan(reason.bound) else reason.bound,
+        fields=list(reason.fields),
+        sentence=sentence(reason, language),
     )
 
 

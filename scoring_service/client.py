@@ -8,8 +8,9 @@ from typing import Any
 
 import grpc
 
+from credit_model.lending_policy import PolicyReason
 from protos.credit.v1 import scoring_pb2, scoring_pb2_grpc
-from serving_base.messages import score_request
+from serving_base.messages import outcome_of, policy_reasons_of, score_request
 
 
 @dataclass(frozen=True)
@@ -19,10 +20,16 @@ class Score:
     request_id: str
     client_id: int
     probability: float
-    refused: bool
+    outcome: str  # granted, refused or referred, through the version's lending policy
     threshold: float
     model_name: str
     model_version: str
+    policy_reasons: tuple[PolicyReason, ...] = ()
+    policy_version: str = ""
+
+    @property
+    def refused(self) -> bool:
+        return self.outcome == "refused"
 
 
 def _score(response: scoring_pb2.ScoreResponse) -> Score:
@@ -30,7 +37,9 @@ def _score(response: scoring_pb2.ScoreResponse) -> Score:
         request_id=response.request_id,
         client_id=response.client_id,
         probability=response.probability,
-        refused=response.decision == scoring_pb2.DECISION_REFUSED,
+        outcome=outcome_of(response.decision),
+        policy_reasons=policy_reasons_of(response.policy_reasons),
+        policy_version=response.policy_version,
         threshold=response.threshold,
         model_name=response.model.name,
         model_version=response.model.version,

@@ -7,7 +7,7 @@ import grpc
 from credit_features.online import OnlineFeatures
 from protos.credit.v1 import scoring_pb2, scoring_pb2_grpc
 from serving_base.bundle import ModelBundle
-from serving_base.grpc_support import decision, guarded, model_ref, request_id
+from serving_base.grpc_support import decision_fields, guarded, model_ref, request_id
 from serving_base.holder import ModelHolder
 from serving_base.requests import request_matrix
 
@@ -21,17 +21,18 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServicer):
 
     async def _score(self, requests: list[scoring_pb2.ScoreRequest]) -> list[scoring_pb2.ScoreResponse]:
         bundle = self._holder.current
-        probabilities = bundle.predict(await request_matrix(bundle, self._online, requests))
+        matrix = await request_matrix(bundle, self._online, requests)
+        probabilities = bundle.predict(matrix)
         return [
             scoring_pb2.ScoreResponse(
                 request_id=request_id(request),
                 client_id=request.client_id,
                 probability=float(probability),
-                decision=decision(bundle, float(probability)),
                 threshold=bundle.threshold,
                 model=model_ref(bundle),
+                **decision_fields(bundle, row, float(probability)),
             )
-            for request, probability in zip(requests, probabilities, strict=True)
+            for request, row, probability in zip(requests, matrix, probabilities, strict=True)
         ]
 
     async def Score(  # noqa: N802 (gRPC method name)

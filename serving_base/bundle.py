@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from credit_model.lending_policy import LendingPolicy, PolicyDecision, PolicyReason
 from credit_model.registries import ServingVersion
 from credit_model.scorers import Scorer
 from serving_base.errors import InvalidFeaturesError
@@ -33,6 +34,7 @@ class ModelBundle:
     feature_service: str
     features: tuple[str, ...]
     scorer: Scorer = field(repr=False)
+    policy: LendingPolicy | None = field(default=None, repr=False)
     loaded_at: str = field(default_factory=lambda: datetime.now(tz=UTC).isoformat(timespec="seconds"))
 
     def __post_init__(self) -> None:
@@ -51,6 +53,7 @@ class ModelBundle:
             feature_service=meta.feature_service,
             features=meta.features,
             scorer=loaded.scorer,
+            policy=loaded.policy,
         )
 
     @property
@@ -79,6 +82,19 @@ class ModelBundle:
     def decide(self, probability: float) -> bool:
         """True when refused: the probability reaches the business threshold."""
         return probability >= self.threshold
+
+    def policy_decision(self, row: np.ndarray, probability: float) -> PolicyDecision:
+        """The lending policy's outcome for a row in the model's order; the threshold alone for a version
+        registered without a policy. A feature the policy reads that the model does not take is missing."""
+        if self.policy is None:
+            if self.decide(probability):
+                return PolicyDecision(
+                    "refused", (PolicyReason("score", "refused", probability, self.threshold),)
+                )
+            return PolicyDecision("granted")
+        index: dict[str, int] = self._index  # type: ignore[attr-defined]
+        values = {name: float(row[index[name]]) for name in self.policy.features if name in index}
+        return self.policy.decide(values, probability, self.threshold)
 
     def vector(self, values: Mapping[str, Any]) -> np.ndarray:
         """A row in the model's order from values by name; None/NaN is a missing value.

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import grpc
+import numpy as np
 
 from credit_features.errors import FeatureStoreUnavailableError, UnknownClientError
 from protos.credit.v1 import scoring_pb2
@@ -44,8 +45,31 @@ def model_ref(bundle: ModelBundle) -> scoring_pb2.ModelRef:
     )
 
 
-def decision(bundle: ModelBundle, probability: float) -> int:
-    return scoring_pb2.DECISION_REFUSED if bundle.decide(probability) else scoring_pb2.DECISION_GRANTED
+OUTCOMES = {
+    "granted": scoring_pb2.DECISION_GRANTED,
+    "refused": scoring_pb2.DECISION_REFUSED,
+    "referred": scoring_pb2.DECISION_REFERRED,
+}
+
+
+def decision_fields(bundle: ModelBundle, row: np.ndarray, probability: float) -> dict[str, Any]:
+    """The decision of a row through the version's lending policy, as fields of Score's and Explain's
+    answers: `decision`, `policy_reasons` and `policy_version`."""
+    decided = bundle.policy_decision(row, probability)
+    return {
+        "decision": OUTCOMES[decided.outcome],
+        "policy_reasons": [
+            scoring_pb2.PolicyReason(
+                rule=reason.rule,
+                outcome=OUTCOMES[reason.outcome],
+                value=reason.value,
+                bound=reason.bound,
+                fields=list(reason.fields),
+            )
+            for reason in decided.reasons
+        ],
+        "policy_version": bundle.policy.version if bundle.policy is not None else "",
+    }
 
 
 async def guarded(context: grpc.aio.ServicerContext, call: Callable[[], Awaitable[Reply]]) -> Reply:

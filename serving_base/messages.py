@@ -8,6 +8,7 @@ from typing import Any
 
 from google.protobuf import struct_pb2
 
+from credit_model.lending_policy import PolicyReason
 from protos.credit.v1 import scoring_pb2
 
 #: How many reasons a decision gives: its strongest factors raising the risk, and as many lowering it.
@@ -56,3 +57,25 @@ def score_request(
     if row is not None:
         return scoring_pb2.ScoreRequest(row=row, **common)
     return scoring_pb2.ScoreRequest(features=named_features(features or {}), **common)
+
+
+_OUTCOMES = {
+    scoring_pb2.DECISION_GRANTED: "granted",
+    scoring_pb2.DECISION_REFUSED: "refused",
+    scoring_pb2.DECISION_REFERRED: "referred",
+}
+
+
+def outcome_of(decision: int) -> str:
+    """A Decision value as the policy's outcome word (ValueError for an unspecified one)."""
+    if decision not in _OUTCOMES:
+        raise ValueError(f"answer without a decision ({decision})")
+    return _OUTCOMES[decision]
+
+
+def policy_reasons_of(reasons: Sequence[scoring_pb2.PolicyReason]) -> tuple[PolicyReason, ...]:
+    """The lending policy's reasons of an answer, as the model core's type."""
+    return tuple(
+        PolicyReason(r.rule, outcome_of(r.outcome), r.value, r.bound, tuple(r.fields))  # type: ignore[arg-type]
+        for r in reasons
+    )

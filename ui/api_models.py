@@ -95,10 +95,26 @@ class Explanation(BaseModel):
     families: list[FamilyContribution] = []
 
 
+class Simulation(BaseModel):
+    """What the what-if adds to a score: the current decision and the change."""
+
+    current_decision: Literal["granted", "refused", "referred"]
+    change_points: float
+    flips: bool
+    term_years: float | None = None
+
+
+class PolicyReason(BaseModel):
+    rule: str
+    outcome: str
+    sentence: str
+
+
 class Score(BaseModel):
     client_id: int
     probability: float
-    decision: Literal["granted", "refused"]
+    decision: Literal["granted", "refused", "referred"]
+    policy_reasons: list[PolicyReason] = []
     threshold: float
     margin: float
     model_name: str

@@ -13,7 +13,16 @@ from typing import Any, Literal
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from ui.api_models import Bivariate, ClientData, ClientSummary, Comparison, History, ModelInfo, Score
+from ui.api_models import (
+    Bivariate,
+    ClientData,
+    ClientSummary,
+    Comparison,
+    History,
+    ModelInfo,
+    Score,
+    Simulation,
+)
 
 log = logging.getLogger(__name__)
 _NOT_OFFERED = re.compile(r"feature '([^']+)' is not offered")
@@ -176,14 +185,17 @@ class GatewayClient:
                 return kept
         return kept
 
-    def simulate(self, client_id: int, credit_amount: float, annuity: float | None, lang: Language) -> Score:
+    def simulate(
+        self, client_id: int, credit_amount: float, annuity: float | None, lang: Language
+    ) -> tuple[Score, Simulation]:
+        """The simulated score, and what changes against the current decision."""
         body: dict[str, float] = {"credit_amount": credit_amount}
         if annuity is not None:
             body["annuity"] = annuity
         payload = self._request(
             "POST", f"/v1/clients/{client_id}/simulation", params={"lang": lang}, json=body
         )
-        return _parse(Score, payload)
+        return _parse(Score, payload), _parse(Simulation, payload)
 
     def history(self, client_id: int, lang: Language) -> History:
         """The client's bureau credits, previous applications and repayment behaviour."""

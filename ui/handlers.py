@@ -244,9 +244,9 @@ class Handlers:
         if amount is None or amount <= 0:
             return {page.message: views.message_html(t("err_amount", lang))}
         try:
-            simulated = self.client.simulate(state["client_id"], float(amount), annuity or None, lang)
+            simulated, change = self.client.simulate(state["client_id"], float(amount), annuity or None, lang)
         except GatewayError as error:
             return {page.message: views.message_html(views.error_text(error, lang, state["client_id"]))}
-        log.info("simulation", extra={"decision": simulated.decision})
-        html = views.whatif_html(simulated, state["probability"], float(amount), lang)
+        log.info("simulation", extra={"decision": simulated.decision, "flips": change.flips})
+        html = views.whatif_html(simulated, change, state["probability"], float(amount), lang)
         return {page.whatif: html, page.message: ""}

@@ -20,6 +20,8 @@ CSS = """
 .ui-verdict { font-size: 1.6em; }
 .ui-granted .ui-icon { color: #0072B2; }
 .ui-refused .ui-icon { color: #B34700; }
+.ui-referred { border-color: #E69F00; border-style: dashed; border-width: 4px; }
+.ui-referred .ui-icon { color: #7A4F00; }
 .ui-client { font-weight: 600; }
 .ui-message { border-left: 6px solid #D55E00; background: #fff4e5; color: #111; padding: 0.6em 1em;
   font-size: 1.1em; }

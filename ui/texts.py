@@ -23,6 +23,7 @@ TEXTS: dict[str, dict[Language, str]] = {
     "tab_whatif": {"fr": "Simulation", "en": "What-if"},
     "granted": {"fr": "Crédit accordé", "en": "Credit granted"},
     "refused": {"fr": "Crédit refusé", "en": "Credit refused"},
+    "referred": {"fr": "Dossier transmis à un conseiller", "en": "Referred to an advisor"},
     "client_heading": {"fr": "Client {client_id}", "en": "Client {client_id}"},
     "probability_line": {
         "fr": "Probabilité de défaut : **{probability}** — seuil de refus : **{threshold}**.",
@@ -159,9 +160,18 @@ TEXTS: dict[str, dict[Language, str]] = {
     },
     "simulate": {"fr": "Simuler", "en": "Simulate"},
     "whatif_result": {
-        "fr": "Avec un crédit de {amount} : probabilité de défaut **{probability}** (actuellement {before}).",
-        "en": "With a credit of {amount}: probability of default **{probability}** (currently {before}).",
+        "fr": "Avec un crédit de {amount} sur {term} : probabilité de défaut **{probability}** "
+        "(actuellement {before}, {change}).",
+        "en": "With a credit of {amount} over {term}: probability of default **{probability}** "
+        "(currently {before}, {change}).",
     },
+    "whatif_term": {"fr": "{years} ans", "en": "{years} years"},
+    "whatif_term_unknown": {"fr": "une durée inconnue", "en": "an unknown term"},
+    "whatif_flips": {
+        "fr": "La décision change : {before} → {after}.",
+        "en": "The decision changes: {before} → {after}.",
+    },
+    "whatif_same": {"fr": "La décision ne change pas.", "en": "The decision does not change."},
     "tab_history": {"fr": "Historique", "en": "History"},
     "history_intro": {
         "fr": "Le passé de crédit du client tel que le modèle le lit : bureau de crédit, demandes "

@@ -20,6 +20,7 @@ from ui.api_models import (
     Explanation,
     FamilyContribution,
     Score,
+    Simulation,
 )
 from ui.gateway_client import ErrorKind, GatewayError
 from ui.texts import GROUP_NAMES, Language, group_key, group_name, money, number, percent, points, signed, t
@@ -50,11 +51,12 @@ def error_text(error: GatewayError, lang: Language, client_id: int | None = None
 
 
 def decision_html(score: Score, lang: Language, heading: str | None = None) -> str:
-    """The decision in words with a distinct icon, the probability, the threshold and the margin."""
-    granted = score.decision == "granted"
-    icon = "✔" if granted else "✖"
-    margin_key = "margin_below" if granted else "margin_above"
+    """The decision in words with a distinct icon, the lending policy's reasons, the probability, the
+    threshold and the margin."""
+    icon = {"granted": "✔", "refused": "✖", "referred": "⚑"}[score.decision]
+    margin_key = "margin_below" if score.probability < score.threshold else "margin_above"
     details = [
+        *(reason.sentence for reason in score.policy_reasons),
         t(
             "probability_line",
             lang,
@@ -263,17 +265,32 @@ def _axis(label: str, value: float | None, values: list[float], lang: Language) 
     return t("axis_known", lang, label=label, value=number(value, lang), share=share)
 
 
-def whatif_html(simulated: Score, before: float | None, amount: float, lang: Language) -> str:
-    """The simulated decision, then the new probability beside the current one."""
+def whatif_html(
+    simulated: Score, change: Simulation, before: float | None, amount: float, lang: Language
+) -> str:
+    """The simulated decision: the new probability beside the current one, the change in points and
+    whether the decision flips, then the decision and its gauge."""
+    term = (
+        t("whatif_term", lang, years=number(change.term_years, lang))
+        if change.term_years
+        else t("whatif_term_unknown", lang)
+    )
     line = t(
         "whatif_result",
         lang,
         amount=money(amount, lang),
+        term=term,
         probability=percent(simulated.probability, lang),
         before=percent(before, lang),
+        change=("+" if change.change_points >= 0 else "−") + points(change.change_points / 100, lang),
     ).replace("**", "")
+    flip = (
+        t("whatif_flips", lang, before=t(change.current_decision, lang), after=t(simulated.decision, lang))
+        if change.flips
+        else t("whatif_same", lang)
+    )
     return (
-        f'<p class="ui-whatif" role="status">{html.escape(line)}</p>'
+        f'<p class="ui-whatif" role="status">{html.escape(line)} {html.escape(flip)}</p>'
         + decision_html(simulated, lang)
         + gauge_html(simulated, lang)
     )

@@ -15,6 +15,7 @@ from gateway.labels import feature_labels, field_group, field_labels
 from gateway.letter import letter_content, render_letter
 from gateway.levels import level_label
 from gateway.openapi import AUTHENTICATED, responses
+from gateway.policy_texts import sentence
 from gateway.population import FILTER_FEATURES, GroupError, Population
 from gateway.reasons import Language, family_reasons
 from gateway.schemas import (
@@ -29,6 +30,7 @@ from gateway.schemas import (
     HistoryOut,
     ScoreOut,
     SimulationIn,
+    SimulationOut,
 )
 from gateway.schemas import ClientIdPath as ClientId
 from gateway.views import explanation_out, history_out, score_out
@@ -178,7 +180,8 @@ async def get_letter(client_id: ClientId, state: State, caller: Advisor, lang: L
     assert decision.explanation is not None, "checked by _explained"
     content = letter_content(
         client_id=client_id,
-        refused=decision.score.refused,
+        outcome=decision.score.outcome,
+        policy_reasons=[sentence(reason, lang) for reason in decision.score.policy_reasons],
         model_version=decision.score.model_version,
         families=family_reasons(decision.explanation, lang),
         history=await state.history.history(client_id),
@@ -314,20 +317,45 @@ async def compare_bivariate(
 @router.post(
     "/{client_id}/simulation",
     operation_id="simulate_client",
-    response_model=ScoreOut,
+    response_model=SimulationOut,
     responses=responses(404, 413, 503),
 )
 async def simulate(
     client_id: ClientId, body: SimulationIn, state: State, caller: Advisor, lang: Lang = "en"
-) -> ScoreOut:
-    """What-if: the client's score with another credit amount (and annuity). Not a decision: not logged."""
+) -> SimulationOut:
+    """What-if: the client's decision with another credit amount, at the client's term (the annuity
+    scaled alike) unless an annuity or a term is given, through the same model and lending policy, beside
+    the current decision. Not a decision: not logged."""
     record = await _known(state, client_id)
-    record["AMT_CREDIT"] = body.credit_amount
-    if body.annuity is not None:
-        record["AMT_ANNUITY"] = body.annuity
-    recomputed = as_features(application_values(record))
+    annuity = simulated_annuity(record, body)
+    recomputed = as_features(
+        application_values({**record, "AMT_CREDIT": body.credit_amount, "AMT_ANNUITY": annuity})
+    )
     async with state.intake.admitted():
+        current = await state.decisions.decide_client(client_id, record=False)
         features = await state.decisions.client_features(client_id)
         features.update(recomputed)
         decision = await state.decisions.decide_values(client_id, features, record=False)
-    return score_out(decision, lang)
+    simulated = score_out(decision, lang)
+    return SimulationOut(
+        **simulated.model_dump(),
+        annuity=annuity,
+        term_years=body.credit_amount / annuity if annuity else None,
+        current_probability=current.score.probability,
+        current_decision=current.score.outcome,
+        change_points=100 * (decision.score.probability - current.score.probability),
+        flips=decision.score.outcome != current.score.outcome,
+    )
+
+
+def simulated_annuity(record: dict[str, Any], body: SimulationIn) -> float | None:
+    """The annuity of a what-if: given, or from the term given, or the client's scaled with the amount
+    (the term kept); the client's own when it cannot be scaled (no amount or annuity on file)."""
+    if body.annuity is not None:
+        return body.annuity
+    if body.term_years is not None:
+        return body.credit_amount / body.term_years
+    credit, annuity = record.get("AMT_CREDIT"), record.get("AMT_ANNUITY")
+    if credit and annuity:
+        return annuity * body.credit_amount / credit
+    return annuity

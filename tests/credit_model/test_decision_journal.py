@@ -36,7 +36,7 @@ def _decision(i: int, values: np.ndarray) -> Decision:
         client_id=100_000 + i,
         model_version="12",
         probability=i / 7,
-        refused=i % 2 == 0,
+        outcome=("granted", "refused", "referred")[i % 3],
         threshold=0.31,
         features=FEATURES,
         values=values,
@@ -74,6 +74,7 @@ def test_every_field_and_value_comes_back_exactly(tmp_path: Path, rows: np.ndarr
     assert table["request_id"].to_pylist() == [d.request_id for d in decisions]
     assert table["time"].to_pylist() == [d.time for d in decisions], "times to the microsecond"
     assert table["refused"].to_pylist() == [d.refused for d in decisions]
+    assert table["outcome"].to_pylist() == [d.outcome for d in decisions]
     assert table["probability"].to_pylist() == [d.probability for d in decisions]
     back = np.column_stack([table[f].to_numpy(zero_copy_only=False) for f in FEATURES])
     assert back.tobytes() == np.where(np.isnan(rows), back, rows).tobytes(), "bit-exact, -0.0 included"

@@ -28,10 +28,13 @@ HISTORY = History(
 )
 
 
-def content(language: str, refused: bool = True):
+def content(
+    language: str, refused: bool = True, *, outcome: str | None = None, policy: list[str] | None = None
+):
     return letter_content(
         client_id=100042,
-        refused=refused,
+        outcome=outcome or ("refused" if refused else "granted"),
+        policy_reasons=policy or [],
         model_version="7",
         families=family_reasons(explanation(), language),
         history=HISTORY,
@@ -61,6 +64,31 @@ def test_french_text_names_the_decision_reasons_records_and_contest() -> None:
     granted = content("en", refused=False)
     assert granted.decision == "We are pleased to tell you that your credit application is granted."
     assert granted.reasons[1].startswith("The loan applied for: lowers the risk of default, in particular:")
+
+
+@pytest.mark.parametrize(
+    ("language", "review"),
+    [
+        ("en", "an advisor will review your file and give you our decision within 2 working days"),
+        ("fr", "un conseiller étudiera votre dossier et vous donnera notre décision sous 2 jours ouvrés"),
+    ],
+)
+def test_a_referred_client_is_told_a_person_will_decide_and_when_with_the_policy_reason_first(
+    language: str, review: str
+) -> None:
+    missing = "Information the decision requires is missing: an external credit score."
+    letter = content(language, outcome="referred", policy=[missing])
+    assert review in letter.decision
+    assert letter.reasons[0] == missing, "the policy's reason comes first"
+    assert len(letter.reasons) > 1, "the model's reasons follow"
+    pages, text = text_of(render_letter(letter))
+    assert pages == 1
+    assert letter.reasons[0] in text, "the policy's reason is printed"
+
+
+def test_a_granted_letter_carries_no_policy_reason() -> None:
+    letter = content("en", refused=False, policy=["The estimated risk of default reaches our limit."])
+    assert "limit" not in " ".join(letter.reasons)
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])

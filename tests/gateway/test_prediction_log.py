@@ -39,7 +39,7 @@ i = 0
 while True:
     row = np.arange(400.0) * i
     row[i % 400] = np.nan
-    log.append(Decision(f"r{i}", now(), i, "7", 0.25, False, 0.5, features, row))
+    log.append(Decision(f"r{i}", now(), i, "7", 0.25, "granted", 0.5, features, row))
     print(i, flush=True)
     i += 1
 """
@@ -58,7 +58,7 @@ def _decision(i: int, values: np.ndarray, features: tuple[str, ...] = FEATURES, 
         client_id=i,
         model_version="7",
         probability=i / 1000,
-        refused=i % 3 == 0,
+        outcome=("granted", "refused", "referred")[i % 3],
         threshold=0.5,
         features=features,
         values=values,
@@ -93,6 +93,7 @@ def test_compacted_parts_keep_every_value_and_field(tmp_path: Path) -> None:
     assert table["request_id"].to_pylist() == [d.request_id for d in decisions], "in append order"
     assert table["time"].to_pylist() == [d.time for d in decisions]
     assert table["refused"].to_pylist() == [d.refused for d in decisions]
+    assert table["outcome"].to_pylist() == [d.outcome for d in decisions]
     assert table["probability"].to_pylist() == [d.probability for d in decisions]
     # and each column has the encoding that suits it
     chunks = pq.ParquetFile(files[0]).metadata.row_group(0)

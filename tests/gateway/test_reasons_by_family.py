@@ -31,7 +31,7 @@ def explanation() -> Explanation:
         request_id="r",
         client_id=1,
         probability=0.3,
-        refused=False,
+        outcome="granted",
         threshold=0.5,
         base_value=-1.75,
         raw_score=-0.85,

@@ -159,11 +159,15 @@ def test_letter_is_a_one_page_pdf_in_the_language(
     top = score["reasons"]["families"][0]["label"]
     assert " ".join(top.split()) in text, f"the strongest family ({top}) is named"
     if lang == "fr":
-        decision = "acceptée" if score["decision"] == "granted" else "ne pouvons pas accepter"
+        decision = {"granted": "acceptée", "refused": "ne pouvons pas accepter", "referred": "un conseiller"}[
+            score["decision"]
+        ]
         assert "Comment contester cette décision" in text, "French accents survive"
         assert "réexaminée" in text
     else:
-        decision = "is granted" if score["decision"] == "granted" else "cannot grant"
+        decision = {"granted": "is granted", "refused": "cannot grant", "referred": "an advisor will review"}[
+            score["decision"]
+        ]
         assert "How to contest this decision" in text
     assert decision in text, "the decision is stated"
     assert score["model_version"] in text, "the model version is stated"

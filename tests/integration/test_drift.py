@@ -140,7 +140,7 @@ def _write_log(folder: Path, rows: pd.DataFrame, day: str, version: str) -> None
                     client_id=int(client),
                     model_version=version,
                     probability=float(probability),
-                    refused=False,
+                    outcome="granted",
                     threshold=0.5,
                     features=order,
                     values=row,

@@ -21,6 +21,7 @@ from mlflow import MlflowClient
 from credit_features.online import open_online_features
 from credit_features.redis_layout import connection_options
 from credit_features.settings import FeatureSettings
+from credit_model.loading import MlflowRegistry
 from credit_model.registries import open_registry
 from credit_model.registry import ModelUri
 from explain_service.client import ExplainClient
@@ -30,7 +31,7 @@ from explain_service.responses import explanation_body
 from protos.credit.v1 import explain_pb2, explain_pb2_grpc, scoring_pb2, scoring_pb2_grpc
 from scoring_service.client import ScoringClient
 from serving_base.bundle import ModelBundle
-from serving_base.messages import feature_row, score_request
+from serving_base.messages import feature_row, outcome_of, score_request
 from training.model import tracking
 
 from .conftest import Service, register_copy_of_champion, start_server
@@ -79,14 +80,21 @@ def test_scores_equal_the_offline_pipeline_for_200_holdout_clients(
     replies = [
         stub.Score(scoring_pb2.ScoreRequest(client_id=int(i)), timeout=5) for i in holdout["SK_ID_CURR"]
     ]
-    # then probabilities agree to 1e-9 and decisions follow the threshold
+    # then probabilities agree to 1e-9 and decisions follow the version's lending policy
     got = np.array([r.probability for r in replies])
     assert len(replies) == 200, "200 hold-out clients scored"
     assert np.max(np.abs(got - expected)) < 1e-9, f"max |Δp| = {np.max(np.abs(got - expected)):.2e}"
-    for reply in replies:
-        refused = reply.probability >= reply.threshold
-        assert reply.decision == (scoring_pb2.DECISION_REFUSED if refused else scoring_pb2.DECISION_GRANTED)
+    policy = MlflowRegistry().load(ModelUri.parse(champion_uri)).policy
+    assert policy is not None, "training registers the version with its lending policy"
+    outcomes = []
+    for reply, row in zip(replies, holdout.to_dict(orient="records"), strict=True):
+        decided = policy.decide(row, reply.probability, reply.threshold)
+        assert outcome_of(reply.decision) == decided.outcome
+        assert [r.rule for r in reply.policy_reasons] == [r.rule for r in decided.reasons]
+        assert reply.policy_version == policy.version
         assert reply.model.name == tracking.MODEL_NAME, "the model name is in the answer"
+        outcomes.append(decided.outcome)
+    assert "granted" in outcomes, "the policy is not a blanket refusal"
 
 
 def test_a_batch_equals_single_scores(scoring_server: Service, holdout: pd.DataFrame) -> None:

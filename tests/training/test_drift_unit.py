@@ -37,7 +37,7 @@ def _decision(day: str, client: int, values: list[float], version: str = "3") ->
         client_id=client,
         model_version=version,
         probability=0.1 + client / 1000,
-        refused=False,
+        outcome="granted",
         threshold=0.5,
         features=("A", "B"),
         values=np.array(values, dtype=np.float64),

@@ -22,6 +22,10 @@ from mlflow.models import infer_signature
 from sklearn.pipeline import Pipeline
 
 from credit_model.estimators import unwrap_lightgbm
+from credit_model.lending_policy import FILE as POLICY_FILE
+from credit_model.lending_policy import FOLDER as POLICY_FOLDER
+from credit_model.lending_policy import TAG as POLICY_TAG
+from credit_model.lending_policy import LendingPolicy
 from credit_model.linear_shap import LinearModel
 from credit_model.metadata import ServingMetadata
 from credit_model.native_trees import NativeTrees
@@ -141,6 +145,7 @@ def log_and_register(
     feature_service: str,
     holdout: Scores,
     background: pd.DataFrame | None = None,
+    policy: LendingPolicy | None = None,
 ) -> RegisteredModel:
     """Log the fitted pipeline in the active run, register it, tag it, and apply the champion rule.
 
@@ -148,8 +153,11 @@ def log_and_register(
     the services load it without scikit-learn; a logistic regression's linear background (the mean of
     its transformed columns over `background`, the training rows), so the services explain it. Without
     `background` the example rows stand in, and a linear model's base value is their average client.
-    The version is tagged with its threshold, cost weights, feature service, hold-out scores and size.
+    The version is tagged with its threshold, cost weights, feature service, hold-out scores and size;
+    its lending policy goes into the run as policy/lending_policy.json, its version as a tag.
     """
+    if policy is not None:
+        mlflow.log_text(policy.to_json(), f"{POLICY_FOLDER}/{POLICY_FILE}")
     if background is None and LinearModel.of(pipeline) is not None:
         log.warning("linear SHAP background: the example rows only", extra={"rows": len(example)})
     log_serving_artifact(pipeline, tuple(example.columns), example if background is None else background)
@@ -177,6 +185,7 @@ def log_and_register(
         **{f"holdout_{k}": f"{v:.6f}" for k, v in holdout.as_dict().items()},
         TREES_TAG: trees,
         LEAVES_TAG: leaves,
+        **({POLICY_TAG: policy.version} if policy is not None else {}),
     }
     for key, value in tags.items():
         client.set_model_version_tag(MODEL_NAME, version, key, str(value))

@@ -34,6 +34,7 @@ from training.model.cost import DEFAULT_WEIGHTS, CostWeights
 from training.model.dataset import LABEL, feature_columns
 from training.model.importance import explain_globally
 from training.model.metrics import score_predictions
+from training.model.policy import evaluate_policy, fit_policy
 from training.model.sampling import SEARCH_ROWS, stratified_draw
 from training.model.selection import Standing, cheapest, near_best
 from training.model.tune import METRIC, SearchOutcome, lightgbm_params, search
@@ -302,6 +303,12 @@ def train(dataset: Path, options: TrainOptions = TrainOptions()) -> TrainResult:
             proba = pipeline.predict_proba(x_hold)[:, 1]
             holdout = score_predictions(y_hold, proba, chosen.threshold, options.weights)
             mlflow.log_metrics({**holdout.as_dict("holdout_"), METRIC: chosen.cv_cost})
+            policy = fit_policy(x)
+            priced = evaluate_policy(
+                policy, x_hold, y_hold, proba, threshold=chosen.threshold, weights=options.weights
+            )
+            mlflow.log_metrics(priced.metrics("holdout_"))
+            mlflow.log_dict({"version": policy.version, "rules": priced.rules}, "policy/report.json")
             mlflow.set_tags({"kind": "final", "model": chosen.name})
             _log_final_figures(
                 pipeline, x_hold, y_hold, proba, threshold=chosen.threshold, options=options, auc=holdout.auc
@@ -314,6 +321,7 @@ def train(dataset: Path, options: TrainOptions = TrainOptions()) -> TrainResult:
                 feature_service=FEATURE_SERVICE,
                 holdout=holdout,
                 background=x,
+                policy=policy,
             )
             holdout_ids = frame.loc[x_hold.index, "SK_ID_CURR"].tolist()
             mlflow.log_dict({"SK_ID_CURR": holdout_ids}, "holdout_ids.json")

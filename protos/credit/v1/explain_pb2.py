@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from protos.credit.v1 import scoring_pb2 as protos_dot_credit_dot_v1_dot_scoring__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eprotos/credit/v1/explain.proto\x12\tcredit.v1\x1a\x1eprotos/credit/v1/scoring.proto\"]\n\x0c\x43ontribution\x12\x0f\n\x07\x66\x65\x61ture\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01\x12\x0f\n\x07missing\x18\x03 \x01(\x08\x12\x0c\n\x04shap\x18\x04 \x01(\x01\x12\x0e\n\x06\x66\x61mily\x18\x05 \x01(\t\"@\n\x0c\x46\x61milyImpact\x12\x0e\n\x06\x66\x61mily\x18\x01 \x01(\t\x12\x0e\n\x06impact\x18\x02 \x01(\x01\x12\x10\n\x08\x66\x65\x61tures\x18\x03 \x01(\x05\"\xd4\x02\n\x0f\x45xplainResponse\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x11\n\tclient_id\x18\x02 \x01(\x03\x12\x12\n\nbase_value\x18\x03 \x01(\x01\x12\x11\n\traw_score\x18\x04 \x01(\x01\x12\x13\n\x0bprobability\x18\x05 \x01(\x01\x12%\n\x08\x64\x65\x63ision\x18\x06 \x01(\x0e\x32\x13.credit.v1.Decision\x12\x11\n\tthreshold\x18\x07 \x01(\x01\x12\"\n\x05model\x18\x08 \x01(\x0b\x32\x13.credit.v1.ModelRef\x12.\n\rcontributions\x18\t \x03(\x0b\x32\x17.credit.v1.Contribution\x12\x14\n\x0comitted_shap\x18\n \x01(\x01\x12\x0f\n\x07omitted\x18\x0b \x01(\x05\x12)\n\x08\x66\x61milies\x18\x0c \x03(\x0b\x32\x17.credit.v1.FamilyImpact\"E\n\x14\x45xplainBatchResponse\x12-\n\tresponses\x18\x01 \x03(\x0b\x32\x1a.credit.v1.ExplainResponse2\x9a\x01\n\tExplainer\x12>\n\x07\x45xplain\x12\x17.credit.v1.ScoreRequest\x1a\x1a.credit.v1.ExplainResponse\x12M\n\x0c\x45xplainBatch\x12\x1c.credit.v1.ScoreBatchRequest\x1a\x1f.credit.v1.ExplainBatchResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eprotos/credit/v1/explain.proto\x12\tcredit.v1\x1a\x1eprotos/credit/v1/scoring.proto\"]\n\x0c\x43ontribution\x12\x0f\n\x07\x66\x65\x61ture\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01\x12\x0f\n\x07missing\x18\x03 \x01(\x08\x12\x0c\n\x04shap\x18\x04 \x01(\x01\x12\x0e\n\x06\x66\x61mily\x18\x05 \x01(\t\"@\n\x0c\x46\x61milyImpact\x12\x0e\n\x06\x66\x61mily\x18\x01 \x01(\t\x12\x0e\n\x06impact\x18\x02 \x01(\x01\x12\x10\n\x08\x66\x65\x61tures\x18\x03 \x01(\x05\"\x9d\x03\n\x0f\x45xplainResponse\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x11\n\tclient_id\x18\x02 \x01(\x03\x12\x12\n\nbase_value\x18\x03 \x01(\x01\x12\x11\n\traw_score\x18\x04 \x01(\x01\x12\x13\n\x0bprobability\x18\x05 \x01(\x01\x12%\n\x08\x64\x65\x63ision\x18\x06 \x01(\x0e\x32\x13.credit.v1.Decision\x12\x11\n\tthreshold\x18\x07 \x01(\x01\x12\"\n\x05model\x18\x08 \x01(\x0b\x32\x13.credit.v1.ModelRef\x12.\n\rcontributions\x18\t \x03(\x0b\x32\x17.credit.v1.Contribution\x12\x14\n\x0comitted_shap\x18\n \x01(\x01\x12\x0f\n\x07omitted\x18\x0b \x01(\x05\x12)\n\x08\x66\x61milies\x18\x0c \x03(\x0b\x32\x17.credit.v1.FamilyImpact\x12/\n\x0epolicy_reasons\x18\r \x03(\x0b\x32\x17.credit.v1.PolicyReason\x12\x16\n\x0epolicy_version\x18\x0e \x01(\t\"E\n\x14\x45xplainBatchResponse\x12-\n\tresponses\x18\x01 \x03(\x0b\x32\x1a.credit.v1.ExplainResponse2\x9a\x01\n\tExplainer\x12>\n\x07\x45xplain\x12\x17.credit.v1.ScoreRequest\x1a\x1a.credit.v1.ExplainResponse\x12M\n\x0c\x45xplainBatch\x12\x1c.credit.v1.ScoreBatchRequest\x1a\x1f.credit.v1.ExplainBatchResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,9 +37,9 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_FAMILYIMPACT']._serialized_start=172
   _globals['_FAMILYIMPACT']._serialized_end=236
   _globals['_EXPLAINRESPONSE']._serialized_start=239
-  _globals['_EXPLAINRESPONSE']._serialized_end=579
-  _globals['_EXPLAINBATCHRESPONSE']._serialized_start=581
-  _globals['_EXPLAINBATCHRESPONSE']._serialized_end=650
-  _globals['_EXPLAINER']._serialized_start=653
-  _globals['_EXPLAINER']._serialized_end=807
+  _globals['_EXPLAINRESPONSE']._serialized_end=652
+  _globals['_EXPLAINBATCHRESPONSE']._serialized_start=654
+  _globals['_EXPLAINBATCHRESPONSE']._serialized_end=723
+  _globals['_EXPLAINER']._serialized_start=726
+  _globals['_EXPLAINER']._serialized_end=880
 # @@protoc_insertion_point(module_scope)

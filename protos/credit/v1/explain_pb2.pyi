@@ -32,7 +32,7 @@ class FamilyImpact(_message.Message):
     def __init__(self, family: _Optional[str] = ..., impact: _Optional[float] = ..., features: _Optional[int] = ...) -> None: ...
 
 class ExplainResponse(_message.Message):
-    __slots__ = ("request_id", "client_id", "base_value", "raw_score", "probability", "decision", "threshold", "model", "contributions", "omitted_shap", "omitted", "families")
+    __slots__ = ("request_id", "client_id", "base_value", "raw_score", "probability", "decision", "threshold", "model", "contributions", "omitted_shap", "omitted", "families", "policy_reasons", "policy_version")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     CLIENT_ID_FIELD_NUMBER: _ClassVar[int]
     BASE_VALUE_FIELD_NUMBER: _ClassVar[int]
@@ -45,6 +45,8 @@ class ExplainResponse(_message.Message):
     OMITTED_SHAP_FIELD_NUMBER: _ClassVar[int]
     OMITTED_FIELD_NUMBER: _ClassVar[int]
     FAMILIES_FIELD_NUMBER: _ClassVar[int]
+    POLICY_REASONS_FIELD_NUMBER: _ClassVar[int]
+    POLICY_VERSION_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     client_id: int
     base_value: float
@@ -57,7 +59,9 @@ class ExplainResponse(_message.Message):
     omitted_shap: float
     omitted: int
     families: _containers.RepeatedCompositeFieldContainer[FamilyImpact]
-    def __init__(self, request_id: _Optional[str] = ..., client_id: _Optional[int] = ..., base_value: _Optional[float] = ..., raw_score: _Optional[float] = ..., probability: _Optional[float] = ..., decision: _Optional[_Union[_scoring_pb2.Decision, str]] = ..., threshold: _Optional[float] = ..., model: _Optional[_Union[_scoring_pb2.ModelRef, _Mapping]] = ..., contributions: _Optional[_Iterable[_Union[Contribution, _Mapping]]] = ..., omitted_shap: _Optional[float] = ..., omitted: _Optional[int] = ..., families: _Optional[_Iterable[_Union[FamilyImpact, _Mapping]]] = ...) -> None: ...
+    policy_reasons: _containers.RepeatedCompositeFieldContainer[_scoring_pb2.PolicyReason]
+    policy_version: str
+    def __init__(self, request_id: _Optional[str] = ..., client_id: _Optional[int] = ..., base_value: _Optional[float] = ..., raw_score: _Optional[float] = ..., probability: _Optional[float] = ..., decision: _Optional[_Union[_scoring_pb2.Decision, str]] = ..., threshold: _Optional[float] = ..., model: _Optional[_Union[_scoring_pb2.ModelRef, _Mapping]] = ..., contributions: _Optional[_Iterable[_Union[Contribution, _Mapping]]] = ..., omitted_shap: _Optional[float] = ..., omitted: _Optional[int] = ..., families: _Optional[_Iterable[_Union[FamilyImpact, _Mapping]]] = ..., policy_reasons: _Optional[_Iterable[_Union[_scoring_pb2.PolicyReason, _Mapping]]] = ..., policy_version: _Optional[str] = ...) -> None: ...
 
 class ExplainBatchResponse(_message.Message):
     __slots__ = ("responses",)

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eprotos/credit/v1/scoring.proto\x12\tcredit.v1\x1a\x1cgoogle/protobuf/struct.proto\"\x8c\x01\n\rFeatureVector\x12\x34\n\x06values\x18\x01 \x03(\x0b\x32$.credit.v1.FeatureVector.ValuesEntry\x1a\x45\n\x0bValuesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12%\n\x05value\x18\x02 \x01(\x0b\x32\x16.google.protobuf.Value:\x02\x38\x01\"L\n\nFeatureRow\x12\x0e\n\x06values\x18\x01 \x03(\x01\x12\x17\n\x0f\x66\x65\x61ture_service\x18\x02 \x01(\t\x12\x15\n\rmodel_version\x18\x03 \x01(\t\"\xac\x01\n\x0cScoreRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x13\n\tclient_id\x18\x02 \x01(\x03H\x00\x12,\n\x08\x66\x65\x61tures\x18\x03 \x01(\x0b\x32\x18.credit.v1.FeatureVectorH\x00\x12$\n\x03row\x18\x04 \x01(\x0b\x32\x15.credit.v1.FeatureRowH\x00\x12\x14\n\x0ctop_each_way\x18\x05 \x01(\rB\t\n\x07subject\"B\n\x08ModelRef\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x17\n\x0f\x66\x65\x61ture_service\x18\x03 \x01(\t\"\xa9\x01\n\rScoreResponse\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x11\n\tclient_id\x18\x02 \x01(\x03\x12\x13\n\x0bprobability\x18\x03 \x01(\x01\x12%\n\x08\x64\x65\x63ision\x18\x04 \x01(\x0e\x32\x13.credit.v1.Decision\x12\x11\n\tthreshold\x18\x05 \x01(\x01\x12\"\n\x05model\x18\x06 \x01(\x0b\x32\x13.credit.v1.ModelRef\">\n\x11ScoreBatchRequest\x12)\n\x08requests\x18\x01 \x03(\x0b\x32\x17.credit.v1.ScoreRequest\"A\n\x12ScoreBatchResponse\x12+\n\tresponses\x18\x01 \x03(\x0b\x32\x18.credit.v1.ScoreResponse\"\x12\n\x10ModelInfoRequest\"\xdb\x01\n\x11ModelInfoResponse\x12\"\n\x05model\x18\x01 \x01(\x0b\x32\x13.credit.v1.ModelRef\x12\x11\n\tthreshold\x18\x02 \x01(\x01\x12\x1b\n\x13\x63ost_false_negative\x18\x03 \x01(\x01\x12\x1b\n\x13\x63ost_false_positive\x18\x04 \x01(\x01\x12\x10\n\x08\x66\x65\x61tures\x18\x05 \x03(\t\x12\r\n\x05trees\x18\x06 \x01(\x05\x12\x0e\n\x06leaves\x18\x07 \x01(\x05\x12\x11\n\tloaded_at\x18\x08 \x01(\t\x12\x11\n\tmodel_uri\x18\t \x01(\t*P\n\x08\x44\x65\x63ision\x12\x18\n\x14\x44\x45\x43ISION_UNSPECIFIED\x10\x00\x12\x14\n\x10\x44\x45\x43ISION_GRANTED\x10\x01\x12\x14\n\x10\x44\x45\x43ISION_REFUSED\x10\x02\x32\xd8\x01\n\x07Scoring\x12:\n\x05Score\x12\x17.credit.v1.ScoreRequest\x1a\x18.credit.v1.ScoreResponse\x12I\n\nScoreBatch\x12\x1c.credit.v1.ScoreBatchRequest\x1a\x1d.credit.v1.ScoreBatchResponse\x12\x46\n\tModelInfo\x12\x1b.credit.v1.ModelInfoRequest\x1a\x1c.credit.v1.ModelInfoResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eprotos/credit/v1/scoring.proto\x12\tcredit.v1\x1a\x1cgoogle/protobuf/struct.proto\"p\n\x0cPolicyReason\x12\x0c\n\x04rule\x18\x01 \x01(\t\x12$\n\x07outcome\x18\x02 \x01(\x0e\x32\x13.credit.v1.Decision\x12\r\n\x05value\x18\x03 \x01(\x01\x12\r\n\x05\x62ound\x18\x04 \x01(\x01\x12\x0e\n\x06\x66ields\x18\x05 \x03(\t\"\x8c\x01\n\rFeatureVector\x12\x34\n\x06values\x18\x01 \x03(\x0b\x32$.credit.v1.FeatureVector.ValuesEntry\x1a\x45\n\x0bValuesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12%\n\x05value\x18\x02 \x01(\x0b\x32\x16.google.protobuf.Value:\x02\x38\x01\"L\n\nFeatureRow\x12\x0e\n\x06values\x18\x01 \x03(\x01\x12\x17\n\x0f\x66\x65\x61ture_service\x18\x02 \x01(\t\x12\x15\n\rmodel_version\x18\x03 \x01(\t\"\xac\x01\n\x0cScoreRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x13\n\tclient_id\x18\x02 \x01(\x03H\x00\x12,\n\x08\x66\x65\x61tures\x18\x03 \x01(\x0b\x32\x18.credit.v1.FeatureVectorH\x00\x12$\n\x03row\x18\x04 \x01(\x0b\x32\x15.credit.v1.FeatureRowH\x00\x12\x14\n\x0ctop_each_way\x18\x05 \x01(\rB\t\n\x07subject\"B\n\x08ModelRef\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\t\x12\x17\n\x0f\x66\x65\x61ture_service\x18\x03 \x01(\t\"\xf2\x01\n\rScoreResponse\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x11\n\tclient_id\x18\x02 \x01(\x03\x12\x13\n\x0bprobability\x18\x03 \x01(\x01\x12%\n\x08\x64\x65\x63ision\x18\x04 \x01(\x0e\x32\x13.credit.v1.Decision\x12\x11\n\tthreshold\x18\x05 \x01(\x01\x12\"\n\x05model\x18\x06 \x01(\x0b\x32\x13.credit.v1.ModelRef\x12/\n\x0epolicy_reasons\x18\x07 \x03(\x0b\x32\x17.credit.v1.PolicyReason\x12\x16\n\x0epolicy_version\x18\x08 \x01(\t\">\n\x11ScoreBatchRequest\x12)\n\x08requests\x18\x01 \x03(\x0b\x32\x17.credit.v1.ScoreRequest\"A\n\x12ScoreBatchResponse\x12+\n\tresponses\x18\x01 \x03(\x0b\x32\x18.credit.v1.ScoreResponse\"\x12\n\x10ModelInfoRequest\"\xdb\x01\n\x11ModelInfoResponse\x12\"\n\x05model\x18\x01 \x01(\x0b\x32\x13.credit.v1.ModelRef\x12\x11\n\tthreshold\x18\x02 \x01(\x01\x12\x1b\n\x13\x63ost_false_negative\x18\x03 \x01(\x01\x12\x1b\n\x13\x63ost_false_positive\x18\x04 \x01(\x01\x12\x10\n\x08\x66\x65\x61tures\x18\x05 \x03(\t\x12\r\n\x05trees\x18\x06 \x01(\x05\x12\x0e\n\x06leaves\x18\x07 \x01(\x05\x12\x11\n\tloaded_at\x18\x08 \x01(\t\x12\x11\n\tmodel_uri\x18\t \x01(\t*g\n\x08\x44\x65\x63ision\x12\x18\n\x14\x44\x45\x43ISION_UNSPECIFIED\x10\x00\x12\x14\n\x10\x44\x45\x43ISION_GRANTED\x10\x01\x12\x14\n\x10\x44\x45\x43ISION_REFUSED\x10\x02\x12\x15\n\x11\x44\x45\x43ISION_REFERRED\x10\x03\x32\xd8\x01\n\x07Scoring\x12:\n\x05Score\x12\x17.credit.v1.ScoreRequest\x1a\x18.credit.v1.ScoreResponse\x12I\n\nScoreBatch\x12\x1c.credit.v1.ScoreBatchRequest\x1a\x1d.credit.v1.ScoreBatchResponse\x12\x46\n\tModelInfo\x12\x1b.credit.v1.ModelInfoRequest\x1a\x1c.credit.v1.ModelInfoResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,28 +34,30 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_FEATUREVECTOR_VALUESENTRY']._loaded_options = None
   _globals['_FEATUREVECTOR_VALUESENTRY']._serialized_options = b'8\001'
-  _globals['_DECISION']._serialized_start=1084
-  _globals['_DECISION']._serialized_end=1164
-  _globals['_FEATUREVECTOR']._serialized_start=76
-  _globals['_FEATUREVECTOR']._serialized_end=216
-  _globals['_FEATUREVECTOR_VALUESENTRY']._serialized_start=147
-  _globals['_FEATUREVECTOR_VALUESENTRY']._serialized_end=216
-  _globals['_FEATUREROW']._serialized_start=218
-  _globals['_FEATUREROW']._serialized_end=294
-  _globals['_SCOREREQUEST']._serialized_start=297
-  _globals['_SCOREREQUEST']._serialized_end=469
-  _globals['_MODELREF']._serialized_start=471
-  _globals['_MODELREF']._serialized_end=537
-  _globals['_SCORERESPONSE']._serialized_start=540
-  _globals['_SCORERESPONSE']._serialized_end=709
-  _globals['_SCOREBATCHREQUEST']._serialized_start=711
-  _globals['_SCOREBATCHREQUEST']._serialized_end=773
-  _globals['_SCOREBATCHRESPONSE']._serialized_start=775
-  _globals['_SCOREBATCHRESPONSE']._serialized_end=840
-  _globals['_MODELINFOREQUEST']._serialized_start=842
-  _globals['_MODELINFOREQUEST']._serialized_end=860
-  _globals['_MODELINFORESPONSE']._serialized_start=863
-  _globals['_MODELINFORESPONSE']._serialized_end=1082
-  _globals['_SCORING']._serialized_start=1167
-  _globals['_SCORING']._serialized_end=1383
+  _globals['_DECISION']._serialized_start=1271
+  _globals['_DECISION']._serialized_end=1374
+  _globals['_POLICYREASON']._serialized_start=75
+  _globals['_POLICYREASON']._serialized_end=187
+  _globals['_FEATUREVECTOR']._serialized_start=190
+  _globals['_FEATUREVECTOR']._serialized_end=330
+  _globals['_FEATUREVECTOR_VALUESENTRY']._serialized_start=261
+  _globals['_FEATUREVECTOR_VALUESENTRY']._serialized_end=330
+  _globals['_FEATUREROW']._serialized_start=332
+  _globals['_FEATUREROW']._serialized_end=408
+  _globals['_SCOREREQUEST']._serialized_start=411
+  _globals['_SCOREREQUEST']._serialized_end=583
+  _globals['_MODELREF']._serialized_start=585
+  _globals['_MODELREF']._serialized_end=651
+  _globals['_SCORERESPONSE']._serialized_start=654
+  _globals['_SCORERESPONSE']._serialized_end=896
+  _globals['_SCOREBATCHREQUEST']._serialized_start=898
+  _globals['_SCOREBATCHREQUEST']._serialized_end=960
+  _globals['_SCOREBATCHRESPONSE']._serialized_start=962
+  _globals['_SCOREBATCHRESPONSE']._serialized_end=1027
+  _globals['_MODELINFOREQUEST']._serialized_start=1029
+  _globals['_MODELINFOREQUEST']._serialized_end=1047
+  _globals['_MODELINFORESPONSE']._serialized_start=1050
+  _globals['_MODELINFORESPONSE']._serialized_end=1269
+  _globals['_SCORING']._serialized_start=1377
+  _globals['_SCORING']._serialized_end=1593
 # @@protoc_insertion_point(module_scope)

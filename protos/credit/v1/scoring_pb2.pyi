@@ -13,9 +13,25 @@ class Decision(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DECISION_UNSPECIFIED: _ClassVar[Decision]
     DECISION_GRANTED: _ClassVar[Decision]
     DECISION_REFUSED: _ClassVar[Decision]
+    DECISION_REFERRED: _ClassVar[Decision]
 DECISION_UNSPECIFIED: Decision
 DECISION_GRANTED: Decision
 DECISION_REFUSED: Decision
+DECISION_REFERRED: Decision
+
+class PolicyReason(_message.Message):
+    __slots__ = ("rule", "outcome", "value", "bound", "fields")
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    BOUND_FIELD_NUMBER: _ClassVar[int]
+    FIELDS_FIELD_NUMBER: _ClassVar[int]
+    rule: str
+    outcome: Decision
+    value: float
+    bound: float
+    fields: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, rule: _Optional[str] = ..., outcome: _Optional[_Union[Decision, str]] = ..., value: _Optional[float] = ..., bound: _Optional[float] = ..., fields: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class FeatureVector(_message.Message):
     __slots__ = ("values",)
@@ -65,20 +81,24 @@ class ModelRef(_message.Message):
     def __init__(self, name: _Optional[str] = ..., version: _Optional[str] = ..., feature_service: _Optional[str] = ...) -> None: ...
 
 class ScoreResponse(_message.Message):
-    __slots__ = ("request_id", "client_id", "probability", "decision", "threshold", "model")
+    __slots__ = ("request_id", "client_id", "probability", "decision", "threshold", "model", "policy_reasons", "policy_version")
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     CLIENT_ID_FIELD_NUMBER: _ClassVar[int]
     PROBABILITY_FIELD_NUMBER: _ClassVar[int]
     DECISION_FIELD_NUMBER: _ClassVar[int]
     THRESHOLD_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
+    POLICY_REASONS_FIELD_NUMBER: _ClassVar[int]
+    POLICY_VERSION_FIELD_NUMBER: _ClassVar[int]
     request_id: str
     client_id: int
     probability: float
     decision: Decision
     threshold: float
     model: ModelRef
-    def __init__(self, request_id: _Optional[str] = ..., client_id: _Optional[int] = ..., probability: _Optional[float] = ..., decision: _Optional[_Union[Decision, str]] = ..., threshold: _Optional[float] = ..., model: _Optional[_Union[ModelRef, _Mapping]] = ...) -> None: ...
+    policy_reasons: _containers.RepeatedCompositeFieldContainer[PolicyReason]
+    policy_version: str
+    def __init__(self, request_id: _Optional[str] = ..., client_id: _Optional[int] = ..., probability: _Optional[float] = ..., decision: _Optional[_Union[Decision, str]] = ..., threshold: _Optional[float] = ..., model: _Optional[_Union[ModelRef, _Mapping]] = ..., policy_reasons: _Optional[_Iterable[_Union[PolicyReason, _Mapping]]] = ..., policy_version: _Optional[str] = ...) -> None: ...
 
 class ScoreBatchRequest(_message.Message):
     __slots__ = ("requests",)
