@@ -40,11 +40,19 @@ import pyarrow.parquet as pq
 from rich.console import Console
 from rich.table import Table
 
-from bench.capacity import Bench, _explained, client_ids, run_configuration, wait_ready
+from bench.capacity import (
+    Bench,
+    client_ids,
+    demo_parser,
+    explained_answer,
+    parse_rates,
+    run_configuration,
+    wait_ready,
+)
 from bench.latency import summarise
 from bench.load import Call, HttpPool, cold_mix, run_step
 from bench.platform import CpuMeter, demo_environment, running_demo
-from bench.stamp import REPO, bench_run
+from bench.stamp import bench_run
 from credit_features.application import application_row
 
 console = Console(width=None if sys.stdout.isatty() else 140)
@@ -112,7 +120,7 @@ class ApplicationBench:
         calls = list(itertools.islice(self.calls, round(rate * seconds)))
         before, started = self.bench.meter.read(), time.perf_counter()
         result = await run_step(
-            pool, calls, rate, seconds, check=_explained, timeout=self.args.timeout, expected_status=201
+            pool, calls, rate, seconds, check=explained_answer, timeout=self.args.timeout, expected_status=201
         )
         cores = CpuMeter.cores(before, self.bench.meter.read(), time.perf_counter() - started)
         await pool.close()
@@ -126,7 +134,13 @@ class ApplicationBench:
         pool = self._pool()
         calls = list(itertools.islice(self.calls, size))
         result = await run_step(
-            pool, calls, 1e6, size / 1e6, check=_explained, timeout=self.args.timeout, expected_status=201
+            pool,
+            calls,
+            1e6,
+            size / 1e6,
+            check=explained_answer,
+            timeout=self.args.timeout,
+            expected_status=201,
         )
         await pool.close()
         statuses = Counter({"201": result.ok, **result.errors})
@@ -143,14 +157,19 @@ class ApplicationBench:
         before, started = self.bench.meter.read(), time.perf_counter()
         scores, applications = await asyncio.gather(
             run_step(
-                score_pool, score_paths, score_rate, seconds, check=_explained, timeout=self.args.timeout
+                score_pool,
+                score_paths,
+                score_rate,
+                seconds,
+                check=explained_answer,
+                timeout=self.args.timeout,
             ),
             run_step(
                 application_pool,
                 calls,
                 application_rate,
                 seconds,
-                check=_explained,
+                check=explained_answer,
                 timeout=self.args.timeout,
                 expected_status=201,
             ),
@@ -211,22 +230,12 @@ def table(rows: list[dict[str, Any]]) -> Table:
     return grid
 
 
-def _rates(text: str) -> list[float]:
-    return [float(rate) for rate in text.split(",") if rate.strip()]
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--data", type=Path, default=REPO / "data", help="The demo's data folder (demo.env).")
+    parser = demo_parser(__doc__)
     parser.add_argument("--feature-rounds", type=int, default=20_000, help="Feature steps timed.")
     parser.add_argument("--alone", type=int, default=200, help="Applications posted one at a time.")
     parser.add_argument(
-        "--ramp",
-        type=_rates,
-        default="50,100,150,200,300,400,500,600",
-        help="Sustained rates, comma-separated.",
+        "--ramp", type=parse_rates, default="50,100,150,200,300,400,500,600", help="Sustained rates."
     )
     parser.add_argument("--step-seconds", type=float, default=20.0, help="Duration of each ramp step.")
     parser.add_argument("--burst", type=int, default=100, help="Applications of the burst.")
@@ -235,15 +244,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--mixed-rate", type=float, default=100.0, help="Applications/s beside /score.")
     parser.add_argument("--mixed-seconds", type=float, default=30.0, help="Duration of the mixed step.")
-    parser.add_argument("--connections", type=int, default=256, help="Cap of the generator's pool.")
-    parser.add_argument("--timeout", type=float, default=5.0, help="Seconds before a request is an error.")
-    parser.add_argument(
-        "--settle", type=float, default=120.0, help="Most seconds to wait for an idle gateway."
-    )
     parser.add_argument("--seed", type=int, default=17, help="Seed of the applications' order.")
-    parser.add_argument(
-        "--ready-timeout", type=float, default=600.0, help="Most seconds to wait for the demo."
-    )
     return parser.parse_args(argv)
 
 

@@ -145,7 +145,7 @@ def run_configuration(platform: Platform, data: Path, api_key: str) -> dict[str,
     }
 
 
-def _explained(body: bytes) -> str | None:
+def explained_answer(body: bytes) -> str | None:
     """The goal is the score with its reasons: a 200 without them is an error."""
     try:
         available = json.loads(body)["explanation_available"]
@@ -189,7 +189,7 @@ class Bench:
         pool = HttpPool("127.0.0.1", self.port, self.headers, cap=self.args.connections)
         paths = [f"/v1/clients/{i}/score" for i in ids]
         before, started = self.meter.read(), time.perf_counter()
-        result = await run_step(pool, paths, rate, seconds, check=_explained, timeout=self.args.timeout)
+        result = await run_step(pool, paths, rate, seconds, check=explained_answer, timeout=self.args.timeout)
         cores = CpuMeter.cores(before, self.meter.read(), time.perf_counter() - started)
         await pool.close()
         return {
@@ -232,36 +232,43 @@ async def measure(bench: Bench, ids: list[int], progress: Progress) -> dict[str,
     return rows
 
 
-def _parse_rates(text: str) -> list[float]:
+def parse_rates(text: str) -> list[float]:
+    """Rates given as one comma-separated option."""
     return [float(rate) for rate in text.split(",") if rate.strip()]
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+def demo_parser(description: str | None) -> argparse.ArgumentParser:
+    """The options of a benchmark on the running demo: its data, the generator's pool, patience."""
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--data", type=Path, default=REPO / "data", help="The demo's data folder (demo.env).")
+    parser.add_argument("--connections", type=int, default=256, help="Cap of the generator's pool.")
+    parser.add_argument("--timeout", type=float, default=5.0, help="Seconds before a request is an error.")
+    parser.add_argument(
+        "--settle", type=float, default=120.0, help="Most seconds to wait for an idle gateway."
+    )
+    parser.add_argument(
+        "--ready-timeout", type=float, default=600.0, help="Most seconds to wait for the demo."
+    )
+    return parser
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = demo_parser(__doc__)
     parser.add_argument("--seconds", type=float, default=60.0, help="Duration of the cold and warm runs.")
     parser.add_argument("--rate", type=float, default=200.0, help="Requests per second of the goal.")
     parser.add_argument("--goal-p99", type=float, default=15.0, help="p99 goal at --rate, ms.")
     parser.add_argument(
         "--ramp",
-        type=_parse_rates,
+        type=parse_rates,
         default="100,200,300,400,500,600,800,1000",
         help="Rates of the ramp steps (comma-separated); each mix stops at its first failing step.",
     )
     parser.add_argument("--step-seconds", type=float, default=15.0, help="Duration of each ramp step.")
     parser.add_argument("--hot-share", type=float, default=0.8, help="Warm mix: share of reopened files.")
     parser.add_argument("--recent", type=int, default=50, help="Warm mix: how many recent files reopen.")
-    parser.add_argument("--connections", type=int, default=256, help="Cap of the generator's pool.")
-    parser.add_argument("--timeout", type=float, default=5.0, help="Seconds before a request is an error.")
-    parser.add_argument(
-        "--settle", type=float, default=120.0, help="Most seconds to wait for an idle gateway."
-    )
     parser.add_argument("--seed", type=int, default=13, help="Seed of the clients' order.")
-    parser.add_argument(
-        "--ready-timeout", type=float, default=600.0, help="Most seconds to wait for the demo."
-    )
     return parser.parse_args(argv)
 
 
