@@ -67,7 +67,8 @@ format: install
 ##   path on 10% of the clients) and grpc; train: the pipeline from scratch at BENCH_SCALE for each of
 ##   BENCH_SEEDS (a BENCH_TRIALS-trial 5-fold search each, the champion against the planted truth), then a
 ##   refit at scale 1.0; capacity on the demo platform (SCALE, DATA) as
-##   `make demo` builds it; applications (POST /v1/applications alone, sustained, in a burst, beside /score) on
+##   `make demo` builds it; applications (POST /v1/applications alone, sustained, in a burst, beside /score) and
+##   monotonicity (the what-if at 0.25x to 4x the credit, 200 clients) on
 ##   the same demo platform; pipeline: a Kaggle-size download (scale 1.0, no truth file) through
 ##   `pipeline --raw`, step by step; ingest: ingest + features of this checkout beside a baseline commit
 ##   on that download; drift on a 300k reference and a 50k current set. Not here: bench.footprint,
@@ -79,7 +80,7 @@ BENCH_SEEDS ?= 1 2 3
 BENCH_DATA ?= $(DATA)/bench/platform
 BENCH_REDIS_DB ?= 3
 BENCHES := bench-datagen bench-features bench-ingest bench-pipeline bench-materialize bench-train bench-grpc bench-capacity \
-  bench-applications bench-drift
+  bench-applications bench-monotonicity bench-drift
 BENCH_ENV = set -a && . $(BENCH_DATA)/demo.env && set +a &&
 .PHONY: $(BENCHES) bench-platform bench-demo-platform
 
@@ -126,6 +127,9 @@ bench-capacity: bench-demo-platform
 
 bench-applications: bench-demo-platform
 	$(BIN)/python -m bench.applications --data $(DATA)
+
+bench-monotonicity: bench-demo-platform
+	$(BIN)/python -m bench.monotonicity --data $(DATA)
 
 bench-drift:
 	$(BIN)/python -m bench.drift --work $(DATA)/bench/drift

@@ -32,6 +32,7 @@ ORDER = (
     "grpc",
     "capacity",
     "applications",
+    "monotonicity",
     "drift",
     "footprint",
 )

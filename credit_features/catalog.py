@@ -3,13 +3,16 @@
 The SQL files are the one source of truth: each output column is written on its own line as
 `expression AS PREFIX_NAME, -- English description | fr: description en français`. Feast schemas, the
 advisors' explanations, the client's letter and the tests all read this catalog, so a feature cannot
-exist without a description in both languages, nor a description without a feature. A feature's label
+exist without a description in both languages, nor a description without a feature. A line may end in
+`| risk: up` or `| risk: down`: the direction lending sense requires of the risk as the feature grows,
+which the model is constrained to. A feature's label
 (its short name on a chart) is its description without the parenthesised details.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -34,7 +37,8 @@ VIEWS: tuple[str, ...] = tuple(VIEW_PREFIXES)
 # `... AS NAME, -- description` at the end of a line; the name must carry the view's prefix, which
 # keeps helper columns of CTEs (lower case, no prefix) out of the catalog.
 _FEATURE_LINE = re.compile(
-    r"\bAS\s+(?P<name>[A-Z][A-Z0-9_]*)\s*,?\s*--\s*(?P<description>.*?)\s*(?:\|\s*fr:\s*(?P<fr>.*?))?\s*$"
+    r"\bAS\s+(?P<name>[A-Z][A-Z0-9_]*)\s*,?\s*--\s*(?P<description>.*?)\s*(?:\|\s*fr:\s*(?P<fr>.*?))?"
+    r"\s*(?:\|\s*risk:\s*(?P<risk>up|down))?\s*$"
 )
 _DETAILS = re.compile(r"\s*\([^()]*\)")
 Language = Literal["en", "fr"]
@@ -48,6 +52,7 @@ class FeatureSpec:
     description: str
     view: str
     description_fr: str
+    risk: int = 0  # +1: the risk must not fall as it grows ("| risk: up"); -1: must not rise; 0: free
 
     def text(self, language: Language) -> str:
         """The description in `language`."""
@@ -88,6 +93,7 @@ def parse_features(view: str, sql: str) -> list[FeatureSpec]:
                     description=match["description"],
                     view=view,
                     description_fr=match["fr"],
+                    risk={"up": 1, "down": -1, None: 0}[match["risk"]],
                 )
             )
     return specs
@@ -96,6 +102,13 @@ def parse_features(view: str, sql: str) -> list[FeatureSpec]:
 @cache
 def _catalog() -> dict[str, tuple[FeatureSpec, ...]]:
     return {view: tuple(parse_features(view, view_sql(view))) for view in VIEWS}
+
+
+def risk_directions(names: Sequence[str]) -> list[int]:
+    """The risk direction declared beside each named feature (+1 up, -1 down, 0 none), in `names`' order;
+    a name outside the catalog has none."""
+    declared = {spec.name: spec.risk for specs in _catalog().values() for spec in specs}
+    return [declared.get(name, 0) for name in names]
 
 
 def feature_catalog() -> dict[str, list[FeatureSpec]]:

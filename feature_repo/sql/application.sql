@@ -13,7 +13,9 @@
 --     levels are appended at the end of a list so that existing codes never move.
 -- Ratios divide by NULLIF(denominator, 0): a zero denominator gives NULL, never infinity.
 -- Every output column: `expression AS APP_NAME, -- English description | fr: description en français`
--- (parsed by credit_features/catalog.py; a line without its French description is refused).
+-- (parsed by credit_features/catalog.py; a line without its French description is refused), ending in
+-- `| risk: up` or `| risk: down` where lending sense fixes how the risk moves as the value grows (the
+-- model is constrained to it: training.model.candidates.monotone_settings); elsewhere it is left free.
 WITH cleaned AS (
     SELECT
         * REPLACE (NULLIF(DAYS_EMPLOYED, 365243) AS DAYS_EMPLOYED),
@@ -93,22 +95,22 @@ SELECT
     ], WALLSMATERIAL_MODE) - 1 AS APP_WALLSMATERIAL_MODE_CODE, -- Wall material of the client's building (code: 0 stone or brick, 1 panel, 2 block, 3 wooden, ...) | fr: Matériau des murs de l'immeuble du client (code : 0 pierre ou brique, 1 panneaux, 2 blocs, 3 bois, ...)
     -- amounts and ratios
     AMT_INCOME_TOTAL AS APP_AMT_INCOME_TOTAL, -- Declared yearly income of the client | fr: Revenu annuel déclaré du client
-    AMT_CREDIT AS APP_AMT_CREDIT, -- Amount of the requested credit | fr: Montant du crédit demandé
-    AMT_ANNUITY AS APP_AMT_ANNUITY, -- Yearly repayment (annuity) of the requested credit | fr: Remboursement annuel (annuité) du crédit demandé
+    AMT_CREDIT AS APP_AMT_CREDIT, -- Amount of the requested credit | fr: Montant du crédit demandé | risk: up
+    AMT_ANNUITY AS APP_AMT_ANNUITY, -- Yearly repayment (annuity) of the requested credit | fr: Remboursement annuel (annuité) du crédit demandé | risk: up
     AMT_GOODS_PRICE AS APP_AMT_GOODS_PRICE, -- Price of the goods the credit pays for | fr: Prix du bien financé par le crédit
-    AMT_CREDIT / NULLIF(AMT_INCOME_TOTAL, 0) AS APP_CREDIT_INCOME_RATIO, -- Requested credit as a multiple of yearly income | fr: Crédit demandé en multiple du revenu annuel
-    AMT_ANNUITY / NULLIF(AMT_INCOME_TOTAL, 0) AS APP_ANNUITY_INCOME_RATIO, -- Share of yearly income that goes to the repayment | fr: Part du revenu annuel consacrée au remboursement
+    AMT_CREDIT / NULLIF(AMT_INCOME_TOTAL, 0) AS APP_CREDIT_INCOME_RATIO, -- Requested credit as a multiple of yearly income | fr: Crédit demandé en multiple du revenu annuel | risk: up
+    AMT_ANNUITY / NULLIF(AMT_INCOME_TOTAL, 0) AS APP_ANNUITY_INCOME_RATIO, -- Share of yearly income that goes to the repayment | fr: Part du revenu annuel consacrée au remboursement | risk: up
     AMT_ANNUITY / NULLIF(AMT_CREDIT, 0) AS APP_PAYMENT_RATE, -- Yearly repayment as a share of the credit (high means a short loan) | fr: Remboursement annuel en part du crédit (élevé pour un prêt court)
-    AMT_CREDIT / NULLIF(AMT_GOODS_PRICE, 0) AS APP_CREDIT_GOODS_RATIO, -- Credit amount relative to the price of the goods | fr: Montant du crédit rapporté au prix du bien
+    AMT_CREDIT / NULLIF(AMT_GOODS_PRICE, 0) AS APP_CREDIT_GOODS_RATIO, -- Credit amount relative to the price of the goods | fr: Montant du crédit rapporté au prix du bien | risk: up
     AMT_INCOME_TOTAL / NULLIF(CNT_FAM_MEMBERS, 0) AS APP_INCOME_PER_FAMILY_MEMBER, -- Yearly income per family member | fr: Revenu annuel par membre de la famille
     DAYS_EMPLOYED / NULLIF(DAYS_BIRTH, 0) AS APP_EMPLOYED_BIRTH_RATIO, -- Share of the client's life spent in the current job | fr: Part de la vie du client passée dans son emploi actuel
     -- external scores
-    EXT_SOURCE_1 AS APP_EXT_SOURCE_1, -- External credit score 1 (0 to 1, higher is safer) | fr: Score de crédit externe 1 (de 0 à 1, plus élevé = plus sûr)
-    EXT_SOURCE_2 AS APP_EXT_SOURCE_2, -- External credit score 2 (0 to 1, higher is safer) | fr: Score de crédit externe 2 (de 0 à 1, plus élevé = plus sûr)
-    EXT_SOURCE_3 AS APP_EXT_SOURCE_3, -- External credit score 3 (0 to 1, higher is safer) | fr: Score de crédit externe 3 (de 0 à 1, plus élevé = plus sûr)
-    list_avg(ext_sources) AS APP_EXT_SOURCE_MEAN, -- Average of the available external credit scores | fr: Moyenne des scores de crédit externes disponibles
-    list_min(ext_sources) AS APP_EXT_SOURCE_MIN, -- Lowest of the available external credit scores | fr: Plus faible des scores de crédit externes disponibles
-    list_max(ext_sources) AS APP_EXT_SOURCE_MAX, -- Highest of the available external credit scores | fr: Plus élevé des scores de crédit externes disponibles
+    EXT_SOURCE_1 AS APP_EXT_SOURCE_1, -- External credit score 1 (0 to 1, higher is safer) | fr: Score de crédit externe 1 (de 0 à 1, plus élevé = plus sûr) | risk: down
+    EXT_SOURCE_2 AS APP_EXT_SOURCE_2, -- External credit score 2 (0 to 1, higher is safer) | fr: Score de crédit externe 2 (de 0 à 1, plus élevé = plus sûr) | risk: down
+    EXT_SOURCE_3 AS APP_EXT_SOURCE_3, -- External credit score 3 (0 to 1, higher is safer) | fr: Score de crédit externe 3 (de 0 à 1, plus élevé = plus sûr) | risk: down
+    list_avg(ext_sources) AS APP_EXT_SOURCE_MEAN, -- Average of the available external credit scores | fr: Moyenne des scores de crédit externes disponibles | risk: down
+    list_min(ext_sources) AS APP_EXT_SOURCE_MIN, -- Lowest of the available external credit scores | fr: Plus faible des scores de crédit externes disponibles | risk: down
+    list_max(ext_sources) AS APP_EXT_SOURCE_MAX, -- Highest of the available external credit scores | fr: Plus élevé des scores de crédit externes disponibles | risk: down
     list_stddev_samp(ext_sources) AS APP_EXT_SOURCE_STD, -- Disagreement (standard deviation) between the available external credit scores | fr: Désaccord (écart type) entre les scores de crédit externes disponibles
     -- time and people
     -DAYS_BIRTH / 365.25 AS APP_AGE_YEARS, -- Age of the client in years | fr: Âge du client en années

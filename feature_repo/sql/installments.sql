@@ -27,12 +27,12 @@ SELECT
     count(*) AS INST_COUNT, -- Number of past instalment payments recorded | fr: Nombre de paiements d'échéances passés enregistrés
     count(DISTINCT SK_ID_PREV) AS INST_CREDIT_COUNT, -- Number of previous credits with an instalment history | fr: Nombre de crédits précédents avec un historique d'échéances
     count(DISTINCT NUM_INSTALMENT_VERSION) AS INST_NUM_INSTALMENT_VERSION_NUNIQUE, -- Number of different repayment calendars (a change means a renegotiated schedule) | fr: Nombre de calendriers de remboursement différents (un changement signale un échéancier renégocié)
-    avg((dpd > 0)::DOUBLE) AS INST_LATE_SHARE, -- Share of past instalments paid late | fr: Part des échéances passées payées en retard
-    avg((AMT_PAYMENT < AMT_INSTALMENT)::DOUBLE) AS INST_UNDERPAID_SHARE, -- Share of past instalments paid less than due | fr: Part des échéances passées payées en dessous du montant dû
+    avg((dpd > 0)::DOUBLE) AS INST_LATE_SHARE, -- Share of past instalments paid late | fr: Part des échéances passées payées en retard | risk: up
+    avg((AMT_PAYMENT < AMT_INSTALMENT)::DOUBLE) AS INST_UNDERPAID_SHARE, -- Share of past instalments paid less than due | fr: Part des échéances passées payées en dessous du montant dû | risk: up
     count(*) FILTER (WHERE DAYS_ENTRY_PAYMENT IS NULL) AS INST_MISSING_PAYMENT_COUNT, -- Number of past instalments with no payment recorded | fr: Nombre d'échéances passées sans paiement enregistré
-    max(dpd) AS INST_DPD_MAX, -- Highest days an instalment was paid after its due date over the client's past instalments | fr: Maximum des jours de retard d'un paiement d'échéance sur les échéances passées du client
-    avg(dpd) AS INST_DPD_MEAN, -- Average days an instalment was paid after its due date over the client's past instalments | fr: Moyenne des jours de retard d'un paiement d'échéance sur les échéances passées du client
-    sum(dpd) AS INST_DPD_SUM, -- Total days an instalment was paid after its due date over the client's past instalments | fr: Total des jours de retard d'un paiement d'échéance sur les échéances passées du client
+    max(dpd) AS INST_DPD_MAX, -- Highest days an instalment was paid after its due date over the client's past instalments | fr: Maximum des jours de retard d'un paiement d'échéance sur les échéances passées du client | risk: up
+    avg(dpd) AS INST_DPD_MEAN, -- Average days an instalment was paid after its due date over the client's past instalments | fr: Moyenne des jours de retard d'un paiement d'échéance sur les échéances passées du client | risk: up
+    sum(dpd) AS INST_DPD_SUM, -- Total days an instalment was paid after its due date over the client's past instalments | fr: Total des jours de retard d'un paiement d'échéance sur les échéances passées du client | risk: up
     var_samp(dpd) AS INST_DPD_VAR, -- Variability (variance) of days an instalment was paid after its due date over the client's past instalments | fr: Variabilité (variance) des jours de retard d'un paiement d'échéance sur les échéances passées du client
     max(dbd) AS INST_DBD_MAX, -- Highest days an instalment was paid before its due date over the client's past instalments | fr: Maximum des jours d'avance d'un paiement d'échéance sur les échéances passées du client
     avg(dbd) AS INST_DBD_MEAN, -- Average days an instalment was paid before its due date over the client's past instalments | fr: Moyenne des jours d'avance d'un paiement d'échéance sur les échéances passées du client

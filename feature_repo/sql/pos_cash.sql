@@ -34,11 +34,11 @@ SELECT
     any_value(per_client_loans.completed_loans) AS POS_COMPLETED_COUNT, -- Number of previous point-of-sale and cash loans completed | fr: Nombre de prêts en magasin et de prêts personnels précédents remboursés
     max(MONTHS_BALANCE) AS POS_MONTHS_BALANCE_MAX, -- Most recent month of a loan snapshot (months before the application, negative) | fr: Mois le plus récent d'un relevé de prêt (mois avant la demande, négatif)
     avg(MONTHS_BALANCE) AS POS_MONTHS_BALANCE_MEAN, -- Average month of the loan snapshots (months before the application, negative) | fr: Mois moyen des relevés de prêt (mois avant la demande, négatif)
-    max(SK_DPD) AS POS_SK_DPD_MAX, -- Most days past due on a previous loan in any month | fr: Plus grand nombre de jours de retard sur un prêt précédent en un mois
-    avg(SK_DPD) AS POS_SK_DPD_MEAN, -- Average days past due on previous loans per month | fr: Nombre moyen de jours de retard par mois sur les prêts précédents
-    max(SK_DPD_DEF) AS POS_SK_DPD_DEF_MAX, -- Most days past due in any month, small debts tolerated | fr: Plus grand nombre de jours de retard en un mois, petites dettes tolérées
-    avg(SK_DPD_DEF) AS POS_SK_DPD_DEF_MEAN, -- Average days past due per month, small debts tolerated | fr: Nombre moyen de jours de retard par mois, petites dettes tolérées
-    avg((SK_DPD > 0)::DOUBLE) AS POS_DPD_MONTH_SHARE, -- Share of loan months with a payment past due | fr: Part des mois de prêt avec un paiement en retard
+    max(SK_DPD) AS POS_SK_DPD_MAX, -- Most days past due on a previous loan in any month | fr: Plus grand nombre de jours de retard sur un prêt précédent en un mois | risk: up
+    avg(SK_DPD) AS POS_SK_DPD_MEAN, -- Average days past due on previous loans per month | fr: Nombre moyen de jours de retard par mois sur les prêts précédents | risk: up
+    max(SK_DPD_DEF) AS POS_SK_DPD_DEF_MAX, -- Most days past due in any month, small debts tolerated | fr: Plus grand nombre de jours de retard en un mois, petites dettes tolérées | risk: up
+    avg(SK_DPD_DEF) AS POS_SK_DPD_DEF_MEAN, -- Average days past due per month, small debts tolerated | fr: Nombre moyen de jours de retard par mois, petites dettes tolérées | risk: up
+    avg((SK_DPD > 0)::DOUBLE) AS POS_DPD_MONTH_SHARE, -- Share of loan months with a payment past due | fr: Part des mois de prêt avec un paiement en retard | risk: up
     avg(CNT_INSTALMENT) AS POS_CNT_INSTALMENT_MEAN, -- Average term (number of instalments) of previous loans | fr: Durée moyenne (nombre d'échéances) des prêts précédents
     avg(CNT_INSTALMENT_FUTURE) AS POS_CNT_INSTALMENT_FUTURE_MEAN, -- Average number of instalments left to pay per loan month | fr: Nombre moyen d'échéances restant à payer par mois de prêt
     any_value(per_client_loans.instalments_left) AS POS_INSTALMENTS_LEFT_SUM, -- Instalments still to pay on previous loans at their latest snapshot | fr: Échéances restant à payer sur les prêts précédents à leur dernier relevé

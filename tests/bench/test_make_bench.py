@@ -56,7 +56,7 @@ def test_make_bench_runs_every_benchmark_then_the_readme_table() -> None:
     # given the commands make bench runs
     modules = [command[0] for command in _commands()]
     # then every benchmark is there once, and the table is regenerated last
-    wanted = {f"bench.{name}" for name in (*OURS, "capacity", "applications")}
+    wanted = {f"bench.{name}" for name in (*OURS, "capacity", "applications", "monotonicity")}
     assert wanted <= set(modules), f"make bench must run {sorted(wanted - set(modules))}"
     assert modules[-1] == "bench.readme_table", "the README table is regenerated after the benchmarks"
 
@@ -69,7 +69,7 @@ def test_each_benchmark_accepts_the_arguments_make_bench_gives_it(name: str) -> 
     _parse(command[0], command[1:])
 
 
-@pytest.mark.parametrize("name", ["capacity", "applications"])
+@pytest.mark.parametrize("name", ["capacity", "applications", "monotonicity"])
 def test_the_argparse_benchmarks_accept_the_arguments_make_bench_gives_them(name: str) -> None:
     command = next(c for c in _commands() if c[0] == f"bench.{name}")
     args = importlib.import_module(command[0]).parse_args(command[1:])  # argparse exits on a refusal

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .conftest import SERVICE_KEY, Service, start_gateway
+from .conftest import SERVICE_KEY, Service, run_coroutine, start_gateway
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 SERVICE = {"X-API-Key": SERVICE_KEY}
@@ -36,7 +36,7 @@ async def _burst(url: str, size: int) -> list[httpx.Response]:
 
 
 def test_a_burst_of_100_applications_is_100_created_with_distinct_ids(gateway_server: Service) -> None:
-    replies = asyncio.run(_burst(gateway_server.url, 100))
+    replies = run_coroutine(_burst(gateway_server.url, 100))
     statuses = [reply.status_code for reply in replies]
     assert statuses == [201] * 100, (
         f"statuses {sorted(set(statuses))}: {replies[statuses.index(max(statuses))].text}"
@@ -59,7 +59,7 @@ def test_past_the_intake_a_burst_hears_busy_with_retry_after_never_store_unavail
     try:
         gateway.wait_ready()
         # when 20 arrive at once
-        replies = asyncio.run(_burst(gateway.url, 20))
+        replies = run_coroutine(_burst(gateway.url, 20))
     finally:
         gateway.stop()
     created = [reply for reply in replies if reply.status_code == 201]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
+import itertools
 import math
 
 import grpc
@@ -16,7 +16,7 @@ from credit_model.decision_log import read_log
 from explain_service.client import ExplainClient
 from scoring_service.client import ScoringClient
 
-from .conftest import ADVISOR_KEY, SERVICE_KEY, Service
+from .conftest import ADVISOR_KEY, SERVICE_KEY, Service, run_coroutine
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 SERVICE = {"X-API-Key": SERVICE_KEY}
@@ -86,7 +86,7 @@ def test_referred_flows_through_grpc_the_log_and_the_letter(
             explained = await ExplainClient(explain, timeout=10).explain(features=named)
             return score, explained
 
-    score, explained = asyncio.run(both())
+    score, explained = run_coroutine(both())
     # then both services answer "referred", with the same reason
     assert score.outcome == explained.outcome == "referred"
     assert [r.rule for r in score.policy_reasons] == ["missing_information"]
@@ -136,3 +136,27 @@ def test_the_what_if_keeps_the_term_says_the_change_and_whether_the_decision_fli
     )
     assert both.status_code == 422
     assert "term_years" in both.text
+
+
+FACTORS = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
+
+
+def test_the_served_risk_never_falls_as_the_loan_grows(gateway_server: Service, platform) -> None:
+    import pandas as pd
+
+    raw = pd.read_parquet(platform.parquet / "application_train.parquet").dropna(
+        subset=["AMT_CREDIT", "AMT_ANNUITY"]
+    )
+    falls = {}
+    for _, client in raw.sample(n=40, random_state=11).iterrows():
+        url = f"{gateway_server.url}/v1/clients/{int(client['SK_ID_CURR'])}/simulation"
+        curve = [
+            httpx.post(
+                url, headers=ADVISOR, json={"credit_amount": f * client["AMT_CREDIT"]}, timeout=30
+            ).json()["probability"]
+            for f in FACTORS
+        ]
+        worst = max(a - b for a, b in itertools.pairwise(curve))
+        if worst > 1e-3:
+            falls[int(client["SK_ID_CURR"])] = worst
+    assert not falls, f"clients whose risk falls by more than 0.1 point as the amount grows: {falls}"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from credit_model.lending_policy import LendingPolicy, PolicyBounds
+from credit_model.lending_policy import REQUIRED, LendingPolicy, PolicyBounds
 from credit_model.novelty import NOVELTY_FEATURES, fit_novelty
 from training.model.cost import CostWeights, business_cost
 
@@ -27,7 +27,11 @@ NOVELTY_QUANTILE = 0.99
 def fit_policy(x_train: pd.DataFrame, bounds: PolicyBounds | None = None) -> LendingPolicy:
     """The policy for a model trained on `x_train`: the bounds and a novelty model fitted on those rows."""
     columns = {name: x_train[name].to_numpy(dtype=float) for name in NOVELTY_FEATURES if name in x_train}
-    draft = LendingPolicy("draft", bounds or PolicyBounds(), novelty=fit_novelty(columns, NOVELTY_QUANTILE))
+    # The model's rows carry only its own inputs: a field whose feature it does not take cannot be
+    # required of them (it would refer every file), nor can novelty be measured without any.
+    required = tuple(field for field in REQUIRED if field.feature in x_train)
+    novelty = fit_novelty(columns, NOVELTY_QUANTILE) if columns else None
+    draft = LendingPolicy("draft", bounds or PolicyBounds(), required, novelty)
     # Its version is its content's digest: the same bounds and novelty model, the same version.
     digest = hashlib.sha256(draft.to_json().encode()).hexdigest()[:12]
     return LendingPolicy(digest, draft.bounds, draft.required, draft.novelty)
@@ -66,7 +70,8 @@ def evaluate_policy(
 ) -> PolicyEvaluation:
     """Put every application of `x` (with its probability) through `policy`; figures against `y`."""
     names = [name for name in policy.features if name in x]
-    records = x[names].to_dict(orient="records")
+    # (a frame of no column gives no record at all: one empty record per row instead)
+    records = x[names].to_dict(orient="records") if names else [{} for _ in range(len(x))]
     distances = (
         policy.novelty.distances(x.reindex(columns=list(policy.novelty.features)).to_numpy(dtype=float))
         if policy.novelty is not None

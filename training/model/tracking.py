@@ -34,11 +34,14 @@ from credit_model.serving_artifact import LinearArtifact, TreeArtifact
 from credit_model.settings import ModelSettings
 from training.model.cost import CostWeights
 from training.model.metrics import Scores
+from training.model.monotonicity import MonotoneCheck
 
 log = logging.getLogger(__name__)
 #: Version tags of the model's size as the services count it (0 and 0 for a model without trees): what
 #: a score and an explanation cost grows with, for choosing among equally good models.
 TREES_TAG, LEAVES_TAG = "trees", "leaves"
+#: Clients x declared features whose risk moved the wrong way (0 for a version that may be champion).
+MONOTONE_TAG = "monotone_violations"
 
 
 def tracking_uri() -> str:
@@ -146,6 +149,7 @@ def log_and_register(
     holdout: Scores,
     background: pd.DataFrame | None = None,
     policy: LendingPolicy | None = None,
+    monotone: MonotoneCheck | None = None,
 ) -> RegisteredModel:
     """Log the fitted pipeline in the active run, register it, tag it, and apply the champion rule.
 
@@ -154,7 +158,8 @@ def log_and_register(
     its transformed columns over `background`, the training rows), so the services explain it. Without
     `background` the example rows stand in, and a linear model's base value is their average client.
     The version is tagged with its threshold, cost weights, feature service, hold-out scores and size;
-    its lending policy goes into the run as policy/lending_policy.json, its version as a tag.
+    its lending policy goes into the run as policy/lending_policy.json, its version as a tag. A version
+    whose risk moves against a declared direction (`monotone`) is registered but never promoted.
     """
     if policy is not None:
         mlflow.log_text(policy.to_json(), f"{POLICY_FOLDER}/{POLICY_FILE}")
@@ -186,10 +191,13 @@ def log_and_register(
         TREES_TAG: trees,
         LEAVES_TAG: leaves,
         **({POLICY_TAG: policy.version} if policy is not None else {}),
+        **({MONOTONE_TAG: sum(monotone.violations.values())} if monotone is not None else {}),
     }
     for key, value in tags.items():
         client.set_model_version_tag(MODEL_NAME, version, key, str(value))
-    promoted = promote_if_better(client, version, holdout.business_cost)
+    promoted = promote_if_better(
+        client, version, holdout.business_cost, monotone_holds=monotone is None or monotone.holds
+    )
     return RegisteredModel(
         version=version,
         run_id=info.run_id,
@@ -225,9 +233,17 @@ def feature_order(model_uri: str) -> list[str]:
     return signature.inputs.input_names()
 
 
-def promote_if_better(client: MlflowClient, version: str, holdout_cost: float) -> bool:
-    """New version becomes 'challenger'; it takes 'champion' only with a lower hold-out cost."""
+def promote_if_better(
+    client: MlflowClient, version: str, holdout_cost: float, *, monotone_holds: bool = True
+) -> bool:
+    """New version becomes 'challenger'; it takes 'champion' only with a lower hold-out cost, and only
+    if its risk moves the declared way (training.model.monotonicity)."""
     client.set_registered_model_alias(MODEL_NAME, CHALLENGER, version)
+    if not monotone_holds:
+        log.warning(
+            "challenger kept out: its risk moves against a declared direction", extra={"version": version}
+        )
+        return False
     current = champion(client)
     if current is not None:
         current_cost = float(current.tags.get("holdout_business_cost", "inf"))

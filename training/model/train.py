@@ -25,15 +25,23 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 
 from credit_features.backend import FEATURE_SERVICE
+from credit_features.catalog import risk_directions
 from credit_features.settings import FeatureSettings
 from credit_model.estimators import unwrap_lightgbm
 from credit_model.native_trees import NativeTrees
 from training.model import figures, tracking
-from training.model.candidates import candidates, categorical_features, lightgbm_pipeline, with_trees
+from training.model.candidates import (
+    candidates,
+    categorical_features,
+    lightgbm_pipeline,
+    monotone_settings,
+    with_trees,
+)
 from training.model.cost import DEFAULT_WEIGHTS, CostWeights
 from training.model.dataset import LABEL, feature_columns
 from training.model.importance import explain_globally
 from training.model.metrics import score_predictions
+from training.model.monotonicity import check_monotone
 from training.model.policy import evaluate_policy, fit_policy
 from training.model.sampling import SEARCH_ROWS, stratified_draw
 from training.model.selection import Standing, cheapest, near_best
@@ -104,7 +112,7 @@ def _compare_candidates(
     numeric = [c for c in x.columns if c not in categorical]
     contenders = []
     task = progress.add_task("comparing models", total=len(candidates()))
-    for candidate in candidates():
+    for candidate in candidates(list(x.columns)):
 
         def build(candidate=candidate) -> Pipeline:
             return candidate.build(categorical, numeric, options.seed)
@@ -188,6 +196,7 @@ def _tuned_contender(
             {"kind": "tune_trial", "completed": str(trial.completed).lower()},
         )
     params, imbalance = lightgbm_params(trial_config := outcome.best.params)
+    params |= monotone_settings(list(x.columns))
     params["n_estimators"] = int(outcome.best.metrics["best_iteration"])
     # The tuned model's out-of-fold predictions, with the trees early stopping chose, set its threshold.
     refit = _fixed_size(lambda: lightgbm_pipeline(params, imbalance, options.seed), x, y, options)
@@ -303,6 +312,13 @@ def train(dataset: Path, options: TrainOptions = TrainOptions()) -> TrainResult:
             proba = pipeline.predict_proba(x_hold)[:, 1]
             holdout = score_predictions(y_hold, proba, chosen.threshold, options.weights)
             mlflow.log_metrics({**holdout.as_dict("holdout_"), METRIC: chosen.cv_cost})
+            monotone = check_monotone(
+                pipeline, x_hold, dict(zip(columns, risk_directions(columns), strict=True))
+            )
+            mlflow.log_dict(
+                {"clients": monotone.clients, "points": monotone.points, "violations": monotone.violations},
+                "monotonicity.json",
+            )
             policy = fit_policy(x)
             priced = evaluate_policy(
                 policy, x_hold, y_hold, proba, threshold=chosen.threshold, weights=options.weights
@@ -322,6 +338,7 @@ def train(dataset: Path, options: TrainOptions = TrainOptions()) -> TrainResult:
                 holdout=holdout,
                 background=x,
                 policy=policy,
+                monotone=monotone,
             )
             holdout_ids = frame.loc[x_hold.index, "SK_ID_CURR"].tolist()
             mlflow.log_dict({"SK_ID_CURR": holdout_ids}, "holdout_ids.json")

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from training.model.candidates import monotone_settings
 from training.model.cost import DEFAULT_WEIGHTS, CostWeights
 from training.model.fold_training import cross_validate_folds
 from training.model.folds import FoldData, build_fold
@@ -127,8 +128,10 @@ def run_trial(
     target: np.ndarray,
     seed: int,
     weights: CostWeights,
+    fixed: dict[str, Any],
 ) -> None:
-    """Ray Tune's trainable: cross-validate one configuration on the shared folds, reporting each fold."""
+    """Ray Tune's trainable: cross-validate one configuration (with the `fixed` parameters the search
+    does not touch: the monotone constraints) on the shared folds, reporting each fold."""
     import ray
     from ray import tune
 
@@ -137,6 +140,7 @@ def run_trial(
     threads = max(1, int(context.get_assigned_resources().get("CPU", 1)))
     where = {"node_id": context.get_node_id(), "node_ip": ray.util.get_node_ip_address()}
     params, imbalance = lightgbm_params(config)
+    params |= fixed
 
     def progress(done: int) -> dict[str, Any]:
         elapsed = time.perf_counter() - started
@@ -248,7 +252,14 @@ def search(
     fold_data_seconds = time.perf_counter() - started
     concurrent = max(1, cpus // cpus_per_trial)
     trainable = tune.with_resources(
-        tune.with_parameters(run_trial, folds=tuple(shared), target=y, seed=seed, weights=weights),
+        tune.with_parameters(
+            run_trial,
+            folds=tuple(shared),
+            target=y,
+            seed=seed,
+            weights=weights,
+            fixed=monotone_settings(list(features.columns)),
+        ),
         {"cpu": cpus_per_trial},
     )
     tuner = tune.Tuner(
