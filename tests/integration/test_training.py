@@ -74,20 +74,31 @@ def test_the_methodology_note_has_every_section(platform, tmp_path: Path) -> Non
     assert "<table>" in Path(result.html).read_text(), "HTML version with the table"
 
 
-def test_a_challenger_becomes_champion_only_when_cheaper(tmp_path: Path) -> None:
+def test_a_challenger_becomes_champion_only_when_monotone_and_cheaper(tmp_path: Path) -> None:
     # given a registry with champion version 1 at hold-out cost 0.40
     mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'registry.db'}")
     try:
         client = MlflowClient()
         client.create_registered_model(tracking.MODEL_NAME)
-        for cost in (0.40, 0.45, 0.35):
+
+        def register(cost: float, *, checked: bool = True, holds: bool = True) -> tuple[str, bool]:
             version = str(client.create_model_version(tracking.MODEL_NAME, source=str(tmp_path)).version)
             client.set_model_version_tag(tracking.MODEL_NAME, version, "holdout_business_cost", str(cost))
-            promoted = tracking.promote_if_better(client, version, cost)
-            # then 1 (first) and 3 (cheaper) are promoted, 2 (dearer) stays challenger
-            assert promoted == (version in ("1", "3")), f"version {version} at cost {cost}"
+            if checked:
+                client.set_model_version_tag(
+                    tracking.MODEL_NAME, version, tracking.MONOTONE_TAG, "0" if holds else "3"
+                )
+            return version, tracking.promote_if_better(client, version, cost, monotone_holds=holds)
+
+        # an unchecked champion (registered before the monotonicity check) is replaced by a checked one
+        assert register(0.30, checked=False) == ("1", True)
+        for cost, expected in ((0.40, ("2", True)), (0.45, ("3", False)), (0.35, ("4", True))):
+            # then 2 (checked), 4 (cheaper) are promoted, 3 (dearer) stays challenger
+            assert register(cost) == expected, f"cost {cost}"
             challenger = client.get_model_version_by_alias(tracking.MODEL_NAME, "challenger")
-            assert str(challenger.version) == version, "every new version is the challenger"
-        assert str(tracking.champion(client).version) == "3", "the cheapest version is champion"
+            assert str(challenger.version) == expected[0], "every new version is the challenger"
+        # and a version whose risk moves the wrong way is never champion, however cheap
+        assert register(0.01, holds=False) == ("5", False)
+        assert str(tracking.champion(client).version) == "4", "the cheapest monotone version is champion"
     finally:
         mlflow.set_tracking_uri(tracking.tracking_uri())

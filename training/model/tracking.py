@@ -236,8 +236,8 @@ def feature_order(model_uri: str) -> list[str]:
 def promote_if_better(
     client: MlflowClient, version: str, holdout_cost: float, *, monotone_holds: bool = True
 ) -> bool:
-    """New version becomes 'challenger'; it takes 'champion' only with a lower hold-out cost, and only
-    if its risk moves the declared way (training.model.monotonicity)."""
+    """New version becomes 'challenger'; it takes 'champion' only if its risk moves the declared way
+    (training.model.monotonicity), and then with a lower hold-out cost than a checked champion's."""
     client.set_registered_model_alias(MODEL_NAME, CHALLENGER, version)
     if not monotone_holds:
         log.warning(
@@ -245,7 +245,9 @@ def promote_if_better(
         )
         return False
     current = champion(client)
-    if current is not None:
+    # A champion registered before the check (no tag) was never shown to be monotone: a checked
+    # challenger replaces it whatever the costs, as a checked version is the only kind allowed to serve.
+    if current is not None and current.tags.get(MONOTONE_TAG) == "0":
         current_cost = float(current.tags.get("holdout_business_cost", "inf"))
         if holdout_cost >= current_cost:
             log.info(
