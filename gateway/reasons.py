@@ -14,6 +14,7 @@ from credit_features.families import family
 from explain_service.client import Contribution, Explanation
 from gateway.families import by_family
 from gateway.labels import feature_labels
+from gateway.points import points_per_log_odds
 from serving_base.messages import REASONS_EACH_WAY
 
 Language = Literal["en", "fr"]
@@ -24,14 +25,14 @@ _WORDS = {
     "en": {
         "raises": "raises the risk of default",
         "lowers": "lowers the risk of default",
-        "unknown": "not known",
+        "unknown": "not known (information missing)",
         "years": "{} years",
         "separator": ": ",
     },
     "fr": {
         "raises": "augmente le risque de défaut",
         "lowers": "diminue le risque de défaut",
-        "unknown": "inconnu",
+        "unknown": "inconnu (information manquante)",
         "years": "{} ans",
         "separator": " : ",
     },
@@ -46,7 +47,8 @@ class Reason:
     label: str
     value: float | None
     display_value: str
-    impact: float
+    impact: float  # log-odds
+    points: float  # percentage points of default probability (gateway.points)
     direction: Literal["raises", "lowers"]
     sentence: str
     family: str
@@ -58,7 +60,8 @@ class FamilyReason:
 
     family: str
     label: str
-    impact: float
+    impact: float  # log-odds
+    points: float  # percentage points of default probability (gateway.points)
     direction: Literal["raises", "lowers"]
     sentence: str
     top: list[Reason]
@@ -89,8 +92,8 @@ def direction_of(impact: float) -> Literal["raises", "lowers"]:
     return "raises" if impact > 0 else "lowers"
 
 
-def reason(contribution: Contribution, language: Language = "en") -> Reason:
-    """The reason a contribution stands for."""
+def reason(contribution: Contribution, language: Language = "en", scale: float = 0.0) -> Reason:
+    """The reason a contribution stands for; `scale` is its explanation's points per unit of log-odds."""
     words = _WORDS[language]
     label = feature_labels(language).get(contribution.feature, contribution.feature)
     direction = direction_of(contribution.shap)
@@ -101,19 +104,26 @@ def reason(contribution: Contribution, language: Language = "en") -> Reason:
         value=contribution.value,
         display_value=shown,
         impact=contribution.shap,
+        points=scale * contribution.shap,
         direction=direction,
         sentence=f"{label}{words['separator']}{shown} — {words[direction]}.",
         family=contribution.family,
     )
 
 
+def scale_of(explanation: Explanation) -> float:
+    """Percentage points of probability per unit of log-odds of this explanation."""
+    return points_per_log_odds(explanation.base_value, explanation.raw_score)
+
+
 def top_reasons(
-    contributions: tuple[Contribution, ...], top: int = REASONS_EACH_WAY, language: Language = "en"
+    explanation: Explanation, top: int = REASONS_EACH_WAY, language: Language = "en"
 ) -> tuple[list[Reason], list[Reason]]:
     """The `top` factors raising and lowering the risk, strongest first."""
-    ranked = sorted(contributions, key=lambda c: abs(c.shap), reverse=True)
-    raising = [reason(c, language) for c in [c for c in ranked if c.shap > 0][:top]]
-    lowering = [reason(c, language) for c in [c for c in ranked if c.shap < 0][:top]]
+    scale = scale_of(explanation)
+    ranked = sorted(explanation.contributions, key=lambda c: abs(c.shap), reverse=True)
+    raising = [reason(c, language, scale) for c in [c for c in ranked if c.shap > 0][:top]]
+    lowering = [reason(c, language, scale) for c in [c for c in ranked if c.shap < 0][:top]]
     return raising, lowering
 
 
@@ -121,6 +131,7 @@ def family_reasons(explanation: Explanation, language: Language = "en") -> list[
     """Every family of the explanation that weighs on it, as a reason, strongest |impact| first, each with
     its top features (a family whose features contribute nothing is no reason)."""
     words = _WORDS[language]
+    scale = scale_of(explanation)
     reasons = []
     for group in by_family(explanation):
         if group.impact == 0:
@@ -131,9 +142,10 @@ def family_reasons(explanation: Explanation, language: Language = "en") -> list[
                 family=group.family,
                 label=label,
                 impact=group.impact,
+                points=scale * group.impact,
                 direction=group.direction,
                 sentence=f"{label}{words['separator']}{words[group.direction]}.",
-                top=[reason(c, language) for c in group.contributions[:TOP_PER_FAMILY]],
+                top=[reason(c, language, scale) for c in group.contributions[:TOP_PER_FAMILY]],
             )
         )
     return reasons

@@ -12,6 +12,10 @@ from credit_features.field_bounds import field_bounds
 from credit_features.tables import Column, columns
 
 DecisionWord = Literal["granted", "refused", "referred"]
+POINTS = (
+    "Percentage points of default probability, by proportional rescaling of the log-odds (gateway.points): "
+    "from the base probability, every family's (or feature's) points add up to this client's probability."
+)
 
 
 Direction = Literal["raises", "lowers"]
@@ -24,6 +28,7 @@ class ReasonOut(BaseModel):
     value: float | None
     display_value: str = Field(description="The value as an advisor reads it.")
     impact: float = Field(description="SHAP contribution to the log-odds of default.")
+    points: float = Field(description=POINTS)
     direction: Direction
     sentence: str
     family: str = Field(description=FAMILY_KEY)
@@ -35,12 +40,16 @@ class FamilyReasonOut(BaseModel):
     family: str = Field(description=FAMILY_KEY)
     label: str = Field(description="The family in plain words, in the language asked for.")
     impact: float = Field(description="Sum of the SHAP contributions of every feature of the family.")
+    points: float = Field(description=POINTS)
     direction: Direction
     sentence: str = Field(description="The family's effect in plain words, in the language asked for.")
     top: list[ReasonOut] = Field(description="Up to 3 strongest features of the family, strongest first.")
 
 
 class ReasonsOut(BaseModel):
+    base_probability: float = Field(
+        description="The model's base probability, sigmoid of the SHAP base value: where the points start."
+    )
     raising: list[ReasonOut]
     lowering: list[ReasonOut]
     families: list[FamilyReasonOut] = Field(
@@ -54,6 +63,7 @@ class ContributionOut(BaseModel):
     label: str = Field(description="The feature in plain words, in the language asked for.")
     value: float | None
     shap: float
+    points: float = Field(description=POINTS)
     family: str = Field(description=FAMILY_KEY)
 
 
@@ -63,6 +73,7 @@ class FamilyOut(BaseModel):
     family: str = Field(description=FAMILY_KEY)
     label: str = Field(description="The family in plain words, in the language asked for.")
     impact: float = Field(description="Sum of the SHAP contributions of every feature of the family.")
+    points: float = Field(description=POINTS)
     direction: Direction
     features: list[ContributionOut] = Field(description="The family's contributions, strongest |shap| first.")
 
@@ -72,6 +83,7 @@ class ExplanationOut(BaseModel):
     model_version: str
     probability: float
     base_value: float = Field(description="Log-odds of default of the average client.")
+    base_probability: float = Field(description="The model's base probability: sigmoid(base_value).")
     raw_score: float = Field(description="base_value + sum of contributions: this client's log-odds.")
     contributions: list[ContributionOut]
     families: list[FamilyOut] = Field(

@@ -12,8 +12,9 @@ from gateway.families import by_family
 from gateway.history import History
 from gateway.labels import feature_labels
 from gateway.levels import level_label
+from gateway.points import sigmoid
 from gateway.policy_texts import sentence
-from gateway.reasons import Language, Reason, family_reasons, top_reasons
+from gateway.reasons import Language, Reason, family_reasons, scale_of, top_reasons
 from gateway.schemas import (
     BureauCreditOut,
     CardOut,
@@ -43,8 +44,9 @@ def score_out(decision: ScoredDecision, language: Language, *, with_explanation:
     score, explanation = decision.score, decision.explanation
     reasons = None
     if explanation is not None:
-        raising, lowering = top_reasons(explanation.contributions, language=language)
+        raising, lowering = top_reasons(explanation, language=language)
         reasons = ReasonsOut(
+            base_probability=sigmoid(explanation.base_value),
             raising=[_reason_out(r) for r in raising],
             lowering=[_reason_out(r) for r in lowering],
             families=[
@@ -52,6 +54,7 @@ def score_out(decision: ScoredDecision, language: Language, *, with_explanation:
                     family=f.family,
                     label=f.label,
                     impact=f.impact,
+                    points=f.points,
                     direction=f.direction,
                     sentence=f.sentence,
                     top=[_reason_out(r) for r in f.top],
@@ -94,6 +97,7 @@ def explanation_out(decision: ScoredDecision, language: Language = "en") -> Expl
     if explanation is None:
         return None
     labels = feature_labels(language)
+    scale = scale_of(explanation)
 
     def contribution_out(c: Contribution) -> ContributionOut:
         return ContributionOut(
@@ -101,6 +105,7 @@ def explanation_out(decision: ScoredDecision, language: Language = "en") -> Expl
             label=labels.get(c.feature, c.feature),
             value=c.value,
             shap=c.shap,
+            points=scale * c.shap,
             family=c.family,
         )
 
@@ -109,6 +114,7 @@ def explanation_out(decision: ScoredDecision, language: Language = "en") -> Expl
         model_version=explanation.model_version,
         probability=explanation.probability,
         base_value=explanation.base_value,
+        base_probability=sigmoid(explanation.base_value),
         raw_score=explanation.raw_score,
         contributions=[contribution_out(c) for c in explanation.contributions],
         families=[
@@ -116,6 +122,7 @@ def explanation_out(decision: ScoredDecision, language: Language = "en") -> Expl
                 family=group.family,
                 label=family(group.family).label(language),
                 impact=group.impact,
+                points=scale * group.impact,
                 direction=group.direction,
                 features=[contribution_out(c) for c in group.contributions],
             )

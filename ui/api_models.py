@@ -45,6 +45,7 @@ class Reason(BaseModel):
     value: float | None = None
     display_value: str
     impact: float
+    points: float
     direction: Direction
     sentence: str
     family: str | None = None
@@ -56,6 +57,7 @@ class FamilyReason(BaseModel):
     family: str
     label: str
     impact: float
+    points: float
     direction: Direction
     sentence: str
     top: list[Reason] = []
@@ -72,15 +74,17 @@ class Contribution(BaseModel):
     label: str
     value: float | None = None
     shap: float
+    points: float  # percentage points of default probability, adding up from the base probability
     family: str | None = None
 
 
 class FamilyContribution(BaseModel):
-    """A family's summed contribution (log-odds) and every feature of it."""
+    """A family's summed contribution (log-odds, and percentage points) and every feature of it."""
 
     family: str
     label: str
     impact: float
+    points: float
     direction: Direction
     features: list[Contribution]
 
@@ -90,6 +94,7 @@ class Explanation(BaseModel):
     model_version: str
     probability: float
     base_value: float
+    base_probability: float
     raw_score: float
     contributions: list[Contribution]
     families: list[FamilyContribution] = []

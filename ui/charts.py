@@ -116,7 +116,8 @@ def waterfall(
     axis: str,
     lang: Language,
 ) -> Figure:
-    """Bars that move a score from `start` by each row's impact (log-odds), ending on the total."""
+    """Bars that move a probability from `start` by each row's impact (percentage points), ending on
+    the total."""
     figure = Figure(figsize=(8.0, 0.42 * (len(rows) + 2) + 1.2))
     axes = figure.add_subplot()
     position = start

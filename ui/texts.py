@@ -57,36 +57,38 @@ TEXTS: dict[str, dict[Language, str]] = {
     "gauge_axis": {"fr": "Probabilité de défaut", "en": "Probability of default"},
     "waterfall_heading": {"fr": "Le score par famille de facteurs", "en": "The score by family of factors"},
     "waterfall_axis": {
-        "fr": "Score de risque (log-cotes) : à droite, plus risqué",
-        "en": "Risk score (log-odds): further right is riskier",
+        "fr": "Probabilité de défaut (%) : à droite, plus risqué",
+        "en": "Probability of default (%): further right is riskier",
     },
-    "waterfall_start": {"fr": "Client moyen", "en": "Average client"},
+    "waterfall_start": {"fr": "Probabilité de base du modèle", "en": "The model's base probability"},
     "waterfall_end": {"fr": "Ce client", "en": "This client"},
     "waterfall_summary": {
-        "fr": "Partant du client moyen (risque {start}), les familles de facteurs mènent ce client à {end}. "
-        "La famille qui augmente le plus le risque : {top_raise}. "
+        "fr": "Partant de la probabilité de base du modèle ({start}), les familles de facteurs mènent ce "
+        "client à {end}, en points de pourcentage qui s'additionnent exactement (chaque facteur garde sa "
+        "part de l'écart en log-cotes). La famille qui augmente le plus le risque : {top_raise}. "
         "Celle qui le diminue le plus : {top_lower}.",
-        "en": "Starting from the average client (risk {start}), the families of factors bring this client "
-        "to {end}. The family that raises the risk most: {top_raise}. The one that lowers it most: "
-        "{top_lower}.",
+        "en": "Starting from the model's base probability ({start}), the families of factors bring this "
+        "client to {end}, in percentage points that add up exactly (each factor keeps its share of the "
+        "log-odds change). The family that raises the risk most: {top_raise}. The one that lowers it "
+        "most: {top_lower}.",
     },
     "family_pick": {"fr": "Famille à détailler", "en": "Family to look into"},
     "family_choice": {"fr": "{label} ({impact})", "en": "{label} ({impact})"},
     "family_start": {"fr": "Sans cette famille", "en": "Without this family"},
     "family_end": {"fr": "Total : {label}", "en": "Total: {label}"},
     "family_axis": {
-        "fr": "Effet sur le score de risque (log-cotes) : à droite, plus risqué",
-        "en": "Effect on the risk score (log-odds): further right is riskier",
+        "fr": "Effet sur la probabilité de défaut (points de %) : à droite, plus risqué",
+        "en": "Effect on the probability of default (percentage points): further right is riskier",
     },
     "family_others": {
         "fr": "{count} autres facteurs de la famille",
         "en": "{count} other factors of the family",
     },
     "family_summary": {
-        "fr": "{label} : {impact} au total sur le score de risque ({direction}), en {count} facteur(s). "
-        "Le plus fort : {top} ({top_impact}).",
-        "en": "{label}: {impact} in all on the risk score ({direction}), over {count} factor(s). "
-        "The strongest: {top} ({top_impact}).",
+        "fr": "{label} : {impact} point(s) de probabilité de défaut au total ({direction}), en {count} "
+        "facteur(s). Le plus fort : {top} ({top_impact}).",
+        "en": "{label}: {impact} percentage point(s) of default probability in all ({direction}), over "
+        "{count} factor(s). The strongest: {top} ({top_impact}).",
     },
     "raises": {"fr": "augmente le risque", "en": "raises the risk"},
     "lowers": {"fr": "diminue le risque", "en": "lowers the risk"},

@@ -112,20 +112,20 @@ def _arrow(impact: float) -> str:
 def waterfall_html(explanation: Explanation, lang: Language) -> str:
     """Every family's summed contribution, from the average client to this one, and the same in words."""
     families = explanation.families
-    raising = [f for f in families if f.impact > 0]
-    lowering = [f for f in families if f.impact < 0]
+    raising = [f for f in families if f.points > 0]
+    lowering = [f for f in families if f.points < 0]
     summary = t(
         "waterfall_summary",
         lang,
-        start=percent(charts.sigmoid(explanation.base_value), lang),
+        start=percent(explanation.base_probability, lang),
         end=percent(explanation.probability, lang),
-        top_raise=max(raising, key=lambda f: f.impact).label if raising else t("none", lang),
-        top_lower=min(lowering, key=lambda f: f.impact).label if lowering else t("none", lang),
+        top_raise=max(raising, key=lambda f: f.points).label if raising else t("none", lang),
+        top_lower=min(lowering, key=lambda f: f.points).label if lowering else t("none", lang),
     )
     figure = charts.waterfall(
-        [(f.label, f.impact) for f in families],
-        explanation.base_value,
-        start_label=f"{t('waterfall_start', lang)} ({percent(charts.sigmoid(explanation.base_value), lang)})",
+        [(f.label, f.points) for f in families],
+        100 * explanation.base_probability,
+        start_label=f"{t('waterfall_start', lang)} ({percent(explanation.base_probability, lang)})",
         end_label=f"{t('waterfall_end', lang)} ({percent(explanation.probability, lang)})",
         axis=t("waterfall_axis", lang),
         lang=lang,
@@ -136,7 +136,7 @@ def waterfall_html(explanation: Explanation, lang: Language) -> str:
 def family_choices(explanation: Explanation, lang: Language) -> list[tuple[str, str]]:
     """(label with signed impact, family key) of every family, strongest first, for the drill-down."""
     return [
-        (t("family_choice", lang, label=f.label, impact=signed(f.impact, lang)), f.family)
+        (t("family_choice", lang, label=f.label, impact=signed(f.points, lang)), f.family)
         for f in explanation.families
     ]
 
@@ -149,36 +149,36 @@ def feature_rows(
     Features are added beyond `minimum` until the summed rest is smaller than the largest bar shown,
     so that "other factors" is never the largest bar (the whole decision stays explained by named ones).
     """
-    ranked = sorted(features, key=lambda c: abs(c.shap), reverse=True)
+    ranked = sorted(features, key=lambda c: abs(c.points), reverse=True)
     count = min(minimum, len(ranked))
-    while count < len(ranked) and abs(sum(c.shap for c in ranked[count:])) >= abs(ranked[0].shap):
+    while count < len(ranked) and abs(sum(c.points for c in ranked[count:])) >= abs(ranked[0].points):
         count += 1
-    rows = [(f"{c.label} = {number(c.value, lang)}", c.shap) for c in ranked[:count]]
-    rest = [c for c in ranked[count:] if c.shap != 0]
+    rows = [(f"{c.label} = {number(c.value, lang)}", c.points) for c in ranked[:count]]
+    rest = [c for c in ranked[count:] if c.points != 0]
     if rest:
-        rows.append((t("family_others", lang, count=len(rest)), sum(c.shap for c in rest)))
+        rows.append((t("family_others", lang, count=len(rest)), sum(c.points for c in rest)))
     return rows
 
 
 def family_html(family: FamilyContribution, lang: Language) -> str:
     """One family's features as a waterfall from 0 to the family's total, with the same in words."""
     rows = feature_rows(family.features, lang)
-    top = max(family.features, key=lambda c: abs(c.shap), default=None)
+    top = max(family.features, key=lambda c: abs(c.points), default=None)
     summary = t(
         "family_summary",
         lang,
         label=family.label,
-        impact=signed(family.impact, lang),
+        impact=signed(family.points, lang),
         direction=t(family.direction, lang),
         count=len(family.features),
         top=top.label if top else t("none", lang),
-        top_impact=signed(top.shap, lang) if top else "—",
+        top_impact=signed(top.points, lang) if top else "—",
     )
     figure = charts.waterfall(
         rows,
         0.0,
         start_label=f"{t('family_start', lang)} (0)",
-        end_label=f"{t('family_end', lang, label=family.label)} ({signed(family.impact, lang)})",
+        end_label=f"{t('family_end', lang, label=family.label)} ({signed(family.points, lang)})",
         axis=t("family_axis", lang),
         lang=lang,
     )

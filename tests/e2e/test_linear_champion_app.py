@@ -81,5 +81,5 @@ def test_an_advisor_reads_the_decision_and_reasons_of_a_linear_champion(
         for reason in expected["reasons"][side][:1]:
             expect(reasons).to_contain_text(reason["label"])
     expect(reasons).not_to_contain_text(MISSING_EXPLANATION)
-    expect(page.locator("#waterfall figcaption")).to_contain_text("client moyen")
+    expect(page.locator("#waterfall figcaption")).to_contain_text("probabilité de base du modèle")
     shot(page, screenshots, "linear-champion-score-fr")

@@ -61,7 +61,7 @@ def test_family_reasons_in_french_carry_no_english() -> None:
     assert first.sentence == "Scores de crédit externes : augmente le risque de défaut."
     assert [r.feature for r in first.top] == ["APP_EXT_SOURCE_MEAN", "APP_EXT_SOURCE_1"]
     assert first.top[0].label == "Moyenne des scores de crédit externes disponibles"
-    assert first.top[1].display_value == "inconnu"
+    assert first.top[1].display_value == "inconnu (information manquante)", "a missing value says so"
     assert reasons[1].sentence == "Le prêt demandé : diminue le risque de défaut."
     english = family_reasons(explanation(), "en")
     assert english[2].sentence == "History with other lenders: raises the risk of default."
@@ -76,7 +76,7 @@ def test_a_family_that_weighs_nothing_is_no_reason() -> None:
 
 
 def test_top_reasons_each_way_carry_their_family() -> None:
-    raising, lowering = top_reasons(explanation().contributions, top=2, language="en")
+    raising, lowering = top_reasons(explanation(), top=2, language="en")
     assert [(r.feature, r.family) for r in raising] == [
         ("APP_EXT_SOURCE_MEAN", "external_scores"),
         ("BURO_DAYS_CREDIT_MEAN", "bureau"),
@@ -99,3 +99,16 @@ def test_labels_follow_the_language() -> None:
     assert all(french[name] != english[name] for name in english), "every application field in French"
     assert french["APARTMENTS_AVG"] == "Immeuble : taille des appartements (moyenne, normalisée)"
     assert (field_group("AMT_CREDIT", "fr"), field_group("FLAG_MOBIL", "fr")) == ("Prêt", "Autres")
+
+
+def test_family_points_add_up_from_the_base_probability_to_the_clients_probability() -> None:
+    from gateway.points import sigmoid
+
+    given = explanation()
+    reasons = family_reasons(given, "en")
+    total = sum(reason.points for reason in reasons)
+    impacts = sum(reason.impact for reason in reasons)
+    assert impacts == pytest.approx(given.raw_score - given.base_value), "SHAP adds up in log-odds"
+    expected = 100 * (sigmoid(given.raw_score) - sigmoid(given.base_value))
+    assert total == pytest.approx(expected, abs=1e-9), "the waterfall ends on the client's probability"
+    assert all((r.points > 0) == (r.impact > 0) for r in reasons), "the directions are the log-odds'"

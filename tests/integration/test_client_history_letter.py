@@ -45,6 +45,9 @@ def test_explanation_by_family_sums_exactly_in_both_languages(
     assert sum(f["impact"] for f in families) == pytest.approx(
         french["raw_score"] - french["base_value"], abs=1e-9
     ), "the families add up to the client's log-odds minus the base value"
+    assert 100 * french["base_probability"] + sum(f["points"] for f in families) == pytest.approx(
+        100 * french["probability"], abs=1e-9
+    ), "in points, the families go exactly from the model's base probability to the client's"
     for family in families:
         assert sum(c["shap"] for c in family["features"]) == pytest.approx(family["impact"], abs=1e-9), (
             f"{family['family']}: its impact is the sum of its features' contributions"

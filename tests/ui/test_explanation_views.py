@@ -25,7 +25,13 @@ def _score(reasons: Reasons | None) -> Score:
 def _reason(label: str, impact: float, sentence: str) -> Reason:
     direction = "raises" if impact > 0 else "lowers"
     return Reason(
-        feature=label, label=label, display_value="1", impact=impact, direction=direction, sentence=sentence
+        feature=label,
+        label=label,
+        display_value="1",
+        impact=impact,
+        points=3 * impact,
+        direction=direction,
+        sentence=sentence,
     )
 
 
@@ -35,18 +41,21 @@ def test_the_waterfall_shows_every_family_from_the_average_client_to_this_one(ex
     html = views.waterfall_html(explanation, "fr")
     # then its text names the strongest family each way and both ends, in French
     caption = re.search(r"<figcaption>(.*)</figcaption>", html).group(1)
-    assert "Partant du client moyen" in caption, caption
+    assert "Partant de la probabilité de base du modèle" in caption, caption
+    assert "points de pourcentage qui s&#x27;additionnent exactement" in caption, "the rule is said"
     assert "History with other lenders" in caption, "the family raising the risk most is named"
     assert "External credit scores" in caption, "the family lowering the risk most is named"
     assert caption.count("%") == 2, f"start and end risks are percentages: {caption}"
     assert '<img src="data:image/png;base64,' in html, "the chart is an inline image"
 
 
-def test_families_are_offered_strongest_first_with_their_signed_impact(explanation: Explanation):
+def test_families_are_offered_strongest_first_with_their_signed_points(explanation: Explanation):
     choices = views.family_choices(explanation, "fr")
     assert [key for _, key in choices] == ["bureau", "external_scores", "loan"], choices
-    assert choices[0][0] == "History with other lenders (+1,60)", "French decimal comma, sign shown"
-    assert choices[1][0] == "External credit scores (−0,80)", "a true minus sign"
+    bureau, scores = explanation.families[0], explanation.families[1]
+    assert bureau.points > 0 > scores.points
+    assert choices[0][0] == f"History with other lenders (+{bureau.points:.2f})".replace(".", ",")
+    assert choices[1][0] == f"External credit scores (−{-scores.points:.2f})".replace(".", ","), "true minus"
 
 
 def test_other_factors_is_never_the_largest_bar_of_a_family(explanation: Explanation):
@@ -54,8 +63,8 @@ def test_other_factors_is_never_the_largest_bar_of_a_family(explanation: Explana
     bureau = explanation.families[0]
     # when its drill-down rows are chosen
     rows = views.feature_rows(bureau.features, "en")
-    # then the rows still add up to the family's impact and "other factors" is smaller than a named bar
-    assert sum(impact for _, impact in rows) == pytest.approx(bureau.impact, abs=1e-12)
+    # then the rows still add up to the family's points and "other factors" is smaller than a named bar
+    assert sum(points for _, points in rows) == pytest.approx(bureau.points, abs=1e-12)
     others = [impact for label, impact in rows if "other factors" in label]
     named = [impact for label, impact in rows if "other factors" not in label]
     assert others, "30 factors cannot all be named in a readable chart"
@@ -71,7 +80,7 @@ def test_other_factors_is_never_the_largest_bar_whatever_the_contributions():
         for label, impact in rows:
             if "other factors" in label:
                 assert abs(impact) < largest, f"trial {trial}: {label} {impact} >= {largest}"
-        assert sum(i for _, i in rows) == pytest.approx(sum(shaps), abs=1e-9), f"trial {trial}"
+        assert sum(i for _, i in rows) == pytest.approx(3 * sum(shaps), abs=1e-9), f"trial {trial}"
 
 
 def test_a_small_family_shows_every_feature_without_other_factors(explanation: Explanation):
@@ -87,10 +96,12 @@ def test_a_family_drill_down_says_its_total_and_strongest_factor(explanation: Ex
     scores = next(f for f in explanation.families if f.family == "external_scores")
     html = views.family_html(scores, "fr")
     caption = re.search(r"<figcaption>(.*)</figcaption>", html).group(1)
-    assert caption.startswith("External credit scores : −0,80 au total"), caption
+    total = f"−{-scores.points:.2f}".replace(".", ",")
+    assert caption.startswith(f"External credit scores : {total} point(s) de probabilité de défaut"), caption
     assert "diminue le risque" in caption, caption
     assert "en 3 facteur(s)" in caption, caption
-    assert "External credit scores factor 0 (−0,60)" in caption, caption
+    strongest = next(c for c in scores.features if c.feature == "external_scores_0")
+    assert f"External credit scores factor 0 (−{-strongest.points:.2f})".replace(".", ",") in caption, caption
 
 
 def test_the_reasons_list_family_sentences_before_the_strongest_factors():
@@ -98,9 +109,10 @@ def test_the_reasons_list_family_sentences_before_the_strongest_factors():
         raising=[_reason("Debt", 0.4, "Debt raises the risk.")],
         lowering=[_reason("Score", -0.5, "Score lowers the risk.")],
         families=[
-            FamilyReason(family="bureau", label="Bureau", impact=0.9, direction="raises",
+            FamilyReason(family="bureau", label="Bureau", impact=0.9, points=2.7, direction="raises",
                          sentence="Bureau history raises the risk."),
-            FamilyReason(family="external_scores", label="Scores", impact=-0.7, direction="lowers",
+            FamilyReason(family="external_scores", label="Scores", impact=-0.7, points=-2.1,
+                         direction="lowers",
                          sentence="External scores lower the risk."),
         ],
     )  # fmt: skip
