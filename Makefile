@@ -68,7 +68,7 @@ format: install
 ##   BENCH_SEEDS (a BENCH_TRIALS-trial 5-fold search each, the champion against the planted truth), then a
 ##   refit at scale 1.0; capacity on the demo platform (SCALE, DATA) as
 ##   `make demo` builds it; applications (POST /v1/applications alone, sustained, in a burst, beside /score) and
-##   monotonicity (the what-if at 0.25x to 4x the credit, 200 clients) on
+##   monotonicity (the what-if at 0.25x to 4x the credit, and the offer's latency, 200 clients) on
 ##   the same demo platform; pipeline: a Kaggle-size download (scale 1.0, no truth file) through
 ##   `pipeline --raw`, step by step; ingest: ingest + features of this checkout beside a baseline commit
 ##   on that download; drift on a 300k reference and a 50k current set. Not here: bench.footprint,

@@ -1,4 +1,5 @@
-"""Monotone risk on the served model: does the probability ever fall as the loan grows?
+"""Monotone risk and the offer on the served model: does the probability ever fall as the loan grows,
+and how long does "what could we lend?" take?
 
 `python -m bench.monotonicity [--data DIR]` runs what `make demo` runs on `DIR`, waits until it is ready,
 then for `--clients` training clients asks the what-if (`POST /v1/clients/{id}/simulation`) at 0.25x,
@@ -6,7 +7,9 @@ then for `--clients` training clients asks the what-if (`POST /v1/clients/{id}/s
 reports:
 - the clients whose probability falls by more than 0.1 point somewhere as the amount grows (goal 0);
 - the clients whose probability rises by 0.1 point or more from 0.25x to 4x (goal: at least half):
-  the risk must react to the loan, not be flattened by dropping the amount features.
+  the risk must react to the loan, not be flattened by dropping the amount features;
+- `GET /v1/clients/{id}/offer` for the same clients, one at a time: p50 and p99 (goal p99 <= 50 ms),
+  and how many candidate loans each decided.
 The result goes to bench/results/monotonicity.json, stamped (bench.stamp).
 """
 
@@ -16,6 +19,7 @@ import argparse
 import itertools
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import httpx
@@ -24,6 +28,7 @@ from rich.console import Console
 from rich.progress import track
 
 from bench.capacity import demo_parser, run_configuration, wait_ready
+from bench.latency import summarise
 from bench.platform import demo_environment, running_demo
 from bench.stamp import bench_run
 
@@ -48,6 +53,19 @@ def curves(url: str, key: str, clients: pd.DataFrame) -> dict[int, list[float]]:
                 for f in FACTORS
             ]
     return out
+
+
+def offer_latencies(url: str, key: str, clients: pd.DataFrame) -> tuple[list[float], list[int]]:
+    """Seconds of each client's offer (one request at a time, after one warm-up), candidates decided."""
+    seconds, evaluated = [], []
+    with httpx.Client(base_url=url, headers={"X-API-Key": key}, timeout=30) as http:
+        http.get(f"/v1/clients/{int(clients.iloc[0]['SK_ID_CURR'])}/offer").raise_for_status()
+        for client_id in clients["SK_ID_CURR"]:
+            started = time.perf_counter()
+            reply = http.get(f"/v1/clients/{int(client_id)}/offer").raise_for_status()
+            seconds.append(time.perf_counter() - started)
+            evaluated.append(reply.json()["evaluated"])
+    return seconds, evaluated
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -96,6 +114,20 @@ def main(argv: list[str] | None = None) -> None:
                 100 * max(falls.values(), default=0.0),
                 unit="points",
                 label="largest fall of the risk as the amount grows",
+            )
+            seconds, evaluated = offer_latencies(
+                f"http://127.0.0.1:{platform.port('gateway')}", env["DEMO_API_KEY"], clients
+            )
+            latency = summarise(seconds)
+            run.detail("offer_latency", latency)
+            run.detail("offer_candidates", {"mean": sum(evaluated) / len(evaluated), "max": max(evaluated)})
+            run.figure("offer_p50_ms", latency["p50_ms"], unit="ms", label="the offer (GET /offer), p50")
+            run.figure(
+                "offer_p99_ms",
+                latency["p99_ms"],
+                unit="ms",
+                label="the offer (GET /offer), p99",
+                goal="<= 50",
             )
             run.figure(
                 "rising_clients",

@@ -39,6 +39,7 @@ _TEXT = {
         "date": "Date: {date}",
         "granted": "We are pleased to tell you that your credit application is granted.",
         "refused": "We are sorry to tell you that we cannot grant your credit application.",
+        "offer": " We could lend you up to {amount} over {years} years (a yearly repayment of {annuity}).",
         "referred": (
             "Your credit application needs a closer look: an advisor will review your file and give you "
             "our decision within {days} working days."
@@ -74,6 +75,8 @@ _TEXT = {
         "granted": "Nous avons le plaisir de vous informer que votre demande de crédit est acceptée.",
         "refused": "Nous avons le regret de vous informer que nous ne pouvons pas accepter votre demande "
         "de crédit.",
+        "offer": " Nous pourrions vous prêter jusqu'à {amount} sur {years} ans (un remboursement annuel de "
+        "{annuity}).",
         "referred": "Votre demande de crédit demande un examen attentif : un conseiller étudiera votre "
         "dossier et vous donnera notre décision sous {days} jours ouvrés.",
         "reasons": "Les principales raisons de cette décision",
@@ -144,11 +147,32 @@ def _french_date(day: date) -> str:
     return f"{day.day} {_MONTHS_FR[day.month - 1]} {day.year}"
 
 
+def _money(amount: float, language: Language) -> str:
+    text = f"{amount:,.0f}"
+    return (text.replace(",", "\u202f") if language == "fr" else text) + " €"
+
+
+def _offer_line(outcome: str, offer: tuple[float, float, float] | None, language: Language) -> str:
+    """After a refusal, what could be lent: (amount, years, yearly repayment), or nothing."""
+    if outcome != "refused" or offer is None:
+        return ""
+    amount, years, annuity = offer
+    shown_years = (
+        f"{years:.0f}"
+        if float(years).is_integer()
+        else f"{years:.1f}".replace(".", "," if language == "fr" else ".")
+    )
+    return _TEXT[language]["offer"].format(
+        amount=_money(amount, language), years=shown_years, annuity=_money(annuity, language)
+    )
+
+
 def letter_content(
     *,
     client_id: int,
     outcome: str,
     policy_reasons: list[str],
+    offer: tuple[float, float, float] | None = None,
     model_version: str,
     families: list[FamilyReason],
     history: History,
@@ -178,7 +202,7 @@ def letter_content(
         title=text["title"],
         reference=text["reference"].format(client_id=client_id),
         date=text["date"].format(date=_french_date(day) if language == "fr" else day.strftime("%d %B %Y")),
-        decision=text[outcome].format(days=REVIEW_WORKING_DAYS),
+        decision=text[outcome].format(days=REVIEW_WORKING_DAYS) + _offer_line(outcome, offer, language),
         reasons_title=text["reasons"],
         reasons_intro=text["reasons_intro"],
         reasons=reasons,

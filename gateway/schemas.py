@@ -216,6 +216,25 @@ class SimulationOut(ScoreOut):
     flips: bool = Field(description="Whether the decision differs from the current one.")
 
 
+class OfferOut(BaseModel):
+    """What could be lent, on the served model and lending policy."""
+
+    client_id: int
+    term_years: float | None = Field(
+        description="The client's term, credit / yearly annuity (None: unknown)."
+    )
+    max_amount: float | None = Field(
+        description="The largest credit granted at that term, to the nearest 1,000 below (None: none)."
+    )
+    max_amount_annuity: float | None = Field(description="Its yearly annuity (the term kept).")
+    requested_amount: float | None = Field(description="The amount the term below is for.")
+    term_for_requested: float | None = Field(
+        description="A whole number of years at which the requested amount is granted, the closest to the "
+        "client's term (None: no term of 1 to 40 years)."
+    )
+    evaluated: int = Field(description="Candidate loans the served model and policy decided.")
+
+
 class ModelOut(BaseModel):
     name: str
     version: str

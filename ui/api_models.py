@@ -109,6 +109,14 @@ class Simulation(BaseModel):
     term_years: float | None = None
 
 
+class Offer(BaseModel):
+    """What could be lent on the served model and policy (GET /v1/clients/{id}/offer)."""
+
+    term_years: float | None = None
+    max_amount: float | None = None
+    max_amount_annuity: float | None = None
+
+
 class PolicyReason(BaseModel):
     rule: str
     outcome: str

@@ -20,6 +20,7 @@ from ui.api_models import (
     Comparison,
     History,
     ModelInfo,
+    Offer,
     Score,
     Simulation,
 )
@@ -196,6 +197,10 @@ class GatewayClient:
             "POST", f"/v1/clients/{client_id}/simulation", params={"lang": lang}, json=body
         )
         return _parse(Score, payload), _parse(Simulation, payload)
+
+    def offer(self, client_id: int) -> Offer:
+        """The largest amount the served model and policy would grant at the client's term."""
+        return _parse(Offer, self._request("GET", f"/v1/clients/{client_id}/offer"))
 
     def history(self, client_id: int, lang: Language) -> History:
         """The client's bureau credits, previous applications and repayment behaviour."""

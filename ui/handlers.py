@@ -114,6 +114,7 @@ class Handlers:
             "score": self._pool.submit(self.client.score, client_id, lang),
             "history": self._pool.submit(self.client.history, client_id, lang),
             "comparison": self._pool.submit(self.client.comparison, client_id),
+            "offer": self._pool.submit(self.client.offer, client_id),
         }
         results: dict[str, Any] = {}
         for name, job in jobs.items():
@@ -133,7 +134,12 @@ class Handlers:
         labels = {c.feature: c.label for c in explanation.contributions} if explanation else {}
         updates: Updates = {
             page.message: "",
-            page.decision: views.decision_html(score, lang, t("client_heading", lang, client_id=client_id)),
+            page.decision: views.decision_html(
+                score,
+                lang,
+                t("client_heading", lang, client_id=client_id),
+                offer=None if isinstance(results["offer"], GatewayError) else results["offer"],
+            ),
             page.gauge: views.gauge_html(score, lang),
             page.reasons: views.reasons_markdown(score, lang),
             page.letter: gr.update(visible=False, value=None),

@@ -24,6 +24,15 @@ TEXTS: dict[str, dict[Language, str]] = {
     "granted": {"fr": "Crédit accordé", "en": "Credit granted"},
     "refused": {"fr": "Crédit refusé", "en": "Credit refused"},
     "referred": {"fr": "Dossier transmis à un conseiller", "en": "Referred to an advisor"},
+    "offer_line": {
+        "fr": "Montant le plus élevé que nous accorderions sur {years} ans : {amount} "
+        "(remboursement annuel {annuity}).",
+        "en": "The largest amount we would grant over {years} years: {amount} (yearly repayment {annuity}).",
+    },
+    "offer_none": {
+        "fr": "Aucun montant ne serait accordé sur cette durée.",
+        "en": "No amount would be granted over this term.",
+    },
     "client_heading": {"fr": "Client {client_id}", "en": "Client {client_id}"},
     "probability_line": {
         "fr": "Probabilité de défaut : **{probability}** — seuil de refus : **{threshold}**.",

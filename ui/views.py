@@ -19,6 +19,7 @@ from ui.api_models import (
     Distribution,
     Explanation,
     FamilyContribution,
+    Offer,
     Score,
     Simulation,
 )
@@ -50,7 +51,24 @@ def error_text(error: GatewayError, lang: Language, client_id: int | None = None
     return t(f"err_{error.kind}", lang)
 
 
-def decision_html(score: Score, lang: Language, heading: str | None = None) -> str:
+def offer_line(offer: Offer | None, lang: Language) -> str | None:
+    """What could be lent at the client's term, in words (None when the offer is not known)."""
+    if offer is None or not offer.term_years:
+        return None
+    if offer.max_amount is None or offer.max_amount_annuity is None:
+        return t("offer_none", lang)
+    return t(
+        "offer_line",
+        lang,
+        years=number(offer.term_years, lang),
+        amount=money(offer.max_amount, lang),
+        annuity=money(offer.max_amount_annuity, lang),
+    )
+
+
+def decision_html(
+    score: Score, lang: Language, heading: str | None = None, offer: Offer | None = None
+) -> str:
     """The decision in words with a distinct icon, the lending policy's reasons, the probability, the
     threshold and the margin."""
     icon = {"granted": "✔", "refused": "✖", "referred": "⚑"}[score.decision]
@@ -65,6 +83,7 @@ def decision_html(score: Score, lang: Language, heading: str | None = None) -> s
         ).replace("**", ""),
         t(margin_key, lang, margin=points(score.margin, lang)),
         t("model_line", lang, name=score.model_name, version=score.model_version),
+        *([line] if (line := offer_line(offer, lang)) else []),
     ]
     title = f"<p class='ui-client'>{html.escape(heading)}</p>" if heading else ""
     lines = "".join(f"<p>{html.escape(line)}</p>" for line in details)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -14,6 +15,7 @@ from gateway.intake import application_values, as_features
 from gateway.labels import feature_labels, field_group, field_labels
 from gateway.letter import letter_content, render_letter
 from gateway.levels import level_label
+from gateway.offers import Decide, offer
 from gateway.openapi import AUTHENTICATED, responses
 from gateway.policy_texts import sentence
 from gateway.population import FILTER_FEATURES, GroupError, Population
@@ -28,12 +30,15 @@ from gateway.schemas import (
     ExplanationOut,
     FieldOut,
     HistoryOut,
+    OfferOut,
     ScoreOut,
     SimulationIn,
     SimulationOut,
 )
 from gateway.schemas import ClientIdPath as ClientId
+from gateway.state import GatewayState
 from gateway.views import explanation_out, history_out, score_out
+from serving_base.messages import feature_row, score_request
 
 router = APIRouter(prefix="/v1/clients", tags=["clients"], responses=AUTHENTICATED)
 #: A comparison shows at most this many features (each is a histogram over the group).
@@ -178,10 +183,18 @@ async def get_letter(client_id: ClientId, state: State, caller: Advisor, lang: L
     await _known(state, client_id)
     decision = await _explained(state, client_id, full=False)
     assert decision.explanation is not None, "checked by _explained"
+    lendable = None
+    if decision.score.outcome == "refused":
+        record = await _known(state, client_id)
+        async with state.intake.admitted():
+            found = await offer(await _candidate_decider(state, client_id, record), record)
+        if found.max_amount is not None and found.term_years and found.max_amount_annuity:
+            lendable = (found.max_amount, found.term_years, found.max_amount_annuity)
     content = letter_content(
         client_id=client_id,
         outcome=decision.score.outcome,
         policy_reasons=[sentence(reason, lang) for reason in decision.score.policy_reasons],
+        offer=lendable,
         model_version=decision.score.model_version,
         families=family_reasons(decision.explanation, lang),
         history=await state.history.history(client_id),
@@ -346,6 +359,43 @@ async def simulate(
         change_points=100 * (decision.score.probability - current.score.probability),
         flips=decision.score.outcome != current.score.outcome,
     )
+
+
+@router.get(
+    "/{client_id}/offer",
+    operation_id="client_offer",
+    response_model=OfferOut,
+    responses=responses(404, 503),
+)
+async def get_offer(
+    client_id: ClientId,
+    state: State,
+    caller: AnyCaller,
+    amount: Annotated[float | None, Query(gt=0, le=1e8, description="Amount to find a term for.")] = None,
+) -> OfferOut:
+    """The largest credit the served model and lending policy would grant at the client's term (the
+    annuity scaled with the amount), and the term at which the requested amount would be granted."""
+    record = await _known(state, client_id)
+    async with state.intake.admitted():
+        found = await offer(await _candidate_decider(state, client_id, record), record, amount)
+    return OfferOut(client_id=client_id, **vars(found))
+
+
+async def _candidate_decider(state: GatewayState, client_id: int, record: dict[str, Any]) -> Decide:
+    """Candidate loans of this client decided by Scoring: each its application features recomputed, the
+    rest of the row the client's stored features, many per ScoreBatch call."""
+    model = await state.decisions.served_model()
+    stored = await state.decisions.client_features(client_id)
+
+    async def decide(loans: Sequence[tuple[float, float]]) -> list[str]:
+        requests = []
+        for amount, annuity in loans:
+            values = as_features(application_values({**record, "AMT_CREDIT": amount, "AMT_ANNUITY": annuity}))
+            row = model.row({**stored, **values})
+            requests.append(score_request(row=feature_row(row, model.feature_service, model.version)))
+        return [score.outcome for score in await state.decisions.scoring.score_batch(requests)]
+
+    return decide
 
 
 def simulated_annuity(record: dict[str, Any], body: SimulationIn) -> float | None:

@@ -109,3 +109,35 @@ def test_without_dejavu_the_core_font_keeps_latin_1_accents(tmp_path: Path) -> N
     assert pages == 1
     assert "Votre demande de crédit : notre décision" in text, "é survives in Latin-1"
     assert "Historique auprès d'autres établissements" in text
+
+
+def test_a_refusal_letter_says_what_could_be_lent() -> None:
+    refused = letter_content(
+        client_id=1,
+        outcome="refused",
+        policy_reasons=[],
+        offer=(250_000.0, 20.0, 12_500.0),
+        model_version="7",
+        families=family_reasons(explanation(), "en"),
+        history=HISTORY,
+        language="en",
+        day=date(2026, 12, 6),
+    )
+    assert refused.decision.endswith(
+        "We could lend you up to 250,000 € over 20 years (a yearly repayment of 12,500 €)."
+    )
+    assert text_of(render_letter(refused))[0] == 1, "still one page"
+    french = letter_content(
+        client_id=1,
+        outcome="refused",
+        policy_reasons=[],
+        offer=(250_000.0, 19.87, 12_582.0),
+        model_version="7",
+        families=family_reasons(explanation(), "fr"),
+        history=HISTORY,
+        language="fr",
+        day=date(2026, 12, 6),
+    )
+    assert "jusqu'à 250\u202f000 € sur 19,9 ans" in french.decision
+    granted = content("en", refused=False)
+    assert "lend you up to" not in granted.decision, "a grant offers nothing more"

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
-from collections.abc import Coroutine, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
 
 import mlflow
 import pytest
@@ -18,16 +15,8 @@ from mlflow.tracking._tracking_service.utils import _use_tracking_uri
 
 from credit_common.processes import Service, free_port, start_service
 from gateway.auth import hash_key
+from tests.async_run import run_coroutine  # noqa: F401 (the integration tests import it from here)
 from training.model import tracking
-
-T = TypeVar("T")
-
-
-def run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run on a loop of its own in a thread of its own: the browser tests' session holds this thread's."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
-
 
 __all__ = [
     "ADVISOR_KEY",

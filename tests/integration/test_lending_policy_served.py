@@ -160,3 +160,36 @@ def test_the_served_risk_never_falls_as_the_loan_grows(gateway_server: Service, 
         if worst > 1e-3:
             falls[int(client["SK_ID_CURR"])] = worst
     assert not falls, f"clients whose risk falls by more than 0.1 point as the amount grows: {falls}"
+
+
+def test_the_offer_is_granted_and_nothing_above_it_is_up_to_the_affordability_cap(
+    gateway_server: Service, platform
+) -> None:
+    import pandas as pd
+
+    raw = pd.read_parquet(platform.parquet / "application_train.parquet").dropna(
+        subset=["AMT_CREDIT", "AMT_ANNUITY", "AMT_INCOME_TOTAL", "EXT_SOURCE_2"]
+    )
+    offered = 0
+    for _, client in raw.sample(n=6, random_state=3).iterrows():
+        client_id, income = int(client["SK_ID_CURR"]), client["AMT_INCOME_TOTAL"]
+        reply = httpx.get(f"{gateway_server.url}/v1/clients/{client_id}/offer", headers=ADVISOR, timeout=60)
+        assert reply.status_code == 200, reply.text
+        found = reply.json()
+        term = client["AMT_CREDIT"] / client["AMT_ANNUITY"]
+        assert found["term_years"] == pytest.approx(term)
+        url = f"{gateway_server.url}/v1/clients/{client_id}/simulation"
+
+        def decision(amount: float, url: str = url) -> str:
+            answer = httpx.post(url, headers=ADVISOR, json={"credit_amount": amount}, timeout=30).json()
+            return answer["decision"]
+
+        if found["max_amount"] is not None:
+            offered += 1
+            assert decision(found["max_amount"]) == "granted", "the offer itself is granted"
+        # the affordability cap: beyond it a knock-out refuses whatever the model says
+        cap = min(10 * income, 0.35 * income * term)
+        start = (found["max_amount"] or 0) + 1_000
+        above = [a for a in range(int(start), int(cap) + 1, 1_000) if decision(float(a)) == "granted"]
+        assert not above, f"client {client_id}: granted above the offer {found['max_amount']}: {above[:5]}"
+    assert offered, "some clients get an offer"
