@@ -15,6 +15,7 @@ from credit_features.application import application_row
 from credit_model.decision_log import read_log
 from explain_service.client import ExplainClient
 from scoring_service.client import ScoringClient
+from serving_base.messages import score_request
 
 from .conftest import ADVISOR_KEY, SERVICE_KEY, Service, run_coroutine
 
@@ -163,7 +164,7 @@ def test_the_served_risk_never_falls_as_the_loan_grows(gateway_server: Service, 
 
 
 def test_the_offer_is_granted_and_nothing_above_it_is_up_to_the_affordability_cap(
-    gateway_server: Service, platform
+    gateway_server: Service, scoring_server: Service, platform
 ) -> None:
     import pandas as pd
 
@@ -171,25 +172,43 @@ def test_the_offer_is_granted_and_nothing_above_it_is_up_to_the_affordability_ca
         subset=["AMT_CREDIT", "AMT_ANNUITY", "AMT_INCOME_TOTAL", "EXT_SOURCE_2"]
     )
     offered = 0
-    for _, client in raw.sample(n=6, random_state=3).iterrows():
-        client_id, income = int(client["SK_ID_CURR"]), client["AMT_INCOME_TOTAL"]
+    for record in raw.sample(n=4, random_state=3).to_dict(orient="records"):
+        client_id, income = int(record["SK_ID_CURR"]), record["AMT_INCOME_TOTAL"]
         reply = httpx.get(f"{gateway_server.url}/v1/clients/{client_id}/offer", headers=ADVISOR, timeout=60)
         assert reply.status_code == 200, reply.text
         found = reply.json()
-        term = client["AMT_CREDIT"] / client["AMT_ANNUITY"]
+        term = record["AMT_CREDIT"] / record["AMT_ANNUITY"]
         assert found["term_years"] == pytest.approx(term)
-        url = f"{gateway_server.url}/v1/clients/{client_id}/simulation"
-
-        def decision(amount: float, url: str = url) -> str:
-            answer = httpx.post(url, headers=ADVISOR, json={"credit_amount": amount}, timeout=30).json()
-            return answer["decision"]
-
+        # every 1,000 from the offer up to the affordability cap (beyond it a knock-out refuses), each
+        # candidate the client's stored row with its application features recomputed, decided by Scoring
+        cap = min(10 * income, 0.35 * income * term)
+        start = int(found["max_amount"] or 0)
+        amounts = list(range(start, int(cap) + 1, 1_000)) or [start]
+        outcomes = run_coroutine(_decide_amounts(gateway_server, scoring_server, record, amounts, term))
         if found["max_amount"] is not None:
             offered += 1
-            assert decision(found["max_amount"]) == "granted", "the offer itself is granted"
-        # the affordability cap: beyond it a knock-out refuses whatever the model says
-        cap = min(10 * income, 0.35 * income * term)
-        start = (found["max_amount"] or 0) + 1_000
-        above = [a for a in range(int(start), int(cap) + 1, 1_000) if decision(float(a)) == "granted"]
+            assert outcomes[0] == "granted", "the offer itself is granted"
+        above = [a for a, o in zip(amounts[1:], outcomes[1:], strict=True) if o == "granted"]
         assert not above, f"client {client_id}: granted above the offer {found['max_amount']}: {above[:5]}"
     assert offered, "some clients get an offer"
+
+
+async def _decide_amounts(
+    gateway: Service, scoring: Service, record: dict, amounts: list[int], term: float
+) -> list[str]:
+    explained = httpx.get(
+        f"{gateway.url}/v1/clients/{int(record['SK_ID_CURR'])}/explanation", headers=ADVISOR, timeout=30
+    ).json()
+    stored = {c["feature"]: c["value"] for c in explained["contributions"]}
+    fields = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in record.items()}
+    requests = []
+    for amount in amounts:
+        values = application_row({**fields, "AMT_CREDIT": float(amount), "AMT_ANNUITY": amount / term})
+        named = stored | {k: (None if math.isnan(v) else v) for k, v in values.items()}
+        requests.append(score_request(features=named))
+    async with grpc.aio.insecure_channel(scoring.target) as channel:
+        client = ScoringClient(channel, timeout=30)
+        scores = [
+            s for i in range(0, len(requests), 100) for s in await client.score_batch(requests[i : i + 100])
+        ]
+    return [score.outcome for score in scores]
