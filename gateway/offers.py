@@ -28,8 +28,11 @@ BATCH = 48
 #: Terms tried for the requested amount, in years (AMT_ANNUITY is yearly).
 TERMS = tuple(range(1, 41))
 
-#: Outcomes of candidate loans (amount, annuity), in the order asked.
-Decide = Callable[[Sequence[tuple[float, float]]], Awaitable[list[str]]]
+#: Outcomes of candidate loans (amount, annuity), in the order asked: (outcome, the first rule that
+#: fired, "" for a grant).
+Decide = Callable[[Sequence[tuple[float, float]]], Awaitable[list[tuple[str, str]]]]
+#: A referral that no amount can lift: the file lacks information the policy requires.
+MISSING = "missing_information"
 
 
 @dataclass(frozen=True)
@@ -55,10 +58,13 @@ def _grid(low: int, high: int, count: int) -> list[int]:
 async def largest_granted(decide: Decide, term: float, ceiling: float) -> tuple[float | None, int]:
     """(The largest multiple of STEP up to `ceiling` granted at `term`, candidates asked)."""
     known: dict[int, str] = {}
+    missing = False
 
     async def ask(indices: Sequence[int]) -> None:
+        nonlocal missing
         answers = await decide([(i * STEP, i * STEP / term) for i in indices])
-        known.update(zip(indices, answers, strict=True))
+        known.update((i, outcome) for i, (outcome, _) in zip(indices, answers, strict=True))
+        missing = missing or any(rule == MISSING for _, rule in answers)
 
     low, high = 0, int(ceiling // STEP)  # index `low` is not refused (0: nothing), every one above `high` is
     while high > low:
@@ -66,6 +72,8 @@ async def largest_granted(decide: Decide, term: float, ceiling: float) -> tuple[
         await ask(grid)
         high = min((i for i in grid if known[i] == "refused"), default=high + 1) - 1
         low = max([low, *(i for i in grid if i <= high)])
+    if missing:  # the same whatever the amount: nothing below is granted either
+        return None, len(known)
     top = low
     while top > 0:
         if top not in known:
@@ -88,6 +96,6 @@ async def offer(decide: Decide, record: dict[str, Any], requested: float | None 
     if wanted:
         answers = await decide([(wanted, wanted / years) for years in TERMS])
         asked += len(TERMS)
-        passing = [years for years, outcome in zip(TERMS, answers, strict=True) if outcome == "granted"]
+        passing = [years for years, (outcome, _) in zip(TERMS, answers, strict=True) if outcome == "granted"]
         closest = float(min(passing, key=lambda years: abs(years - term))) if passing else None
     return Offer(term, amount, amount / term if amount else None, wanted, closest, asked)

@@ -385,15 +385,21 @@ async def _candidate_decider(state: GatewayState, client_id: int, record: dict[s
     """Candidate loans of this client decided by Scoring: each its application features recomputed, the
     rest of the row the client's stored features, many per ScoreBatch call."""
     model = await state.decisions.served_model()
-    stored = await state.decisions.client_features(client_id)
+    stored = model.row(await state.decisions.client_features(client_id))
+    position = {name: i for i, name in enumerate(model.features)}
 
-    async def decide(loans: Sequence[tuple[float, float]]) -> list[str]:
+    async def decide(loans: Sequence[tuple[float, float]]) -> list[tuple[str, str]]:
         requests = []
         for amount, annuity in loans:
-            values = as_features(application_values({**record, "AMT_CREDIT": amount, "AMT_ANNUITY": annuity}))
-            row = model.row({**stored, **values})
+            row = stored.copy()
+            for name, value in application_values(
+                {**record, "AMT_CREDIT": amount, "AMT_ANNUITY": annuity}
+            ).items():
+                if name in position:
+                    row[position[name]] = value
             requests.append(score_request(row=feature_row(row, model.feature_service, model.version)))
-        return [score.outcome for score in await state.decisions.scoring.score_batch(requests)]
+        scores = await state.decisions.scoring.score_batch(requests)
+        return [(s.outcome, s.policy_reasons[0].rule if s.policy_reasons else "") for s in scores]
 
     return decide
 

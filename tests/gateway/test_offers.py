@@ -17,10 +17,14 @@ def policy(limit: float, novel: set[int]):
     """Refused above `limit`; referred at the step indices in `novel`; else granted. Records the calls."""
     calls: list[int] = []
 
-    async def decide(loans: Sequence[tuple[float, float]]) -> list[str]:
+    async def decide(loans: Sequence[tuple[float, float]]) -> list[tuple[str, str]]:
         calls.append(len(loans))
         return [
-            "refused" if amount > limit else "referred" if round(amount / STEP) in novel else "granted"
+            ("refused", "score")
+            if amount > limit
+            else ("referred", "novelty")
+            if round(amount / STEP) in novel
+            else ("granted", "")
             for amount, _ in loans
         ]
 
@@ -47,9 +51,9 @@ def test_the_offer_is_exact_against_a_scan_at_every_step_whatever_the_novelty_ho
 
 
 def test_the_offer_keeps_the_term_and_finds_the_closest_term_for_the_requested_amount() -> None:
-    async def decide(loans: Sequence[tuple[float, float]]) -> list[str]:
+    async def decide(loans: Sequence[tuple[float, float]]) -> list[tuple[str, str]]:
         # granted while the yearly repayment stays within 30,000 and the amount within 800,000
-        return ["granted" if a <= 800_000 and y <= 30_000 else "refused" for a, y in loans]
+        return [("granted", "") if a <= 800_000 and y <= 30_000 else ("refused", "score") for a, y in loans]
 
     record = {"AMT_CREDIT": 1_000_000.0, "AMT_ANNUITY": 50_000.0, "AMT_INCOME_TOTAL": 100_000.0}
     found = run_coroutine(offer(decide, record))
@@ -65,3 +69,17 @@ def test_a_file_without_a_term_or_an_income_gets_no_offer() -> None:
     decide, calls = policy(1e9, set())
     assert run_coroutine(offer(decide, {"AMT_CREDIT": 1000.0})).max_amount is None
     assert calls == [], "nothing asked"
+
+
+def test_a_file_missing_required_information_gets_no_offer_without_walking_every_amount() -> None:
+    calls: list[int] = []
+
+    async def decide(loans: Sequence[tuple[float, float]]) -> list[tuple[str, str]]:
+        calls.append(len(loans))
+        return [
+            ("refused", "credit_income") if a > 1e6 else ("referred", "missing_information") for a, _ in loans
+        ]
+
+    found, _ = run_coroutine(largest_granted(decide, 20.0, 1.5e7))
+    assert found is None
+    assert len(calls) <= 5, "the bisection only: no amount lifts a referral for missing information"
