@@ -29,7 +29,6 @@ import math
 import random
 import signal
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -46,12 +45,12 @@ from bench.capacity import (
     demo_parser,
     explained_answer,
     parse_rates,
+    ready_demo,
     run_configuration,
-    wait_ready,
 )
 from bench.latency import summarise
 from bench.load import Call, HttpPool, cold_mix, run_step
-from bench.platform import CpuMeter, demo_environment, running_demo
+from bench.platform import CpuMeter
 from bench.stamp import bench_run
 from credit_features.application import application_row
 
@@ -294,14 +293,11 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, _interrupt)
     args = parse_args(argv)
     data = args.data.resolve()
-    folder = Path(tempfile.mkdtemp(prefix="bench-applications-"))
-    env = demo_environment(data, folder)
     records = raw_applications(data)
     features = feature_step(records, args.feature_rounds)
     console.print(f"feature step: p50 {features['p50_ms']:g} ms, p99 {features['p99_ms']:g} ms")
-    with running_demo(env, folder) as platform:
-        console.print(f"demo on free ports (gateway {platform.port('gateway')}); output in {platform.log}")
-        wait_ready(platform, args.ready_timeout)
+    with ready_demo(data, "applications", args.ready_timeout) as platform:
+        env = platform.env
         config = {
             "endpoint": "POST /v1/applications (reasons included), beside GET /v1/clients/{id}/score",
             "processes": "everything `make demo` starts: deploy/Procfile with the data's demo.env",

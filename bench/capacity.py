@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,16 @@ def wait_ready(platform: Platform, timeout: float = 600.0) -> None:
                 raise TimeoutError(f"not ready after {timeout:g} s: {waiting}\n{platform.tail()}")
             status.update(f"starting the demo: waiting for {', '.join(waiting)}")
             time.sleep(0.5)
+
+
+@contextmanager
+def ready_demo(data: Path, name: str, ready_timeout: float) -> Iterator[Platform]:
+    """What `make demo` runs on `data`, on free ports, ready for advisors; stopped on exit."""
+    folder = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
+    with running_demo(demo_environment(data, folder), folder) as platform:
+        console.print(f"demo on free ports (gateway {platform.port('gateway')}); output in {platform.log}")
+        wait_ready(platform, ready_timeout)
+        yield platform
 
 
 def client_ids(data: Path) -> list[int]:
@@ -280,12 +291,9 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, _interrupt)
     args = parse_args(argv)
     data = args.data.resolve()
-    folder = Path(tempfile.mkdtemp(prefix="bench-capacity-"))
-    env = demo_environment(data, folder)
     ids = client_ids(data)
-    with running_demo(env, folder) as platform:
-        console.print(f"demo on free ports (gateway {platform.port('gateway')}); output in {platform.log}")
-        wait_ready(platform, args.ready_timeout)
+    with ready_demo(data, "capacity", args.ready_timeout) as platform:
+        env = platform.env
         config = {
             "endpoint": "GET /v1/clients/{id}/score (reasons included by default)",
             "processes": "everything `make demo` starts: deploy/Procfile with the data's demo.env",

@@ -18,18 +18,15 @@ from __future__ import annotations
 import argparse
 import itertools
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import httpx
 import pandas as pd
 from rich.console import Console
 from rich.progress import track
 
-from bench.capacity import demo_parser, run_configuration, wait_ready
+from bench.capacity import demo_parser, ready_demo, run_configuration
 from bench.latency import summarise
-from bench.platform import demo_environment, running_demo
 from bench.stamp import bench_run
 
 console = Console(width=None if sys.stdout.isatty() else 140)
@@ -82,10 +79,8 @@ def main(argv: list[str] | None = None) -> None:
         subset=["AMT_CREDIT", "AMT_ANNUITY"]
     )
     clients = raw.sample(n=min(args.clients, len(raw)), random_state=args.seed)
-    folder = Path(tempfile.mkdtemp(prefix="bench-monotonicity-"))
-    env = demo_environment(data, folder)
-    with running_demo(env, folder) as platform:
-        wait_ready(platform, args.ready_timeout)
+    with ready_demo(data, "monotonicity", args.ready_timeout) as platform:
+        env = platform.env
         config = {
             "endpoint": "POST /v1/clients/{id}/simulation (credit x factor, annuity scaled alike)",
             **run_configuration(platform, data, env["DEMO_API_KEY"]),
