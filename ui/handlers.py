@@ -10,6 +10,7 @@ import logging
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 
 #: Seconds a prepared letter is kept in the app's folder (Gradio's own copy goes with delete_cache).
 LETTER_KEEP_SECONDS = 600
+#: How long opening a file waits for its offer before showing the file without it.
+OFFER_WAIT_SECONDS = 0.3
 
 
 def _client_id(raw: str | None) -> int | None:
@@ -119,8 +122,10 @@ class Handlers:
         results: dict[str, Any] = {}
         for name, job in jobs.items():
             try:
-                results[name] = job.result()
-            except GatewayError as error:
+                # The offer is a search (tens to hundreds of decisions): the file opens without it
+                # rather than wait for a slow one.
+                results[name] = job.result(timeout=OFFER_WAIT_SECONDS if name == "offer" else None)
+            except (GatewayError, FutureTimeout) as error:
                 results[name] = error
         for essential in ("data", "score"):
             if isinstance(results[essential], GatewayError):
@@ -138,7 +143,7 @@ class Handlers:
                 score,
                 lang,
                 t("client_heading", lang, client_id=client_id),
-                offer=None if isinstance(results["offer"], GatewayError) else results["offer"],
+                offer=None if isinstance(results["offer"], Exception) else results["offer"],
             ),
             page.gauge: views.gauge_html(score, lang),
             page.reasons: views.reasons_markdown(score, lang),

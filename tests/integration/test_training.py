@@ -61,6 +61,12 @@ def test_the_champion_is_close_to_the_oracle(platform, tmp_path: Path) -> None:
     # sides: a model clearly better than the planted truth has seen what it must not (a leak).
     assert 0.85 < figures.auc_ratio < 1.03, f"AUC ratio {figures.auc_ratio:.3f}"
     assert 0.9 < figures.cost_ratio < 1.35, f"cost ratio {figures.cost_ratio:.3f}"
+    # and both go through the version's lending policy, priced beside the threshold alone
+    assert figures.policy_version, "the champion was registered with its lending policy"
+    assert figures.model_policy_cost is not None
+    assert figures.oracle_policy_cost is not None
+    assert figures.policy_cost_ratio == pytest.approx(figures.model_policy_cost / figures.oracle_policy_cost)
+    assert 0.9 < figures.policy_cost_ratio < 1.35, f"policy cost ratio {figures.policy_cost_ratio:.3f}"
 
 
 def test_the_methodology_note_has_every_section(platform, tmp_path: Path) -> None:

@@ -17,14 +17,19 @@ import mlflow
 import numpy as np
 import pandas as pd
 from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
 
 from credit_features.tables import TRUTH_FILE
+from credit_model.lending_policy import FILE as POLICY_FILE
+from credit_model.lending_policy import FOLDER as POLICY_FOLDER
+from credit_model.lending_policy import LendingPolicy
 from credit_model.registry import ModelUri
 from training.data.raw_source import RawSource, folder_digest
 from training.model import tracking
 from training.model.cost import CostWeights
 from training.model.dataset import LABEL
 from training.model.metrics import Scores, score_predictions
+from training.model.policy import evaluate_policy
 
 #: Equal-count bins of predicted probability for the calibration table.
 CALIBRATION_BINS = 10
@@ -54,6 +59,12 @@ class Evaluation:
     cost_ratio: float | None = None
     oracle_brier: float | None = None
     oracle_threshold: float | None = None
+    # The same probabilities put through the version's lending policy (a referral costs as a refusal):
+    # the policy's own price is model_policy_cost - model_cost, and the oracle's likewise.
+    policy_version: str | None = None
+    model_policy_cost: float | None = None
+    oracle_policy_cost: float | None = None
+    policy_cost_ratio: float | None = None
 
 
 def calibration_table(y: np.ndarray, proba: np.ndarray, bins: int = CALIBRATION_BINS) -> list[dict]:
@@ -109,6 +120,35 @@ def _oracle(y: np.ndarray, planted: np.ndarray, weights: CostWeights, model: Sco
     }
 
 
+def _policy(run_id: str) -> LendingPolicy | None:
+    """The lending policy the version was registered with (None for a version registered before)."""
+    try:
+        return LendingPolicy.from_json(
+            mlflow.artifacts.load_text(f"runs:/{run_id}/{POLICY_FOLDER}/{POLICY_FILE}")
+        )
+    except (MlflowException, OSError):
+        return None
+
+
+def _policy_costs(
+    policy: LendingPolicy,
+    rows: pd.DataFrame,
+    y: np.ndarray,
+    proba: np.ndarray,
+    planted: np.ndarray | None,
+    *,
+    threshold: float,
+    weights: CostWeights,
+) -> dict[str, float | str | None]:
+    model = evaluate_policy(policy, rows, y, proba, threshold=threshold, weights=weights).cost
+    figures: dict[str, float | str | None] = {"policy_version": policy.version, "model_policy_cost": model}
+    if planted is not None:
+        oracle_threshold = weights.fp / (weights.fn + weights.fp)
+        oracle = evaluate_policy(policy, rows, y, planted, threshold=oracle_threshold, weights=weights).cost
+        figures |= {"oracle_policy_cost": oracle, "policy_cost_ratio": model / oracle}
+    return figures
+
+
 def evaluate(dataset: Path, raw: Path, out: Path | None = None) -> Evaluation:
     """Score the champion on its hold-out rows; compare with the planted probability when there is one."""
     tracking.configure()
@@ -123,6 +163,12 @@ def evaluate(dataset: Path, raw: Path, out: Path | None = None) -> Evaluation:
     scores = score_predictions(y, proba, threshold, weights)
     calibration = calibration_table(y, proba)
     planted = _planted(rows, raw)
+    policy = _policy(run.info.run_id)
+    priced = (
+        _policy_costs(policy, rows, y, proba, planted, threshold=threshold, weights=weights)
+        if policy is not None
+        else {}
+    )
     source = RawSource(Path(raw).resolve(), str(Path(raw).resolve()), folder_digest(raw))
     result = Evaluation(
         model_version=str(version.version),
@@ -139,6 +185,7 @@ def evaluate(dataset: Path, raw: Path, out: Path | None = None) -> Evaluation:
         observed_rate=float(y.mean()),
         calibration_error=expected_calibration_error(calibration),
         **(_oracle(y, planted, weights, scores) if planted is not None else {}),
+        **priced,  # type: ignore[arg-type]
     )
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
