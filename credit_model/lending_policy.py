@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -124,6 +124,20 @@ class LendingPolicy:
         `novelty_distance`, when given, is the application's distance already computed (for many rows
         at once, as training does); otherwise it is computed here.
         """
+        if novelty_distance is None and self.novelty is not None:
+            novelty_distance = self.novelty.distance(values)
+        before = self.before_score(values, novelty_distance)
+        if before is not None:
+            return before
+        if probability >= threshold:
+            return PolicyDecision("refused", (PolicyReason("score", "refused", probability, threshold),))
+        return PolicyDecision("granted")
+
+    def before_score(
+        self, values: Mapping[str, float], novelty_distance: float | None = None
+    ) -> PolicyDecision | None:
+        """What the rules before the score decide (None: they leave the file to the score); the
+        novelty distance is the application's (None: no novelty model)."""
         knocked = self._knock_outs(values)
         if knocked:
             return PolicyDecision("refused", knocked)
@@ -132,14 +146,18 @@ class LendingPolicy:
             return PolicyDecision(
                 "referred", (PolicyReason("missing_information", "referred", fields=missing),)
             )
-        if self.novelty is not None:
-            distance = self.novelty.distance(values) if novelty_distance is None else novelty_distance
-            if distance > self.novelty.threshold:
-                reason = PolicyReason("novelty", "referred", distance, self.novelty.threshold)
-                return PolicyDecision("referred", (reason,))
-        if probability >= threshold:
-            return PolicyDecision("refused", (PolicyReason("score", "refused", probability, threshold),))
-        return PolicyDecision("granted")
+        novelty = self.novelty
+        if novelty is not None and novelty_distance is not None and novelty_distance > novelty.threshold:
+            reason = PolicyReason("novelty", "referred", novelty_distance, novelty.threshold)
+            return PolicyDecision("referred", (reason,))
+        return None
+
+    def before_score_many(self, rows: Sequence[Mapping[str, float]]) -> list[PolicyDecision | None]:
+        """`before_score` of many applications, their novelty distances computed at once."""
+        if self.novelty is None:
+            return [self.before_score(values) for values in rows]
+        distances = self.novelty.distances_of(rows)
+        return [self.before_score(values, float(d)) for values, d in zip(rows, distances, strict=True)]
 
     def _knock_outs(self, values: Mapping[str, float]) -> tuple[PolicyReason, ...]:
         bounds = self.bounds

@@ -16,7 +16,7 @@ business, not novelty's.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,12 +63,21 @@ class NoveltyModel:
         """The distance of each row (raw values, columns in `features` order); NaN counts as the centre."""
         centered = self.transformed(values) - np.asarray(self.center)
         centered[np.isnan(centered)] = 0.0
-        return np.sqrt(np.sum((centered @ np.asarray(self.whitening).T) ** 2, axis=1))
+        # einsum's own loop, not BLAS: a row's distance is the same bits alone or among many rows, so the
+        # offer's screening of many candidates agrees with Scoring's decision of one
+        whitened = np.einsum("ij,kj->ik", centered, np.asarray(self.whitening), optimize=False)
+        return np.sqrt(np.einsum("ij,ij->i", whitened, whitened, optimize=False))
 
     def distance(self, values: Mapping[str, float]) -> float:
         """One application's distance, from its features by name (absent or NaN is missing)."""
-        row = np.array([[values.get(name, math.nan) for name in self.features]], dtype=np.float64)
-        return float(self.distances(row)[0])
+        return float(self.distances_of([values])[0])
+
+    def distances_of(self, rows: Sequence[Mapping[str, float]]) -> np.ndarray:
+        """Many applications' distances, each from its features by name (absent or NaN is missing)."""
+        matrix = np.array(
+            [[values.get(name, math.nan) for name in self.features] for values in rows], dtype=np.float64
+        ).reshape(len(rows), len(self.features))
+        return self.distances(matrix)
 
     def as_dict(self) -> dict:
         return {

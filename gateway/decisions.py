@@ -30,6 +30,7 @@ import numpy as np
 
 from credit_features.online import OnlineFeatures
 from credit_model.decision_log import Decision
+from credit_model.lending_policy import LendingPolicy
 from explain_service.client import ExplainClient, Explanation, explanation_from
 from explain_service.explanation_store import ExplanationStore
 from gateway.prediction_log import PredictionLog, now
@@ -42,12 +43,13 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class ServedModel:
     """What Scoring serves now: the model URI it follows, the version, the feature order requests
-    must follow."""
+    must follow, and the version's lending policy (None: registered without one)."""
 
     uri: str
     version: str
     feature_service: str
     features: tuple[str, ...]
+    policy: LendingPolicy | None = None
 
     def row(self, values: Mapping[str, float | None]) -> np.ndarray:
         """Named values in this model's order; absent or None is missing (NaN)."""
@@ -99,7 +101,11 @@ class DecisionService:
         if self._model is None or refresh:
             info = await self.scoring.model_info()
             self._model = ServedModel(
-                info.model_uri, info.model.version, info.model.feature_service, tuple(info.features)
+                info.model_uri,
+                info.model.version,
+                info.model.feature_service,
+                tuple(info.features),
+                LendingPolicy.from_json(info.lending_policy) if info.lending_policy else None,
             )
         return self._model
 

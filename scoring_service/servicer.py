@@ -67,6 +67,7 @@ class ScoringServicer(scoring_pb2_grpc.ScoringServicer):
                 trees=trees,
                 leaves=leaves,
                 loaded_at=bundle.loaded_at,
+                lending_policy=bundle.policy.to_json() if bundle.policy is not None else "",
             )
 
         return await guarded(context, body)

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
+from gateway.candidate_loans import CandidateLoans
 from gateway.decisions import ScoredDecision
 from gateway.deps import Advisor, AnyCaller, State
 from gateway.intake import application_values, as_features
 from gateway.labels import feature_labels, field_group, field_labels
 from gateway.letter import letter_content, render_letter
 from gateway.levels import level_label
-from gateway.offers import Decide, offer
+from gateway.offers import offer
 from gateway.openapi import AUTHENTICATED, responses
 from gateway.policy_texts import sentence
 from gateway.population import FILTER_FEATURES, GroupError, Population
@@ -38,7 +38,6 @@ from gateway.schemas import (
 from gateway.schemas import ClientIdPath as ClientId
 from gateway.state import GatewayState
 from gateway.views import explanation_out, history_out, score_out
-from serving_base.messages import feature_row, score_request
 
 router = APIRouter(prefix="/v1/clients", tags=["clients"], responses=AUTHENTICATED)
 #: A comparison shows at most this many features (each is a histogram over the group).
@@ -187,7 +186,7 @@ async def get_letter(client_id: ClientId, state: State, caller: Advisor, lang: L
     if decision.score.outcome == "refused":
         record = await _known(state, client_id)
         async with state.intake.admitted():
-            found = await offer(await _candidate_decider(state, client_id, record), record)
+            found = await offer(await _candidate_judges(state, client_id, record), record)
         if found.max_amount is not None and found.term_years and found.max_amount_annuity:
             lendable = (found.max_amount, found.term_years, found.max_amount_annuity)
     content = letter_content(
@@ -377,31 +376,15 @@ async def get_offer(
     annuity scaled with the amount), and the term at which the requested amount would be granted."""
     record = await _known(state, client_id)
     async with state.intake.admitted():
-        found = await offer(await _candidate_decider(state, client_id, record), record, amount)
+        found = await offer(await _candidate_judges(state, client_id, record), record, amount)
     return OfferOut(client_id=client_id, **vars(found))
 
 
-async def _candidate_decider(state: GatewayState, client_id: int, record: dict[str, Any]) -> Decide:
-    """Candidate loans of this client decided by Scoring: each its application features recomputed, the
-    rest of the row the client's stored features, many per ScoreBatch call."""
+async def _candidate_judges(state: GatewayState, client_id: int, record: dict[str, Any]) -> CandidateLoans:
+    """This client's candidate loans: its stored features, the served model and policy, Scoring."""
     model = await state.decisions.served_model()
     stored = model.row(await state.decisions.client_features(client_id))
-    position = {name: i for i, name in enumerate(model.features)}
-
-    async def decide(loans: Sequence[tuple[float, float]]) -> list[tuple[str, str]]:
-        requests = []
-        for amount, annuity in loans:
-            row = stored.copy()
-            for name, value in application_values(
-                {**record, "AMT_CREDIT": amount, "AMT_ANNUITY": annuity}
-            ).items():
-                if name in position:
-                    row[position[name]] = value
-            requests.append(score_request(row=feature_row(row, model.feature_service, model.version)))
-        scores = await state.decisions.scoring.score_batch(requests)
-        return [(s.outcome, s.policy_reasons[0].rule if s.policy_reasons else "") for s in scores]
-
-    return decide
+    return CandidateLoans(model, stored, record, state.decisions.scoring)
 
 
 def simulated_annuity(record: dict[str, Any], body: SimulationIn) -> float | None:

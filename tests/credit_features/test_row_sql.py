@@ -69,3 +69,23 @@ def test_compiled_rows_equal_duckdb_value_and_type() -> None:
 def test_what_a_row_local_view_cannot_hold_is_refused_by_name(sql: str, named: str) -> None:
     with pytest.raises(UnsupportedSqlError, match=named):
         compile_view(parse_tree(sql), source="t")
+
+
+def test_a_restricted_view_gives_the_same_values_for_only_the_columns_asked() -> None:
+    view = compile_view(parse_tree(SQL), source="t")
+    asked = ("ratio", "mean", "coded", "inverse")  # y reaches them through the CTE's star
+    compute = view.restricted(asked)
+    for row in ROWS:
+        full, part = view.row(row), compute(row)
+        assert list(part) == list(asked)
+        assert all(same(part[name], full[name]) for name in asked), row
+
+
+def test_the_sources_of_a_column_follow_it_through_the_cte_star_and_replace() -> None:
+    view = compile_view(parse_tree(SQL), source="t")
+    assert view.sources(["ratio"]) == {"x", "y"}, "y / x, with x replaced by NULLIF(x, 0)"
+    assert view.sources(["coded"]) == {"s"}, "kind is s renamed"
+    assert view.sources(["mean"]) == {"x", "y"}, "items lists y and x"
+    assert view.sources(["positive", "plus"]) == {"x", "y"}
+    with pytest.raises(KeyError, match="nothing"):
+        view.sources(["nothing"])

@@ -154,3 +154,24 @@ def test_term_and_age_at_end_read_the_yearly_annuity() -> None:
     assert term_years(FILE) == 20.0
     assert age_at_end(FILE) == 58.0
     assert math.isnan(term_years({**FILE, "APP_AMT_ANNUITY": 0.0})), "no term without a repayment"
+
+
+def test_the_rules_before_the_score_decide_many_files_as_each_decision_does() -> None:
+    columns = _training_columns(3_000)
+    policy = LendingPolicy("test", novelty=fit_novelty(columns))
+    rng = np.random.default_rng(3)
+    rows = [
+        {**FILE, **{name: float(values[i]) for name, values in columns.items()}}
+        for i in rng.integers(0, 3_000, 400)
+    ]
+    rows += [{**FILE, "APP_ANNUITY_INCOME_RATIO": 0.9}, {**FILE, "APP_EXT_SOURCE_MAX": math.nan}]
+    screened = policy.before_score_many(rows)
+    # a file the rules leave to the score (None) is decided by the score alone; any other as screened
+    for values, screen in zip(rows, screened, strict=True):
+        for probability in (0.01, 0.9):
+            decided = policy.decide(values, probability, THRESHOLD)
+            assert decided == (screen or decided), values
+            if screen is None:
+                assert decided.outcome == ("granted" if probability < THRESHOLD else "refused")
+    outcomes = {screen.reasons[0].rule for screen in screened if screen is not None}
+    assert {"annuity_income", "missing_information", "novelty"} <= outcomes

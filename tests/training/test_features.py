@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from credit_features.application import application_row
+from credit_features.application import ApplicationVariants, application_row
 from credit_features.catalog import VIEW_PREFIXES, VIEWS, feature_catalog, feature_names, sql_path
 from credit_features.tables import Column, columns
 from tests.feature_equality import compare
@@ -406,6 +406,34 @@ def test_application_row_from_a_mapping_with_missing_fields() -> None:
     assert list(row) == feature_names("application"), "every feature of the view, in the catalog's order"
     assert row["APP_CREDIT_INCOME_RATIO"] == 3.0, "ratio from the given fields"
     assert math.isnan(row["APP_EXT_SOURCE_1"]), "a missing raw field is NaN"
+
+
+def test_application_variants_equal_the_whole_row_of_the_changed_application() -> None:
+    # given every tiny and edge application, and amounts moved as the offer moves them
+    records = [*ROWS["application_train"], *ROWS["application_test"], *EDGE_APPLICATIONS]
+    for record in records:
+        variants = ApplicationVariants(record, ("AMT_CREDIT", "AMT_ANNUITY"))
+        base = application_row(record)
+        for credit, annuity in ((1_000.0, 50.0), (2.5e6, 1.1e5), (0.0, 0.0), (None, 3_000.0)):
+            whole = application_row({**record, "AMT_CREDIT": credit, "AMT_ANNUITY": annuity})
+            part = variants({"AMT_CREDIT": credit, "AMT_ANNUITY": annuity})
+            # then the recomputed features are the whole row's, bit for bit
+            assert not compare([(part, {name: whole[name] for name in part})]).differing
+            # and no other feature of the whole row moved: the dependencies are complete
+            others = [name for name in whole if name not in part]
+            assert not compare([({n: whole[n] for n in others}, {n: base[n] for n in others})]).differing
+    assert "APP_CREDIT_INCOME_RATIO" in variants.features
+    assert "APP_AGE_YEARS" not in variants.features
+
+
+def test_application_variants_refuse_a_field_that_does_not_move_or_a_wrong_type() -> None:
+    variants = ApplicationVariants({"AMT_INCOME_TOTAL": 100.0}, ("AMT_CREDIT",))
+    with pytest.raises(ValueError, match="DAYS_BIRTH"):
+        variants({"DAYS_BIRTH": -10_000})
+    with pytest.raises(ValueError, match="AMT_CREDIT"):
+        variants({"AMT_CREDIT": "a lot"})
+    with pytest.raises(ValueError, match="NOT_A_FIELD"):
+        ApplicationVariants({}, ("NOT_A_FIELD",))
 
 
 @pytest.mark.parametrize(

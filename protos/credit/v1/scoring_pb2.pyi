@@ -117,7 +117,7 @@ class ModelInfoRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class ModelInfoResponse(_message.Message):
-    __slots__ = ("model", "threshold", "cost_false_negative", "cost_false_positive", "features", "trees", "leaves", "loaded_at", "model_uri")
+    __slots__ = ("model", "threshold", "cost_false_negative", "cost_false_positive", "features", "trees", "leaves", "loaded_at", "model_uri", "lending_policy")
     MODEL_FIELD_NUMBER: _ClassVar[int]
     THRESHOLD_FIELD_NUMBER: _ClassVar[int]
     COST_FALSE_NEGATIVE_FIELD_NUMBER: _ClassVar[int]
@@ -127,6 +127,7 @@ class ModelInfoResponse(_message.Message):
     LEAVES_FIELD_NUMBER: _ClassVar[int]
     LOADED_AT_FIELD_NUMBER: _ClassVar[int]
     MODEL_URI_FIELD_NUMBER: _ClassVar[int]
+    LENDING_POLICY_FIELD_NUMBER: _ClassVar[int]
     model: ModelRef
     threshold: float
     cost_false_negative: float
@@ -136,4 +137,5 @@ class ModelInfoResponse(_message.Message):
     leaves: int
     loaded_at: str
     model_uri: str
-    def __init__(self, model: _Optional[_Union[ModelRef, _Mapping]] = ..., threshold: _Optional[float] = ..., cost_false_negative: _Optional[float] = ..., cost_false_positive: _Optional[float] = ..., features: _Optional[_Iterable[str]] = ..., trees: _Optional[int] = ..., leaves: _Optional[int] = ..., loaded_at: _Optional[str] = ..., model_uri: _Optional[str] = ...) -> None: ...
+    lending_policy: str
+    def __init__(self, model: _Optional[_Union[ModelRef, _Mapping]] = ..., threshold: _Optional[float] = ..., cost_false_negative: _Optional[float] = ..., cost_false_positive: _Optional[float] = ..., features: _Optional[_Iterable[str]] = ..., trees: _Optional[int] = ..., leaves: _Optional[int] = ..., loaded_at: _Optional[str] = ..., model_uri: _Optional[str] = ..., lending_policy: _Optional[str] = ...) -> None: ...
