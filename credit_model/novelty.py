@@ -15,6 +15,7 @@ business, not novelty's.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -35,6 +36,11 @@ NOVELTY_FEATURES: dict[str, bool] = {  # name -> log scale
     "APP_EXT_SOURCE_MEAN": False,
     "APP_CNT_FAM_MEMBERS": False,
 }
+#: Relative margin of `novel_throughout` over the threshold: covers the last bits of rounding in the
+#: features (a ratio of two scaled amounts is not exactly constant) and in the bound itself.
+MARGIN = 1e-9
+#: `novel_throughout` enumerates the corners of the moving features' box: at most 2**MAX_MOVING.
+MAX_MOVING = 12
 #: Added to the covariance's diagonal, relative to its mean variance: keeps it invertible when two
 #: features move together exactly (credit and goods price often do).
 RIDGE = 1e-6
@@ -78,6 +84,32 @@ class NoveltyModel:
             [[values.get(name, math.nan) for name in self.features] for values in rows], dtype=np.float64
         ).reshape(len(rows), len(self.features))
         return self.distances(matrix)
+
+    def novel_throughout(self, low: Mapping[str, float], high: Mapping[str, float]) -> bool:
+        """Whether every application whose features lie, each one, between those of `low` and `high` is
+        novel: proven, not sampled.
+
+        Why it holds: an application between the ends differs from `high` by a vector in the box
+        between 0 and (low - high), feature by feature, on the transformed scales; whitening is linear,
+        so its distance is at least `high`'s minus the longest whitened vector of that box, which is at
+        one of the box's corners (a norm is convex). The same holds from `low`. So if either end lies
+        beyond the threshold by more than that, everything between does too. Used on candidate loans of
+        one client at one term, whose amounts and ratios all grow with the amount.
+        """
+        ends = self.transformed(
+            np.array([[row.get(name, math.nan) for name in self.features] for row in (low, high)])
+        )
+        if not np.array_equal(np.isnan(ends[0]), np.isnan(ends[1])):
+            return False  # a feature known at one end only: nothing lies "between"
+        gap = np.nan_to_num(ends[0] - ends[1])
+        moving = np.flatnonzero(gap)
+        if len(moving) > MAX_MOVING:
+            return False
+        corners = np.array(list(itertools.product((0.0, 1.0), repeat=len(moving)))) * gap[moving]
+        whitened = np.einsum("ij,kj->ik", corners, np.asarray(self.whitening)[:, moving], optimize=False)
+        reach = float(np.sqrt(np.einsum("ij,ij->i", whitened, whitened, optimize=False)).max())
+        farthest = float(self.distances_of([low, high]).max())
+        return farthest - reach > self.threshold * (1 + MARGIN)
 
     def as_dict(self) -> dict:
         return {

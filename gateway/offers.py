@@ -14,11 +14,13 @@ The search, at the client's term, over the multiples of `STEP`:
 3. the score is monotone in the amount too (the model is constrained to raise the risk with the amount
    and the affordability ratios), so the largest amount below the threshold is found by bisection over
    Scoring's probabilities, a batch of candidates a round;
-4. novelty is not monotone: from that amount down, candidates are screened locally, a chunk at a time,
-   to the first the policy leaves to the score, and Scoring confirms it is granted (a candidate it did
-   not grant is passed over, so the answer is always the served decision).
+4. novelty is not monotone: from that amount down, candidates are screened locally to the first the
+   policy leaves to the score, and Scoring confirms it is granted (a candidate it did not grant is
+   passed over, so the answer is always the served decision). A long stretch is first tested whole:
+   when both its ends lie far enough beyond the novelty threshold, every amount between is novel
+   (credit_model.novelty.NoveltyModel.novel_throughout) and the stretch is skipped; else it is halved.
 No amount above the result is granted: above step 2's bound a knock-out refuses, above step 3's the
-score does, and between the result and that bound every step was screened.
+score does, and between the result and that bound every step was screened or proven novel.
 """
 
 from __future__ import annotations
@@ -35,8 +37,9 @@ STEP = 1_000.0
 CEILING_INCOMES = 100.0
 #: Candidates asked of Scoring in one ScoreBatch call.
 BATCH = 64
-#: Candidates screened by the policy at once while walking down past novelty.
-WALK = 256
+#: Candidates screened by the policy at once while walking down past novelty; a longer stretch is first
+#: tested whole (`novel_throughout`), then halved.
+WALK = 32
 #: Terms tried for the requested amount, in years (AMT_ANNUITY is yearly).
 TERMS = tuple(range(1, 41))
 #: The policy's rule whose referral no amount can lift: the file lacks information the policy requires.
@@ -63,6 +66,10 @@ class CandidateJudges(Protocol):
 
     def served(self, loans: Sequence[Loan]) -> Awaitable[list[Served]]:
         """Scoring's decision of each loan, through the version's lending policy."""
+        ...
+
+    def novel_throughout(self, low: Loan, high: Loan) -> bool:
+        """True only if every loan between `low` and `high` (one term) is proven referred as novel."""
         ...
 
 
@@ -105,6 +112,7 @@ class _Search:
         self.term = term
         self.served: dict[int, Served] = {}
         self.screened = 0
+        self.proofs = 0
 
     def loan(self, index: int) -> Loan:
         return index * STEP, index * STEP / self.term
@@ -134,21 +142,29 @@ class _Search:
             low = max([low, *(i for i in grid if i <= high)])
         return low
 
-    async def first_granted_from(self, top: int) -> int | None:
-        """Walking down from `top`: the first index the rules leave to the score and Scoring grants."""
-        while top > 0:
-            chunk = list(range(top, max(top - WALK, 0), -1))
+    async def first_granted_from(self, top: int, bottom: int = 1) -> int | None:
+        """Walking down [bottom, top]: the first index the rules leave to the score and Scoring grants.
+        A stretch proven novel throughout is skipped whole; a short one is screened step by step."""
+        if top < bottom:
+            return None
+        if top - bottom + 1 <= WALK:
+            chunk = list(range(top, bottom - 1, -1))
             for index, screen in zip(chunk, self.screen(chunk), strict=True):
                 if screen is None:
                     await self.serve([index])
                     if self.served[index].outcome == "granted":
                         return index
-            top = chunk[-1] - 1
-        return None
+            return None
+        self.proofs += 1
+        if self.judges.novel_throughout(self.loan(bottom), self.loan(top)):
+            return None
+        middle = (top + bottom) // 2
+        found = await self.first_granted_from(top, middle + 1)
+        return found if found is not None else await self.first_granted_from(middle, bottom)
 
     @property
     def evaluated(self) -> int:
-        return self.screened + len(self.served)
+        return self.screened + len(self.served) + 2 * self.proofs
 
 
 async def largest_granted(judges: CandidateJudges, term: float, ceiling: float) -> tuple[float | None, int]:

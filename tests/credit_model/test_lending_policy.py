@@ -175,3 +175,31 @@ def test_the_rules_before_the_score_decide_many_files_as_each_decision_does() ->
                 assert decided.outcome == ("granted" if probability < THRESHOLD else "refused")
     outcomes = {screen.reasons[0].rule for screen in screened if screen is not None}
     assert {"annuity_income", "missing_information", "novelty"} <= outcomes
+
+
+def test_novel_throughout_is_only_said_of_stretches_where_every_amount_is_novel() -> None:
+    columns = _training_columns(5_000)
+    novelty = fit_novelty(columns)
+    ordinary = {name: float(np.nanmedian(values)) for name, values in columns.items()}
+    income, term = ordinary["APP_AMT_INCOME_TOTAL"], 20.0
+
+    def loan(amount: float) -> dict[str, float]:
+        annuity = amount / term
+        return {
+            **ordinary,
+            "APP_AMT_CREDIT": amount,
+            "APP_AMT_ANNUITY": annuity,
+            "APP_CREDIT_INCOME_RATIO": amount / income,
+            "APP_ANNUITY_INCOME_RATIO": annuity / income,
+            "APP_PAYMENT_RATE": annuity / amount,
+        }
+
+    amounts = np.geomspace(1e3, 1e9, 2_000)
+    novel = novelty.distances_of([loan(a) for a in amounts]) > novelty.threshold
+    said = 0
+    for low, high in [(i, j) for i in range(0, 2_000, 97) for j in range(i + 1, 2_000, 89)]:
+        if novelty.novel_throughout(loan(amounts[low]), loan(amounts[high])):
+            said += 1
+            assert novel[low : high + 1].all(), (amounts[low], amounts[high])
+    assert said > 10, "far-out stretches are proven novel"
+    assert not novelty.novel_throughout(loan(1e3), loan(1e9)), "the stretch holds ordinary amounts"

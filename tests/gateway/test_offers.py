@@ -40,6 +40,13 @@ class Judges:
             return PolicyDecision("referred", (PolicyReason("novelty", "referred"),))
         return None
 
+    def novel_throughout(self, low: Loan, high: Loan) -> bool:
+        indices = range(round(low[0] / STEP), round(high[0] / STEP) + 1)
+        screens = self.screened([(i * STEP, 0.0) for i in (indices[0], indices[-1])])
+        return all(s is not None and s.reasons[0].rule == "novelty" for s in screens) and all(
+            i in self.novel for i in indices
+        )
+
     async def served(self, loans: Sequence[Loan]) -> list[Served]:
         self.served_calls.append(len(loans))
         out = []
@@ -48,6 +55,11 @@ class Judges:
             outcome = screen.outcome if screen else "refused" if amount > self.limit else "granted"
             out.append(Served(outcome, amount > self.limit))
         return out
+
+
+class NoProofs(Judges):
+    def novel_throughout(self, low: Loan, high: Loan) -> bool:
+        return False
 
 
 def scan(judges: Judges, ceiling: float) -> float | None:
@@ -65,10 +77,15 @@ def test_the_offer_is_exact_against_a_scan_at_every_step_whatever_the_novelty_ho
         limit = rng.uniform(0, ceiling * 1.2)
         top = int(min(limit, cap, ceiling) // STEP)
         novel = {i for i in range(max(top - 600, 1), top + 1) if rng.random() < 0.9} if top else set()
+        novel |= set(range(max(top - 5_000, 1), max(top - 1_000, 1)))  # a long novel stretch, skipped whole
         judges = Judges(cap, limit, novel)
         found, judged = run_coroutine(largest_granted(judges, 20.0, ceiling))
         assert found == scan(judges, ceiling), (cap, limit, ceiling, sorted(novel)[-5:])
         assert judged == judges.screened_count + sum(judges.served_calls)
+        # the proofs only skip work: without them every step is screened, with the same answer
+        unproven = NoProofs(cap, limit, novel)
+        assert run_coroutine(largest_granted(unproven, 20.0, ceiling))[0] == found
+        assert judges.screened_count <= unproven.screened_count + 64
         bisection_rounds = sum(1 for n in judges.served_calls if n > 1)
         assert bisection_rounds <= 4, f"{bisection_rounds} rounds of Scoring for a ceiling of {ceiling:g}"
 

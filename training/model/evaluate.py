@@ -17,11 +17,8 @@ import mlflow
 import numpy as np
 import pandas as pd
 from mlflow import MlflowClient
-from mlflow.exceptions import MlflowException
 
 from credit_features.tables import TRUTH_FILE
-from credit_model.lending_policy import FILE as POLICY_FILE
-from credit_model.lending_policy import FOLDER as POLICY_FOLDER
 from credit_model.lending_policy import LendingPolicy
 from credit_model.registry import ModelUri
 from training.data.raw_source import RawSource, folder_digest
@@ -29,7 +26,7 @@ from training.model import tracking
 from training.model.cost import CostWeights
 from training.model.dataset import LABEL
 from training.model.metrics import Scores, score_predictions
-from training.model.policy import evaluate_policy
+from training.model.policy import evaluate_policy, registered_policy
 
 #: Equal-count bins of predicted probability for the calibration table.
 CALIBRATION_BINS = 10
@@ -120,16 +117,6 @@ def _oracle(y: np.ndarray, planted: np.ndarray, weights: CostWeights, model: Sco
     }
 
 
-def _policy(run_id: str) -> LendingPolicy | None:
-    """The lending policy the version was registered with (None for a version registered before)."""
-    try:
-        return LendingPolicy.from_json(
-            mlflow.artifacts.load_text(f"runs:/{run_id}/{POLICY_FOLDER}/{POLICY_FILE}")
-        )
-    except (MlflowException, OSError):
-        return None
-
-
 def _policy_costs(
     policy: LendingPolicy,
     rows: pd.DataFrame,
@@ -163,7 +150,7 @@ def evaluate(dataset: Path, raw: Path, out: Path | None = None) -> Evaluation:
     scores = score_predictions(y, proba, threshold, weights)
     calibration = calibration_table(y, proba)
     planted = _planted(rows, raw)
-    policy = _policy(run.info.run_id)
+    policy = registered_policy(run.info.run_id)
     priced = (
         _policy_costs(policy, rows, y, proba, planted, threshold=threshold, weights=weights)
         if policy is not None

@@ -13,10 +13,12 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass
 
+import mlflow
 import numpy as np
 import pandas as pd
+from mlflow.exceptions import MlflowException
 
-from credit_model.lending_policy import REQUIRED, LendingPolicy, PolicyBounds
+from credit_model.lending_policy import FILE, FOLDER, REQUIRED, LendingPolicy, PolicyBounds
 from credit_model.novelty import NOVELTY_FEATURES, fit_novelty
 from training.model.cost import CostWeights, business_cost
 
@@ -59,16 +61,11 @@ class PolicyEvaluation:
         }
 
 
-def evaluate_policy(
-    policy: LendingPolicy,
-    x: pd.DataFrame,
-    y: np.ndarray,
-    proba: np.ndarray,
-    *,
-    threshold: float,
-    weights: CostWeights,
-) -> PolicyEvaluation:
-    """Put every application of `x` (with its probability) through `policy`; figures against `y`."""
+def policy_outcomes(
+    policy: LendingPolicy, x: pd.DataFrame, proba: np.ndarray, threshold: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each application's outcome through `policy`, and the rule that decided it ("granted": none);
+    the policy reads the features by name among `x`'s columns, as the served bundle does."""
     names = [name for name in policy.features if name in x]
     # (a frame of no column gives no record at all: one empty record per row instead)
     records = x[names].to_dict(orient="records") if names else [{} for _ in range(len(x))]
@@ -82,13 +79,34 @@ def evaluate_policy(
         decision = policy.decide(record, float(probability), threshold, novelty_distance=float(distance))
         outcomes.append(decision.outcome)
         deciding.append(decision.reasons[0].rule if decision.reasons else "granted")
-    outcome_array, rule_array = np.array(outcomes), np.array(deciding)
+    return np.array(outcomes), np.array(deciding)
+
+
+def registered_policy(run_id: str) -> LendingPolicy | None:
+    """The lending policy a run registered (None for a version registered before policies)."""
+    try:
+        return LendingPolicy.from_json(mlflow.artifacts.load_text(f"runs:/{run_id}/{FOLDER}/{FILE}"))
+    except (MlflowException, OSError):
+        return None
+
+
+def evaluate_policy(
+    policy: LendingPolicy,
+    x: pd.DataFrame,
+    y: np.ndarray,
+    proba: np.ndarray,
+    *,
+    threshold: float,
+    weights: CostWeights,
+) -> PolicyEvaluation:
+    """Put every application of `x` (with its probability) through `policy`; figures against `y`."""
+    outcome_array, rule_array = policy_outcomes(policy, x, proba, threshold)
     rules = {
         rule: {
             "share": float(np.mean(rule_array == rule)),
             "default_rate": float(np.mean(y[rule_array == rule])),
         }
-        for rule in sorted(set(deciding))
+        for rule in sorted(set(rule_array))
     }
     # The policy's decisions as the cost function reads them: 1 where not granted, refused from 0.5 up.
     not_granted = (outcome_array != "granted").astype(float)

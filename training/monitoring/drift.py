@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -30,8 +31,11 @@ from mlflow.exceptions import MlflowException
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from credit_features.settings import FeatureSettings
+from credit_model.lending_policy import LendingPolicy
 from credit_model.registry import ModelUri
 from training.model import tracking
+from training.model.policy import policy_outcomes, registered_policy
+from training.monitoring.drift_outcomes import outcome_shares, shares_text
 from training.monitoring.drift_sources import (
     SCORE,
     DriftInputError,
@@ -82,6 +86,8 @@ class DriftResult:
     alert: bool
     score_drifted: bool
     most_drifted: str
+    outcomes: str
+    reference_outcomes: str
     report: str
     run_id: str
     seconds: float
@@ -161,6 +167,12 @@ def _write_results(
     with mlflow.start_run(run_name=run_name, tags=tags) as run:
         mlflow.log_params(payload["params"])
         metrics = {
+            **{
+                f"outcome_share.{side}.{outcome}": share
+                for side, shares in payload["outcomes"].items()
+                for outcome, share in shares.items()
+                if outcome != "decisions" and not math.isnan(share)
+            },
             "drifted_features": comparison.drifted,
             "features_checked": len(comparison.features),
             "drift_share": comparison.share,
@@ -177,6 +189,22 @@ def _write_results(
     return html, run.info.run_id
 
 
+#: The outcome of each scored row (its probability under SCORE) through the champion's policy.
+_Decided = Callable[[pd.DataFrame], Sequence[str]]
+
+
+def _decider(policy: LendingPolicy | None, threshold: float) -> _Decided:
+    """The champion's decisions of scored rows: its lending policy, or its threshold alone without one."""
+
+    def decided(frame: pd.DataFrame) -> Sequence[str]:
+        proba = frame[SCORE].to_numpy(dtype=float)
+        if policy is None:
+            return ["refused" if p >= threshold else "granted" for p in proba]
+        return list(policy_outcomes(policy, frame, proba, threshold)[0])
+
+    return decided
+
+
 @dataclass(frozen=True)
 class _Sides:
     """The two frames to compare (monitored features + score) and what the sources held."""
@@ -187,6 +215,7 @@ class _Sides:
     reference_available: int
     current_available: int
     current_versions: tuple[str, ...]
+    outcomes: dict[str, dict[str, float]]
 
 
 def _read_sides(
@@ -200,18 +229,22 @@ def _read_sides(
     model: Any,
     order: list[str],
     run_id: str,
+    decided: _Decided,
     step: Any,
 ) -> _Sides:
     """Read, sample and score both sides; only the monitored columns outlive this function."""
     step("reading and scoring the reference")
     ref_rows = read_parquet(reference, order, options.max_rows, options.seed, "--reference")
     ref = _scored(ref_rows, model, order)
+    ref_outcomes = decided(ref)
     importance = monitored_features(run_id, order, ref, options.top_n)
     columns = [*importance, SCORE]
     step("reading the current data")
     if current_kind == "parquet":
         cur_rows = read_parquet(current, order, options.max_rows, options.seed, "--current")
-        cur = _scored(cur_rows, model, order)[columns]
+        cur = _scored(cur_rows, model, order)
+        cur_outcomes = decided(cur)
+        cur = cur[columns]
     else:
         cur_rows = read_prediction_log(
             current,
@@ -223,6 +256,7 @@ def _read_sides(
             option="--current",
         )
         cur = cur_rows.frame
+        cur_outcomes = cur_rows.outcomes or ()
     return _Sides(
         reference=ref[columns],
         current=cur,
@@ -230,6 +264,7 @@ def _read_sides(
         reference_available=ref_rows.available,
         current_available=cur_rows.available,
         current_versions=cur_rows.model_versions,
+        outcomes={"reference": outcome_shares(ref_outcomes), "current": outcome_shares(cur_outcomes)},
     )
 
 
@@ -272,6 +307,7 @@ def detect_drift(
             model=model,
             order=order,
             run_id=run.info.run_id,
+            decided=_decider(registered_policy(run.info.run_id), float(version.tags["threshold"])),
             step=step,
         )
         ref, cur, importance = sides.reference, sides.current, sides.importance
@@ -322,6 +358,7 @@ def detect_drift(
             "features": [asdict(c) for c in comparison.features],
             "score": asdict(comparison.score) if comparison.score else None,
             "skipped": comparison.skipped,
+            "outcomes": sides.outcomes,
         }
         html, run_id = _write_results(out, snapshot, comparison, payload, f"drift-{stamp:%Y%m%d-%H%M%S}")
     worst = sorted((c for c in comparison.features if c.drifted), key=lambda c: -(c.importance or 0.0))
@@ -337,6 +374,8 @@ def detect_drift(
         alert=alert,
         score_drifted=bool(comparison.score and comparison.score.drifted),
         most_drifted=", ".join(c.column for c in worst[:5]) or "-",
+        outcomes=shares_text(sides.outcomes["current"]),
+        reference_outcomes=shares_text(sides.outcomes["reference"]),
         report=str(html),
         run_id=run_id,
         seconds=round(time.perf_counter() - started, 1),

@@ -51,6 +51,8 @@ class Rows:
     available: int
     kind: SourceKind
     model_versions: tuple[str, ...] = ()
+    #: the logged outcome of each row (granted, refused, referred; "" where a record predates it)
+    outcomes: tuple[str, ...] | None = None
 
 
 def parse_instant(value: str | None, option: str) -> datetime | None:
@@ -169,10 +171,12 @@ def _window(files: list[Path], since: datetime | None, until: datetime | None) -
     return _Window(files, masks, columns, tuple(sorted(versions)))
 
 
-def _sample(window: _Window, features: list[str], picked: np.ndarray | None) -> pd.DataFrame:
+def _sample(
+    window: _Window, features: list[str], picked: np.ndarray | None
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """The features and the logged probability of the window's rows at positions `picked` (all: None),
-    reading only files that hold some."""
-    wanted, frames, offset = [*features, "probability"], [], 0
+    and their logged outcomes, reading only files that hold some."""
+    wanted, frames, offset = [*features, "probability", "outcome"], [], 0
     for file, mask in zip(window.files, window.masks, strict=True):
         count = int(mask.sum())
         low, high = (0, count) if picked is None else np.searchsorted(picked, [offset, offset + count])
@@ -183,8 +187,9 @@ def _sample(window: _Window, features: list[str], picked: np.ndarray | None) -> 
                 table = table.take(pa.array(picked[low:high] - offset))
             frames.append(table.to_pandas().reindex(columns=wanted))
         offset += count
-    frame = pd.concat(frames, ignore_index=True).astype(float, copy=False)
-    return frame.rename(columns={"probability": SCORE})
+    frame = pd.concat(frames, ignore_index=True)
+    outcomes = tuple(frame.pop("outcome").fillna("").astype(str))
+    return frame.astype(float, copy=False).rename(columns={"probability": SCORE}), outcomes
 
 
 def read_prediction_log(
@@ -221,9 +226,15 @@ def read_prediction_log(
     picked = None
     if max_rows and available > max_rows:
         picked = np.sort(np.random.default_rng(seed).choice(available, size=max_rows, replace=False))
-    frame = _sample(window, features, picked)
+    frame, outcomes = _sample(window, features, picked)
     log.info(
         "prediction log read",
         extra={"path": str(folder), "rows": len(frame), "available": available, "versions": window.versions},
     )
-    return Rows(frame=frame, available=available, kind="prediction_log", model_versions=window.versions)
+    return Rows(
+        frame=frame,
+        available=available,
+        kind="prediction_log",
+        model_versions=window.versions,
+        outcomes=outcomes,
+    )

@@ -1,5 +1,9 @@
 """The planted default probability: a logistic function of observable per-client aggregates.
 
+Affordability weighs as it does in lending: the credit and the yearly repayment against the income,
+and the credit above the goods' price (fees and insurance financed), raise the risk, so that a model
+learns to react to the amount lent (a weak planted effect left the demo's model flat in the amount).
+
 Everything entering the logit is computed from values written in the 8 files (application columns and
 counts / means / shares of the history tables), so a model on well-aggregated features can approach
 the oracle; the latent factors that made those values correlate are not used here.
@@ -33,7 +37,9 @@ WEIGHTS: dict[str, float] = {
     "ext_source_3_missing": 0.1,
     "age_years": -0.2,
     "employed_years": -0.15,
-    "credit_to_income": 0.15,
+    "credit_to_income": 0.3,
+    "annuity_to_income": 0.3,
+    "credit_to_goods": 0.15,
     "annuity_to_credit": 0.1,
     "low_education": 0.15,
     "male": 0.1,
@@ -54,6 +60,12 @@ def _imputed(values: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(values), 0.5, values)
 
 
+def _imputed_ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """numerator / denominator, 1 where the denominator is unknown (a revolving loan without goods)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(np.isnan(denominator), 1.0, numerator / denominator)
+
+
 def features(clients: Clients, history: History) -> dict[str, np.ndarray]:
     """The per-client features of the planted logit, from observed values only."""
     t = clients.table
@@ -72,6 +84,8 @@ def features(clients: Clients, history: History) -> dict[str, np.ndarray]:
         "age_years": -t["DAYS_BIRTH"] / 365.25,
         "employed_years": np.where(employed == SENTINEL_DAYS, 0, -employed / 365.25),
         "credit_to_income": np.log(t["AMT_CREDIT"] / t["AMT_INCOME_TOTAL"]),
+        "annuity_to_income": np.log(t["AMT_ANNUITY"] / t["AMT_INCOME_TOTAL"]),
+        "credit_to_goods": _imputed_ratio(t["AMT_CREDIT"], t["AMT_GOODS_PRICE"]),
         "annuity_to_credit": t["AMT_ANNUITY"] / t["AMT_CREDIT"],
         "low_education": low_education.astype(float),
         "male": gender.equals("M").astype(float),
