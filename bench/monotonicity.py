@@ -9,13 +9,16 @@ reports:
 - the clients whose probability rises by 0.1 point or more from 0.25x to 4x (goal: at least half):
   the risk must react to the loan, not be flattened by dropping the amount features;
 - `GET /v1/clients/{id}/offer` for the same clients, one at a time: p50 and p99 (goal p99 <= 50 ms),
-  and how many candidate loans each decided.
+  and how many candidate loans each decided;
+- each of those offers checked by a scan (bench.offer_scan): granted itself, and no amount granted above
+  it at any 1,000 up to the affordability cap (goal: every offer exact).
 The result goes to bench/results/monotonicity.json, stamped (bench.stamp).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import itertools
 import sys
 import time
@@ -27,6 +30,7 @@ from rich.progress import track
 
 from bench.capacity import demo_parser, ready_demo, run_configuration
 from bench.latency import summarise
+from bench.offer_scan import scan_offer
 from bench.stamp import bench_run
 
 console = Console(width=None if sys.stdout.isatty() else 140)
@@ -52,17 +56,28 @@ def curves(url: str, key: str, clients: pd.DataFrame) -> dict[int, list[float]]:
     return out
 
 
-def offer_latencies(url: str, key: str, clients: pd.DataFrame) -> tuple[list[float], list[int]]:
-    """Seconds of each client's offer (one request at a time, after one warm-up), candidates decided."""
-    seconds, evaluated = [], []
+def offer_latencies(url: str, key: str, clients: pd.DataFrame) -> tuple[list[float], list[dict]]:
+    """Seconds of each client's offer (one request at a time, after one warm-up), and each offer."""
+    seconds, offers = [], []
     with httpx.Client(base_url=url, headers={"X-API-Key": key}, timeout=30) as http:
         http.get(f"/v1/clients/{int(clients.iloc[0]['SK_ID_CURR'])}/offer").raise_for_status()
         for client_id in clients["SK_ID_CURR"]:
             started = time.perf_counter()
             reply = http.get(f"/v1/clients/{int(client_id)}/offer").raise_for_status()
             seconds.append(time.perf_counter() - started)
-            evaluated.append(reply.json()["evaluated"])
-    return seconds, evaluated
+            offers.append(reply.json())
+    return seconds, offers
+
+
+def scanned_offers(url: str, key: str, scoring: str, clients: pd.DataFrame, offers: list[dict]) -> list:
+    """Each offer checked by a scan at every 1,000 up to the affordability cap (bench.offer_scan)."""
+    records = clients.to_dict(orient="records")
+    return [
+        asyncio.run(scan_offer(url, {"X-API-Key": key}, scoring, record, offer))
+        for record, offer in track(
+            list(zip(records, offers, strict=True)), description="offer scans", console=console
+        )
+    ]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -110,8 +125,20 @@ def main(argv: list[str] | None = None) -> None:
                 unit="points",
                 label="largest fall of the risk as the amount grows",
             )
-            seconds, evaluated = offer_latencies(
-                f"http://127.0.0.1:{platform.port('gateway')}", env["DEMO_API_KEY"], clients
+            url = f"http://127.0.0.1:{platform.port('gateway')}"
+            seconds, offers = offer_latencies(url, env["DEMO_API_KEY"], clients)
+            evaluated = [offer["evaluated"] for offer in offers]
+            scans = scanned_offers(
+                url, env["DEMO_API_KEY"], f"127.0.0.1:{platform.port('scoring')}", clients, offers
+            )
+            inexact = [vars(scan) for scan in scans if not scan.exact]
+            run.detail("offer_scans", {"candidates": sum(s.scanned for s in scans), "inexact": inexact})
+            run.figure(
+                "inexact_offers",
+                len(inexact),
+                unit=f"of {len(scans)}",
+                label="offers not granted, or with a granted amount above them (scan every 1,000 to the cap)",
+                goal="<= 0",
             )
             latency = summarise(seconds)
             run.detail("offer_latency", latency)

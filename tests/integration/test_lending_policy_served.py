@@ -11,11 +11,11 @@ import httpx
 import pytest
 from pypdf import PdfReader
 
+from bench.offer_scan import scan_offer
 from credit_features.application import application_row
 from credit_model.decision_log import read_log
 from explain_service.client import ExplainClient
 from scoring_service.client import ScoringClient
-from serving_base.messages import score_request
 
 from .conftest import ADVISOR_KEY, SERVICE_KEY, Service, run_coroutine
 
@@ -173,42 +173,18 @@ def test_the_offer_is_granted_and_nothing_above_it_is_up_to_the_affordability_ca
     )
     offered = 0
     for record in raw.sample(n=4, random_state=3).to_dict(orient="records"):
-        client_id, income = int(record["SK_ID_CURR"]), record["AMT_INCOME_TOTAL"]
+        client_id = int(record["SK_ID_CURR"])
         reply = httpx.get(f"{gateway_server.url}/v1/clients/{client_id}/offer", headers=ADVISOR, timeout=60)
         assert reply.status_code == 200, reply.text
         found = reply.json()
-        term = record["AMT_CREDIT"] / record["AMT_ANNUITY"]
-        assert found["term_years"] == pytest.approx(term)
+        assert found["term_years"] == pytest.approx(record["AMT_CREDIT"] / record["AMT_ANNUITY"])
         # every 1,000 from the offer up to the affordability cap (beyond it a knock-out refuses), each
         # candidate the client's stored row with its application features recomputed, decided by Scoring
-        cap = min(10 * income, 0.35 * income * term)
-        start = int(found["max_amount"] or 0)
-        amounts = list(range(start, int(cap) + 1, 1_000)) or [start]
-        outcomes = run_coroutine(_decide_amounts(gateway_server, scoring_server, record, amounts, term))
-        if found["max_amount"] is not None:
-            offered += 1
-            assert outcomes[0] == "granted", "the offer itself is granted"
-        above = [a for a, o in zip(amounts[1:], outcomes[1:], strict=True) if o == "granted"]
-        assert not above, f"client {client_id}: granted above the offer {found['max_amount']}: {above[:5]}"
+        scan = run_coroutine(scan_offer(gateway_server.url, ADVISOR, scoring_server.target, record, found))
+        assert scan.scanned >= 1
+        offered += scan.offered is not None
+        assert scan.offer_granted is not False, "the offer itself is granted"
+        assert not scan.granted_above, (
+            f"client {client_id}: granted above the offer: {scan.granted_above[:5]}"
+        )
     assert offered, "some clients get an offer"
-
-
-async def _decide_amounts(
-    gateway: Service, scoring: Service, record: dict, amounts: list[int], term: float
-) -> list[str]:
-    explained = httpx.get(
-        f"{gateway.url}/v1/clients/{int(record['SK_ID_CURR'])}/explanation", headers=ADVISOR, timeout=30
-    ).json()
-    stored = {c["feature"]: c["value"] for c in explained["contributions"]}
-    fields = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in record.items()}
-    requests = []
-    for amount in amounts:
-        values = application_row({**fields, "AMT_CREDIT": float(amount), "AMT_ANNUITY": amount / term})
-        named = stored | {k: (None if math.isnan(v) else v) for k, v in values.items()}
-        requests.append(score_request(features=named))
-    async with grpc.aio.insecure_channel(scoring.target) as channel:
-        client = ScoringClient(channel, timeout=30)
-        scores = [
-            s for i in range(0, len(requests), 100) for s in await client.score_batch(requests[i : i + 100])
-        ]
-    return [score.outcome for score in scores]
