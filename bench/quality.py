@@ -21,8 +21,27 @@ from typing import Any
 
 from bench.child import REPO, ChildFailedError
 
-#: Evaluation figures averaged over seeds, with their model / oracle ratios.
-RATIOS = ("auc_ratio", "cost_ratio", "brier_ratio")
+#: Evaluation figures averaged over seeds, with their model / oracle ratios (policy_cost_ratio: both
+#: probabilities through the version's lending policy).
+RATIOS = ("auc_ratio", "cost_ratio", "brier_ratio", "policy_cost_ratio")
+#: The measurement variants trained beside each seed's served model, with their `training train` flag:
+#: what the monotone constraints cost, and what leaving the protected attributes out costs.
+VARIANTS = {"unconstrained": "monotone", "protected": "protected"}
+_VARIANT = """
+import json, sys
+from dataclasses import asdict, replace
+from pathlib import Path
+from training.model.evaluate import evaluate
+from training.model.train import TrainOptions, train
+platform, variant = Path(sys.argv[1]), sys.argv[2]
+options = TrainOptions(trials=int(sys.argv[3]), folds=int(sys.argv[4]), seed=int(sys.argv[5]))
+options = replace(options, monotone=False) if variant == "unconstrained" else replace(options, protected=True)
+trained = train(platform / "dataset" / "train.parquet", options)
+dataset, out = platform / "dataset" / "train.parquet", platform / f"evaluation-{variant}.json"
+result = evaluate(dataset, platform / "raw", out, version_name=trained.model_version)
+print(json.dumps({"variant": variant, "chosen": trained.chosen, "promoted": trained.promoted,
+                  "search_seconds": trained.search_seconds, **asdict(result)}))
+"""
 
 
 def _environment(platform: Path, redis_db: int) -> dict[str, str]:
@@ -67,6 +86,9 @@ def run_seed(
             raise ChildFailedError(f"pipeline for seed {seed} failed twice:\n{done.stderr[-3000:]}")
     evaluation = json.loads((platform / "evaluation.json").read_text())
     trained = json.loads((platform / ".done" / "train").read_text())
+    variants = {
+        name: _variant(platform, env, name, trials=trials, folds=folds, seed=seed) for name in VARIANTS
+    }
     return {
         "seed": seed,
         "resumed": resume,
@@ -77,18 +99,40 @@ def run_seed(
         "chosen": trained["chosen"],
         **evaluation,
         "brier_ratio": evaluation["model_brier"] / evaluation["oracle_brier"],
+        "variants": variants,
     }
+
+
+def _variant(
+    platform: Path, env: dict[str, str], variant: str, *, trials: int, folds: int, seed: int
+) -> dict[str, Any]:
+    """A measurement variant trained on the seed's platform (registered, never served) and evaluated."""
+    command = [sys.executable, "-c", _VARIANT, str(platform), variant, str(trials), str(folds), str(seed)]
+    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise ChildFailedError(f"variant {variant} for {platform.name} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def summarize(seeds: list[dict[str, Any]]) -> dict[str, Any]:
     """Mean and spread (min, max, standard deviation) over seeds of each ratio and of the search time."""
     summary: dict[str, Any] = {"seeds": len(seeds)}
     for key in (*RATIOS, "search_seconds"):
-        values = [seed[key] for seed in seeds]
-        summary[key] = {
-            "mean": statistics.fmean(values),
-            "min": min(values),
-            "max": max(values),
-            "sd": statistics.stdev(values) if len(values) > 1 else 0.0,
-        }
+        summary[key] = _spread([seed[key] for seed in seeds])
+    summary["policy_price"] = _spread([s["oracle_policy_cost"] - s["oracle_cost"] for s in seeds])
+    for variant in VARIANTS:
+        runs = [seed["variants"][variant] for seed in seeds if variant in seed.get("variants", {})]
+        if runs:
+            summary[variant] = {
+                key: _spread([run[key] for run in runs]) for key in RATIOS if key != "brier_ratio"
+            }
     return summary
+
+
+def _spread(values: list[float]) -> dict[str, float]:
+    return {
+        "mean": statistics.fmean(values),
+        "min": min(values),
+        "max": max(values),
+        "sd": statistics.stdev(values) if len(values) > 1 else 0.0,
+    }

@@ -43,9 +43,11 @@ GOAL_SEARCH_SECONDS = "<= 600"
 GOAL_SEARCH_BUDGET = (30, 5)
 GOAL_AUC_RATIO = ">= 0.97"
 GOAL_COST_RATIO = "<= 1.05"
-#: Issue 15, on the mean of the seeds' pipelines (scale 0.1, 30 trials, 5 folds).
-GOAL_SEEDS_AUC_RATIO = ">= 0.99"
-GOAL_SEEDS_COST_RATIO = "<= 1.03"
+#: On the mean of the seeds' pipelines (scale 0.1, 5 folds): issue 27's, for a served model under its
+#: monotone constraints and lending policy (issue 15's 0.99 and 1.03 held for an unconstrained model
+#: alone); the cost is both probabilities put through the same policy.
+GOAL_SEEDS_AUC_RATIO = ">= 0.985"
+GOAL_SEEDS_POLICY_COST_RATIO = "<= 1.04"
 app = typer.Typer(add_completion=False)
 
 _SEARCH = """
@@ -129,12 +131,39 @@ def record_seeds(run: BenchRun, seeds: dict[str, Any]) -> None:
         f"pipeline at scale {seeds['scale']:g}, {seeds['trials']} trials × {seeds['folds']} folds, "
         f"mean of {summary['seeds']} seeds"
     )
-    goals = {"auc_ratio": GOAL_SEEDS_AUC_RATIO, "cost_ratio": GOAL_SEEDS_COST_RATIO, "brier_ratio": None}
+    goals = {
+        "auc_ratio": GOAL_SEEDS_AUC_RATIO,
+        "cost_ratio": None,
+        "policy_cost_ratio": GOAL_SEEDS_POLICY_COST_RATIO,
+        "brier_ratio": None,
+    }
     for key, goal in goals.items():
         spread = summary[key]
         name = key.replace("_", " ").replace("auc", "AUC").replace("brier", "Brier")
         label = f"{what}: champion/oracle {name} (seeds {spread['min']:.3f}–{spread['max']:.3f})"
         run.figure(f"seeds_{key}", round(spread["mean"], 4), unit="", label=label, goal=goal)
+    price = summary["policy_price"]
+    run.figure(
+        "seeds_policy_price",
+        round(price["mean"], 4),
+        unit="per application",
+        label=f"{what}: the policy's own price, the oracle's cost through it minus without it",
+    )
+    for variant, meaning in (
+        ("unconstrained", "without the monotone constraints"),
+        ("protected", "with the protected attributes as inputs"),
+    ):
+        for key in ("auc_ratio", "policy_cost_ratio"):
+            if variant in summary:
+                spread = summary[variant][key]
+                name = key.replace("_", " ").replace("auc", "AUC")
+                run.figure(
+                    f"seeds_{variant}_{key}",
+                    round(spread["mean"], 4),
+                    unit="",
+                    label=f"{what}, trained {meaning} (never served): {name} "
+                    f"(seeds {spread['min']:.3f}–{spread['max']:.3f})",
+                )
     search = summary["search_seconds"]
     full_budget = (seeds["trials"], seeds["folds"]) == GOAL_SEARCH_BUDGET
     run.figure(

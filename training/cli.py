@@ -146,6 +146,16 @@ def train(
     address: Annotated[str | None, typer.Option(help="Ray cluster address (default: local cores).")] = None,
     cpus: Annotated[int, typer.Option(min=1, help="Trials run at once (local cores or cluster CPUs).")] = 2,
     search_rows: SearchRows = SEARCH_ROWS,
+    unconstrained: Annotated[
+        bool,
+        typer.Option(
+            help="Measurement only: no monotone constraints (the version is registered, never served)."
+        ),
+    ] = False,
+    with_protected: Annotated[
+        bool,
+        typer.Option(help="Measurement only: the protected attributes as inputs (registered, never served)."),
+    ] = False,
 ) -> None:
     """Compare models, tune LightGBM with Ray Tune, refit the best, register it in MLflow."""
     from training.model.cost import CostWeights
@@ -160,6 +170,8 @@ def train(
         address=address,
         cpus=cpus,
         search_rows=search_rows or None,
+        monotone=not unconstrained,
+        protected=with_protected,
     )
     print_summary("training", run_training(dataset_path, options))
 
@@ -173,11 +185,15 @@ def evaluate(
         Path, typer.Option(help="Raw folder (synthetic ones hold the truth file of the oracle).")
     ] = Path("data/raw"),
     out: Annotated[Path, typer.Option(help="JSON file for the figures.")] = Path("data/evaluation.json"),
+    version: Annotated[
+        str | None, typer.Option(help="A registered version to evaluate instead of the champion.")
+    ] = None,
 ) -> None:
     """The champion's hold-out figures, beside the oracle's (planted probability) on synthetic data."""
     from training.model.evaluate import evaluate as run_evaluation
 
-    print_summary("champion on the hold-out", run_evaluation(dataset_path, raw, out))
+    title = f"version {version} on the hold-out" if version else "champion on the hold-out"
+    print_summary(title, run_evaluation(dataset_path, raw, out, version_name=version))
 
 
 @app.command()

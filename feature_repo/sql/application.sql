@@ -26,7 +26,7 @@ SELECT
     SK_ID_CURR,
     -- flags
     CASE NAME_CONTRACT_TYPE WHEN 'Revolving loans' THEN 1 WHEN 'Cash loans' THEN 0 END AS APP_REVOLVING_LOAN, -- 1 if the requested credit is a revolving loan (card), 0 if a cash loan | fr: 1 si le crédit demandé est un crédit renouvelable (carte), 0 si c'est un prêt personnel
-    CASE CODE_GENDER WHEN 'M' THEN 1 WHEN 'F' THEN 0 END AS APP_GENDER_MALE, -- 1 if the client is a man, 0 if a woman (protected attribute: review before use in a decision) | fr: 1 si le client est un homme, 0 si c'est une femme (attribut protégé : à examiner avant tout usage dans une décision)
+    CASE CODE_GENDER WHEN 'M' THEN 1 WHEN 'F' THEN 0 END AS APP_GENDER_MALE, -- 1 if the client is a man, 0 if a woman (protected attribute: never a model input, see credit_features/protected.py) | fr: 1 si le client est un homme, 0 si c'est une femme (attribut protégé : jamais une entrée du modèle)
     CASE FLAG_OWN_CAR WHEN 'Y' THEN 1 WHEN 'N' THEN 0 END AS APP_OWNS_CAR, -- 1 if the client owns a car | fr: 1 si le client possède une voiture
     CASE FLAG_OWN_REALTY WHEN 'Y' THEN 1 WHEN 'N' THEN 0 END AS APP_OWNS_REALTY, -- 1 if the client owns a house or flat | fr: 1 si le client possède une maison ou un appartement
     CASE EMERGENCYSTATE_MODE WHEN 'Yes' THEN 1 WHEN 'No' THEN 0 END AS APP_BUILDING_EMERGENCY_STATE, -- 1 if the client's building is in an emergency state | fr: 1 si l'immeuble du client est en état d'urgence

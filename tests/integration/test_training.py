@@ -94,7 +94,8 @@ def test_a_challenger_becomes_champion_only_when_monotone_and_cheaper(tmp_path: 
                 client.set_model_version_tag(
                     tracking.MODEL_NAME, version, tracking.MONOTONE_TAG, "0" if holds else "3"
                 )
-            return version, tracking.promote_if_better(client, version, cost, monotone_holds=holds)
+            kept_out = [] if holds else ["its risk moves against a declared direction"]
+            return version, tracking.promote_if_better(client, version, cost, kept_out=kept_out)
 
         # an unchecked champion (registered before the monotonicity check) is replaced by a checked one
         assert register(0.30, checked=False) == ("1", True)

@@ -101,11 +101,12 @@ class Candidate:
     build: Callable[[Sequence[str], Sequence[str], int], Pipeline]
 
 
-def monotone_settings(columns: Sequence[str]) -> dict[str, Any]:
+def monotone_settings(columns: Sequence[str], monotone: bool = True) -> dict[str, Any]:
     """LightGBM's monotone constraints for these input columns, in their order: the risk directions
     declared beside the features' definitions (credit_features.catalog). "intermediate" splits more
-    freely than the basic method at little cost (LightGBM's documentation)."""
-    directions = risk_directions(columns)
+    freely than the basic method at little cost (LightGBM's documentation). None when not `monotone`
+    (a model trained so measures what the constraints cost; it is never served)."""
+    directions = risk_directions(columns) if monotone else []
     if not any(directions):
         return {}
     return {"monotone_constraints": directions, "monotone_constraints_method": "intermediate"}
@@ -119,11 +120,12 @@ def free_features(columns: Sequence[str]) -> list[str]:
     ]
 
 
-def candidates(columns: Sequence[str] = ()) -> list[Candidate]:
+def candidates(columns: Sequence[str] = (), monotone: bool = True) -> list[Candidate]:
     """The comparison, from the trivial baseline to gradient boosting, two imbalance strategies each,
-    every one respecting the risk directions declared for `columns` (the training frame's, in order)."""
-    lightgbm = LGBM_DEFAULTS | monotone_settings(columns)
-    free = set(free_features(columns)) if columns else None
+    every one respecting the risk directions declared for `columns` (the training frame's, in order),
+    unless not `monotone`."""
+    lightgbm = LGBM_DEFAULTS | monotone_settings(columns, monotone)
+    free = set(free_features(columns)) if columns and monotone else None
 
     def numeric_free(numeric: Sequence[str]) -> list[str]:
         return list(numeric) if free is None else [n for n in numeric if n in free]

@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 
 from credit_features.backend import FEATURE_SERVICE
+from credit_features.protected import allowed
 from credit_features.store import historical_features
 
 Split = Literal["train", "test"]
@@ -50,9 +51,12 @@ def entities(parquet_dir: Path, split: Split) -> pd.DataFrame:
     return frame.sort_values("SK_ID_CURR", ignore_index=True)
 
 
-def feature_columns(frame: pd.DataFrame) -> list[str]:
-    """The model's input columns of a Feast training frame, in the feature service's order."""
-    return [column for column in frame.columns if column not in (*KEYS, LABEL)]
+def feature_columns(frame: pd.DataFrame, *, protected: bool = False) -> list[str]:
+    """The model's input columns of a Feast training frame, in the feature service's order: never the
+    protected attributes (credit_features.protected), unless `protected` asks for them to measure what
+    leaving them out costs (such a model is never served)."""
+    columns = [column for column in frame.columns if column not in (*KEYS, LABEL)]
+    return columns if protected else allowed(columns)
 
 
 def build_dataset(parquet_dir: Path, out: Path, split: Split = "train") -> DatasetResult:

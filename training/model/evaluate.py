@@ -136,10 +136,16 @@ def _policy_costs(
     return figures
 
 
-def evaluate(dataset: Path, raw: Path, out: Path | None = None) -> Evaluation:
-    """Score the champion on its hold-out rows; compare with the planted probability when there is one."""
+def evaluate(
+    dataset: Path, raw: Path, out: Path | None = None, version_name: str | None = None
+) -> Evaluation:
+    """Score the champion (or the registered version `version_name`) on its hold-out rows; compare with
+    the planted probability when there is one."""
     tracking.configure()
-    version, run = tracking.champion_run(MlflowClient())
+    client = MlflowClient()
+    version, run = (
+        tracking.champion_run(client) if version_name is None else tracking.version_run(version_name, client)
+    )
     rows = _holdout_rows(run.info.run_id, dataset)
     uri = str(ModelUri(tracking.MODEL_NAME, version=version.version))
     model = mlflow.sklearn.load_model(uri)

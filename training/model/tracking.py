@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.metadata
 import logging
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,8 @@ log = logging.getLogger(__name__)
 TREES_TAG, LEAVES_TAG = "trees", "leaves"
 #: Clients x declared features whose risk moved the wrong way (0 for a version that may be champion).
 MONOTONE_TAG = "monotone_violations"
+#: A measurement variant's name (trained without the constraints or with protected attributes).
+VARIANT_TAG = "variant"
 
 
 def tracking_uri() -> str:
@@ -150,6 +153,7 @@ def log_and_register(
     background: pd.DataFrame | None = None,
     policy: LendingPolicy | None = None,
     monotone: MonotoneCheck | None = None,
+    variant: str | None = None,
 ) -> RegisteredModel:
     """Log the fitted pipeline in the active run, register it, tag it, and apply the champion rule.
 
@@ -159,7 +163,8 @@ def log_and_register(
     `background` the example rows stand in, and a linear model's base value is their average client.
     The version is tagged with its threshold, cost weights, feature service, hold-out scores and size;
     its lending policy goes into the run as policy/lending_policy.json, its version as a tag. A version
-    whose risk moves against a declared direction (`monotone`) is registered but never promoted.
+    whose risk moves against a declared direction (`monotone`), or a measurement `variant` (trained
+    without the constraints or with protected attributes), is registered but never promoted.
     """
     if policy is not None:
         mlflow.log_text(policy.to_json(), f"{POLICY_FOLDER}/{POLICY_FILE}")
@@ -192,12 +197,15 @@ def log_and_register(
         LEAVES_TAG: leaves,
         **({POLICY_TAG: policy.version} if policy is not None else {}),
         **({MONOTONE_TAG: sum(monotone.violations.values())} if monotone is not None else {}),
+        **({VARIANT_TAG: variant} if variant else {}),
     }
     for key, value in tags.items():
         client.set_model_version_tag(MODEL_NAME, version, key, str(value))
-    promoted = promote_if_better(
-        client, version, holdout.business_cost, monotone_holds=monotone is None or monotone.holds
-    )
+    kept_out = [
+        *([] if monotone is None or monotone.holds else ["its risk moves against a declared direction"]),
+        *([f"a measurement variant ({variant}), never served"] if variant else []),
+    ]
+    promoted = promote_if_better(client, version, holdout.business_cost, kept_out=kept_out)
     return RegisteredModel(
         version=version,
         run_id=info.run_id,
@@ -225,6 +233,13 @@ def champion_run(client: MlflowClient | None = None) -> tuple[ModelVersion, Run]
     return version, client.get_run(version.run_id)
 
 
+def version_run(version: str, client: MlflowClient | None = None) -> tuple[ModelVersion, Run]:
+    """A registered version and the run that produced it (MlflowException when there is none)."""
+    client = client or MlflowClient()
+    found = client.get_model_version(MODEL_NAME, version)
+    return found, client.get_run(found.run_id)
+
+
 def feature_order(model_uri: str) -> list[str]:
     """The model's input columns in order, from its logged signature (the contract with the services)."""
     signature = mlflow.models.get_model_info(model_uri).signature
@@ -234,15 +249,14 @@ def feature_order(model_uri: str) -> list[str]:
 
 
 def promote_if_better(
-    client: MlflowClient, version: str, holdout_cost: float, *, monotone_holds: bool = True
+    client: MlflowClient, version: str, holdout_cost: float, *, kept_out: Sequence[str] = ()
 ) -> bool:
-    """New version becomes 'challenger'; it takes 'champion' only if its risk moves the declared way
-    (training.model.monotonicity), and then with a lower hold-out cost than a checked champion's."""
+    """New version becomes 'challenger'; it takes 'champion' only if nothing keeps it out (`kept_out`:
+    its risk moving against a declared direction, a measurement variant, ...), and then with a lower
+    hold-out cost than a checked champion's."""
     client.set_registered_model_alias(MODEL_NAME, CHALLENGER, version)
-    if not monotone_holds:
-        log.warning(
-            "challenger kept out: its risk moves against a declared direction", extra={"version": version}
-        )
+    if kept_out:
+        log.warning("challenger kept out", extra={"version": version, "reasons": list(kept_out)})
         return False
     current = champion(client)
     # A champion registered before the check (no tag) was never shown to be monotone: a checked

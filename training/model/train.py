@@ -43,6 +43,7 @@ from training.model.importance import explain_globally
 from training.model.metrics import score_predictions
 from training.model.monotonicity import check_monotone
 from training.model.policy import evaluate_policy, fit_policy
+from training.model.protected_proxy import proxy_aucs
 from training.model.sampling import SEARCH_ROWS, stratified_draw
 from training.model.selection import Standing, cheapest, near_best
 from training.model.tune import METRIC, SearchOutcome, lightgbm_params, search
@@ -63,6 +64,19 @@ class TrainOptions:
     address: str | None = None
     cpus: int = 2
     search_rows: int | None = SEARCH_ROWS  # None: every row (training.model.sampling says why a cap)
+    #: Measurement variants, registered but never served: without the monotone constraints, or with the
+    #: protected attributes as inputs (what each costs is measured against the served kind).
+    monotone: bool = True
+    protected: bool = False
+
+    @property
+    def variant(self) -> str | None:
+        """The measurement variant's name (None: a version that may serve)."""
+        names = [
+            *(["unconstrained"] if not self.monotone else []),
+            *(["protected"] if self.protected else []),
+        ]
+        return "+".join(names) or None
 
 
 @dataclass(frozen=True)
@@ -112,7 +126,7 @@ def _compare_candidates(
     numeric = [c for c in x.columns if c not in categorical]
     contenders = []
     task = progress.add_task("comparing models", total=len(candidates()))
-    for candidate in candidates(list(x.columns)):
+    for candidate in candidates(list(x.columns), options.monotone):
 
         def build(candidate=candidate) -> Pipeline:
             return candidate.build(categorical, numeric, options.seed)
@@ -187,6 +201,7 @@ def _tuned_contender(
         weights=options.weights,
         address=options.address,
         cpus=options.cpus,
+        monotone=options.monotone,
     )
     for trial in outcome.trials:
         _log_cv(
@@ -196,7 +211,7 @@ def _tuned_contender(
             {"kind": "tune_trial", "completed": str(trial.completed).lower()},
         )
     params, imbalance = lightgbm_params(trial_config := outcome.best.params)
-    params |= monotone_settings(list(x.columns))
+    params |= monotone_settings(list(x.columns), options.monotone)
     params["n_estimators"] = int(outcome.best.metrics["best_iteration"])
     # The tuned model's out-of-fold predictions, with the trees early stopping chose, set its threshold.
     refit = _fixed_size(lambda: lightgbm_pipeline(params, imbalance, options.seed), x, y, options)
@@ -275,7 +290,7 @@ def train(dataset: Path, options: TrainOptions = TrainOptions()) -> TrainResult:
     """Run the whole training on a Feast training set (`python -m training dataset` output)."""
     started = time.perf_counter()
     frame = pd.read_parquet(dataset)
-    columns = feature_columns(frame)
+    columns = feature_columns(frame, protected=options.protected)
     x_all, y_all = frame[columns].astype(float), frame[LABEL].to_numpy(dtype=int)
     x, x_hold, y, y_hold = train_test_split(
         x_all, y_all, test_size=options.holdout, stratify=y_all, random_state=options.seed
@@ -298,6 +313,7 @@ def train(dataset: Path, options: TrainOptions = TrainOptions()) -> TrainResult:
                 "cost_fp": options.weights.fp,
                 "feature_service": FEATURE_SERVICE,
                 "dataset": str(dataset),
+                "variant": options.variant or "served",
             }
         )
         contenders = _compare_candidates(x_search, y_search, options, progress)
@@ -319,6 +335,9 @@ def train(dataset: Path, options: TrainOptions = TrainOptions()) -> TrainResult:
                 {"clients": monotone.clients, "points": monotone.points, "violations": monotone.violations},
                 "monotonicity.json",
             )
+            mlflow.log_metrics(
+                {f"proxy_auc.{name}": auc for name, auc in proxy_aucs(frame, x, options.seed).items()}
+            )
             policy = fit_policy(x)
             priced = evaluate_policy(
                 policy, x_hold, y_hold, proba, threshold=chosen.threshold, weights=options.weights
@@ -339,6 +358,7 @@ def train(dataset: Path, options: TrainOptions = TrainOptions()) -> TrainResult:
                 background=x,
                 policy=policy,
                 monotone=monotone,
+                variant=options.variant,
             )
             holdout_ids = frame.loc[x_hold.index, "SK_ID_CURR"].tolist()
             mlflow.log_dict({"SK_ID_CURR": holdout_ids}, "holdout_ids.json")

@@ -235,6 +235,7 @@ def search(
     address: str | None = None,
     cpus: int = 2,
     cpus_per_trial: int = 1,
+    monotone: bool = True,
 ) -> SearchOutcome:
     """Run the search on `cpus` local cores (or `cpus` CPUs of the Ray cluster at `address`), with
     `cpus_per_trial` CPUs per trial, each one a LightGBM thread."""
@@ -258,7 +259,7 @@ def search(
             target=y,
             seed=seed,
             weights=weights,
-            fixed=monotone_settings(list(features.columns)),
+            fixed=monotone_settings(list(features.columns), monotone),
         ),
         {"cpu": cpus_per_trial},
     )
