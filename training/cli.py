@@ -196,6 +196,24 @@ def evaluate(
     print_summary(title, run_evaluation(dataset_path, raw, out, version_name=version))
 
 
+@app.command("fairness-override")
+def fairness_override(
+    version: Annotated[str, typer.Option(help="The registered version whose fairness breach is overridden.")],
+    by: Annotated[str, typer.Option(help="Who decides the override (name and role).")],
+    why: Annotated[str, typer.Option(help="Why the version may serve despite the breach.")],
+) -> None:
+    """Record an override of a version's fairness breach (who, why; when is now), shown in its model card,
+    then apply the champion rule to it again."""
+    from training.model import tracking
+
+    tracking.configure()
+    try:
+        promoted = tracking.override_fairness(version, by, why)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from error
+    typer.echo(f"override recorded on version {version}: {'champion' if promoted else 'not promoted'}")
+
+
 @app.command()
 def report(
     dataset_path: Annotated[Path, typer.Option("--dataset", help="Training set parquet.")] = Path(

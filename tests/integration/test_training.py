@@ -80,6 +80,51 @@ def test_the_methodology_note_has_every_section(platform, tmp_path: Path) -> Non
     assert "<table>" in Path(result.html).read_text(), "HTML version with the table"
 
 
+def test_a_challenger_breaching_a_fairness_bound_is_refused_until_an_override_is_recorded(
+    tmp_path: Path,
+) -> None:
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'registry.db'}")
+    try:
+        client = MlflowClient()
+        client.create_registered_model(tracking.MODEL_NAME)
+
+        def register(cost: float, fair: bool) -> tuple[str, bool]:
+            version = str(client.create_model_version(tracking.MODEL_NAME, source=str(tmp_path)).version)
+            tags = {
+                "holdout_business_cost": str(cost),
+                tracking.MONOTONE_TAG: "0",
+                tracking.FAIRNESS_TAG: str(fair).lower(),
+            }
+            for key, value in tags.items():
+                client.set_model_version_tag(tracking.MODEL_NAME, version, key, value)
+            return version, tracking.promote_if_better(
+                client, version, cost, kept_out=tracking.kept_out_by(tags)
+            )
+
+        # given a fair champion, a cheaper challenger whose decisions breach a bound is refused
+        assert register(0.40, fair=True) == ("1", True)
+        assert register(0.30, fair=False) == ("2", False)
+        assert str(tracking.champion(client).version) == "1"
+        # an override must say who and why
+        with pytest.raises(ValueError, match="who"):
+            tracking.override_fairness("2", by="", why="reviewed", client=client)
+        with pytest.raises(ValueError, match="nothing to override"):
+            tracking.override_fairness("1", by="A. Martin", why="-", client=client)
+        # when it is recorded, the challenger is promoted and the override is on the version
+        why = "gap within the oracle's on a second hold-out; reviewed by the risk committee"
+        assert tracking.override_fairness("2", by="A. Martin, head of risk", why=why, client=client)
+        version = client.get_model_version(tracking.MODEL_NAME, "2")
+        assert str(tracking.champion(client).version) == "2"
+        assert version.tags[tracking.OVERRIDE_BY_TAG] == "A. Martin, head of risk"
+        assert version.tags[tracking.OVERRIDE_WHY_TAG] == why
+        assert version.tags[tracking.OVERRIDE_AT_TAG].startswith("20")
+        # a measurement variant is never served, override or not
+        variant = {"holdout_business_cost": "0.1", tracking.VARIANT_TAG: "protected"}
+        assert tracking.kept_out_by(variant) == ["a measurement variant (protected), never served"]
+    finally:
+        mlflow.set_tracking_uri(tracking.tracking_uri())
+
+
 def test_a_challenger_becomes_champion_only_when_monotone_and_cheaper(tmp_path: Path) -> None:
     # given a registry with champion version 1 at hold-out cost 0.40
     mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'registry.db'}")

@@ -26,6 +26,7 @@ from training.model import tracking
 from training.model.cost import CostWeights
 from training.model.dataset import LABEL
 from training.model.metrics import Scores, score_predictions
+from training.model.oracle import oracle_threshold, planted_probability
 from training.model.policy import evaluate_policy, registered_policy
 
 #: Equal-count bins of predicted probability for the calibration table.
@@ -93,19 +94,8 @@ def _holdout_rows(run_id: str, dataset: Path) -> pd.DataFrame:
     return frame[frame["SK_ID_CURR"].isin(set(ids))].reset_index(drop=True)
 
 
-def _planted(rows: pd.DataFrame, raw: Path) -> np.ndarray | None:
-    """The planted probability of each hold-out row, or None without a truth file."""
-    if not (raw / TRUTH_FILE).is_file():
-        return None
-    truth = pd.read_csv(raw / TRUTH_FILE, usecols=["SK_ID_CURR", "PLANTED_PROBABILITY"])
-    planted = rows[["SK_ID_CURR"]].merge(truth, on="SK_ID_CURR", how="left")["PLANTED_PROBABILITY"].to_numpy()
-    if np.isnan(planted).any():
-        raise LookupError(f"{TRUTH_FILE} lacks planted probabilities of some hold-out applications")
-    return planted
-
-
 def _oracle(y: np.ndarray, planted: np.ndarray, weights: CostWeights, model: Scores) -> dict[str, float]:
-    threshold = weights.fp / (weights.fn + weights.fp)
+    threshold = oracle_threshold(weights)
     oracle = score_predictions(y, planted, threshold, weights)
     return {
         "oracle_auc": oracle.auc,
@@ -130,8 +120,8 @@ def _policy_costs(
     model = evaluate_policy(policy, rows, y, proba, threshold=threshold, weights=weights).cost
     figures: dict[str, float | str | None] = {"policy_version": policy.version, "model_policy_cost": model}
     if planted is not None:
-        oracle_threshold = weights.fp / (weights.fn + weights.fp)
-        oracle = evaluate_policy(policy, rows, y, planted, threshold=oracle_threshold, weights=weights).cost
+        at = oracle_threshold(weights)
+        oracle = evaluate_policy(policy, rows, y, planted, threshold=at, weights=weights).cost
         figures |= {"oracle_policy_cost": oracle, "policy_cost_ratio": model / oracle}
     return figures
 
@@ -155,7 +145,7 @@ def evaluate(
     y = rows[LABEL].to_numpy(dtype=int)
     scores = score_predictions(y, proba, threshold, weights)
     calibration = calibration_table(y, proba)
-    planted = _planted(rows, raw)
+    planted = planted_probability(rows, raw)
     policy = registered_policy(run.info.run_id)
     priced = (
         _policy_costs(policy, rows, y, proba, planted, threshold=threshold, weights=weights)

@@ -8,8 +8,9 @@ from __future__ import annotations
 import importlib.metadata
 import logging
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from credit_model.registry import CHALLENGER, CHAMPION, EXPERIMENT, MODEL_NAME
 from credit_model.serving_artifact import LinearArtifact, TreeArtifact
 from credit_model.settings import ModelSettings
 from training.model.cost import CostWeights
+from training.model.fairness import FairnessReport
 from training.model.metrics import Scores
 from training.model.monotonicity import MonotoneCheck
 
@@ -43,6 +45,14 @@ log = logging.getLogger(__name__)
 TREES_TAG, LEAVES_TAG = "trees", "leaves"
 #: Clients x declared features whose risk moved the wrong way (0 for a version that may be champion).
 MONOTONE_TAG = "monotone_violations"
+#: The fairness report's verdict on a version, and the override of a breach: who, why, when.
+FAIRNESS_TAG = "fairness_within_bounds"
+OVERRIDE_BY_TAG, OVERRIDE_WHY_TAG, OVERRIDE_AT_TAG = (
+    "fairness_override_by",
+    "fairness_override_why",
+    "fairness_override_at",
+)
+FAIRNESS_REPORT = "fairness/report.json"
 #: A measurement variant's name (trained without the constraints or with protected attributes).
 VARIANT_TAG = "variant"
 
@@ -154,6 +164,7 @@ def log_and_register(
     policy: LendingPolicy | None = None,
     monotone: MonotoneCheck | None = None,
     variant: str | None = None,
+    fairness: FairnessReport | None = None,
 ) -> RegisteredModel:
     """Log the fitted pipeline in the active run, register it, tag it, and apply the champion rule.
 
@@ -163,9 +174,13 @@ def log_and_register(
     `background` the example rows stand in, and a linear model's base value is their average client.
     The version is tagged with its threshold, cost weights, feature service, hold-out scores and size;
     its lending policy goes into the run as policy/lending_policy.json, its version as a tag. A version
-    whose risk moves against a declared direction (`monotone`), or a measurement `variant` (trained
-    without the constraints or with protected attributes), is registered but never promoted.
+    whose risk moves against a declared direction (`monotone`), a measurement `variant` (trained
+    without the constraints or with protected attributes), or one whose decisions breach a fairness
+    bound (`fairness`, its report logged as fairness/report.json) is registered but not promoted: the
+    last until an override is recorded (`override_fairness`).
     """
+    if fairness is not None:
+        mlflow.log_dict(fairness.as_dict(), FAIRNESS_REPORT)
     if policy is not None:
         mlflow.log_text(policy.to_json(), f"{POLICY_FOLDER}/{POLICY_FILE}")
     if background is None and LinearModel.of(pipeline) is not None:
@@ -198,14 +213,11 @@ def log_and_register(
         **({POLICY_TAG: policy.version} if policy is not None else {}),
         **({MONOTONE_TAG: sum(monotone.violations.values())} if monotone is not None else {}),
         **({VARIANT_TAG: variant} if variant else {}),
+        **(fairness.tags() if fairness is not None else {}),
     }
     for key, value in tags.items():
         client.set_model_version_tag(MODEL_NAME, version, key, str(value))
-    kept_out = [
-        *([] if monotone is None or monotone.holds else ["its risk moves against a declared direction"]),
-        *([f"a measurement variant ({variant}), never served"] if variant else []),
-    ]
-    promoted = promote_if_better(client, version, holdout.business_cost, kept_out=kept_out)
+    promoted = promote_if_better(client, version, holdout.business_cost, kept_out=kept_out_by(tags))
     return RegisteredModel(
         version=version,
         run_id=info.run_id,
@@ -246,6 +258,36 @@ def feature_order(model_uri: str) -> list[str]:
     if signature is None:
         raise LookupError(f"model {model_uri} was logged without a signature")
     return signature.inputs.input_names()
+
+
+def kept_out_by(tags: Mapping[str, Any]) -> list[str]:
+    """Why a version with these tags may not serve (empty: it may): its risk moving against a declared
+    direction, being a measurement variant, or breaching a fairness bound without a recorded override."""
+    reasons = []
+    if str(tags.get(MONOTONE_TAG, "0")) != "0":
+        reasons.append("its risk moves against a declared direction")
+    if tags.get(VARIANT_TAG):
+        reasons.append(f"a measurement variant ({tags[VARIANT_TAG]}), never served")
+    if tags.get(FAIRNESS_TAG) == "false" and not tags.get(OVERRIDE_BY_TAG):
+        reasons.append("its decisions breach a fairness bound and no override is recorded")
+    return reasons
+
+
+def override_fairness(version: str, by: str, why: str, client: MlflowClient | None = None) -> bool:
+    """Record who overrides a version's fairness breach, why and when (tags of the version), then apply
+    the champion rule to it again. True when it became champion."""
+    if not by.strip() or not why.strip():
+        raise ValueError("an override names who decides it (--by) and why (--why)")
+    client = client or MlflowClient()
+    found = client.get_model_version(MODEL_NAME, version)
+    if found.tags.get(FAIRNESS_TAG) != "false":
+        raise ValueError(f"version {version} breaches no fairness bound: nothing to override")
+    stamp = datetime.now(tz=UTC).isoformat(timespec="seconds")
+    for key, value in ((OVERRIDE_BY_TAG, by), (OVERRIDE_WHY_TAG, why), (OVERRIDE_AT_TAG, stamp)):
+        client.set_model_version_tag(MODEL_NAME, version, key, value)
+    tags = {**found.tags, OVERRIDE_BY_TAG: by}
+    cost = float(found.tags.get("holdout_business_cost", "inf"))
+    return promote_if_better(client, version, cost, kept_out=kept_out_by(tags))
 
 
 def promote_if_better(

@@ -28,6 +28,7 @@ from credit_features.backend import FEATURE_SERVICE
 from credit_features.catalog import risk_directions
 from credit_features.settings import FeatureSettings
 from credit_model.estimators import unwrap_lightgbm
+from credit_model.lending_policy import LendingPolicy
 from credit_model.native_trees import NativeTrees
 from training.model import figures, tracking
 from training.model.candidates import (
@@ -39,10 +40,12 @@ from training.model.candidates import (
 )
 from training.model.cost import DEFAULT_WEIGHTS, CostWeights
 from training.model.dataset import LABEL, feature_columns
+from training.model.fairness import Decided, FairnessReport, fairness_report
 from training.model.importance import explain_globally
 from training.model.metrics import score_predictions
 from training.model.monotonicity import check_monotone
-from training.model.policy import evaluate_policy, fit_policy
+from training.model.oracle import oracle_threshold, planted_probability
+from training.model.policy import evaluate_policy, fit_policy, policy_outcomes
 from training.model.protected_proxy import proxy_aucs
 from training.model.sampling import SEARCH_ROWS, stratified_draw
 from training.model.selection import Standing, cheapest, near_best
@@ -286,6 +289,31 @@ def _log_final_figures(
             mlflow.log_artifact(str(path), artifact_path="figures" if path.suffix == ".png" else None)
 
 
+def _fairness(
+    x: pd.DataFrame,
+    rows: pd.DataFrame,
+    y: np.ndarray,
+    proba: np.ndarray,
+    *,
+    policy: LendingPolicy,
+    threshold: float,
+    raw: Path,
+    weights: CostWeights,
+) -> FairnessReport:
+    """The version's fairness report on its hold-out (`x` its inputs, `rows` the same rows whole, with
+    the group columns), beside the oracle's decisions when `raw` holds the planted truth."""
+    decided = Decided(*policy_outcomes(policy, x, proba, threshold), proba)
+    try:
+        planted = planted_probability(rows, raw)
+    except LookupError:
+        log.warning("the truth file does not cover the hold-out: fairness bounds are absolute")
+        planted = None
+    oracle = None
+    if planted is not None:
+        oracle = Decided(*policy_outcomes(policy, x, planted, oracle_threshold(weights)), planted)
+    return fairness_report(rows.reset_index(drop=True), y, decided, oracle)
+
+
 def train(dataset: Path, options: TrainOptions = TrainOptions()) -> TrainResult:
     """Run the whole training on a Feast training set (`python -m training dataset` output)."""
     started = time.perf_counter()
@@ -344,6 +372,9 @@ def train(dataset: Path, options: TrainOptions = TrainOptions()) -> TrainResult:
             )
             mlflow.log_metrics(priced.metrics("holdout_"))
             mlflow.log_dict({"version": policy.version, "rules": priced.rules}, "policy/report.json")
+            fairness = _fairness(
+                frame.loc[x_hold.index], dataset, y_hold, proba, policy, chosen.threshold, options
+            )
             mlflow.set_tags({"kind": "final", "model": chosen.name})
             _log_final_figures(
                 pipeline, x_hold, y_hold, proba, threshold=chosen.threshold, options=options, auc=holdout.auc
@@ -359,6 +390,7 @@ def train(dataset: Path, options: TrainOptions = TrainOptions()) -> TrainResult:
                 policy=policy,
                 monotone=monotone,
                 variant=options.variant,
+                fairness=fairness,
             )
             holdout_ids = frame.loc[x_hold.index, "SK_ID_CURR"].tolist()
             mlflow.log_dict({"SK_ID_CURR": holdout_ids}, "holdout_ids.json")
