@@ -40,6 +40,8 @@ _TEXT = {
         "granted": "We are pleased to tell you that your credit application is granted.",
         "refused": "We are sorry to tell you that we cannot grant your credit application.",
         "offer": " We could lend you up to {amount} over {years} years (a yearly repayment of {annuity}).",
+        "reviewed": " An advisor reviewed your file on {date} and took this decision in place of the "
+        "automated one ({reason}).",
         "referred": (
             "Your credit application needs a closer look: an advisor will review your file and give you "
             "our decision within {days} working days."
@@ -75,6 +77,8 @@ _TEXT = {
         "granted": "Nous avons le plaisir de vous informer que votre demande de crédit est acceptée.",
         "refused": "Nous avons le regret de vous informer que nous ne pouvons pas accepter votre demande "
         "de crédit.",
+        "reviewed": " Un conseiller a réexaminé votre dossier le {date} et pris cette décision à la place de "
+        "la décision automatisée ({reason}).",
         "offer": " Nous pourrions vous prêter jusqu'à {amount} sur {years} ans (un remboursement annuel de "
         "{annuity}).",
         "referred": "Votre demande de crédit demande un examen attentif : un conseiller étudiera votre "
@@ -167,6 +171,16 @@ def _offer_line(outcome: str, offer: tuple[float, float, float] | None, language
     )
 
 
+@dataclass(frozen=True)
+class ChangedDecision:
+    """A decision an advisor changed on review: the new outcome, the day, the reason in the client's
+    language."""
+
+    outcome: str
+    day: date
+    reason: str
+
+
 def letter_content(
     *,
     client_id: int,
@@ -178,11 +192,18 @@ def letter_content(
     history: History,
     language: Language,
     day: date,
+    review: ChangedDecision | None = None,
 ) -> LetterContent:
     """The letter's text: the lending policy's reasons first (a knock-out, missing information, an
     unusual file), then the families that weighed most (each with its strongest factors) and the records
-    the decision rests on, in `language`. A referred client is told a person will decide, and when."""
+    the decision rests on, in `language`. A referred client is told a person will decide, and when. A
+    decision an advisor changed on review (`review`) is the letter's decision, and says so."""
     text = _TEXT[language]
+    reviewed_line = ""
+    if review is not None:
+        outcome = review.outcome
+        shown = _french_date(review.day) if language == "fr" else review.day.strftime("%d %B %Y")
+        reviewed_line = text["reviewed"].format(date=shown, reason=review.reason)
     reasons = [reason for reason in policy_reasons if outcome != "granted"]
     for family in families[:FAMILIES_SHOWN]:
         factors = ", ".join(reason.label for reason in family.top[:FACTORS_SHOWN])
@@ -202,7 +223,9 @@ def letter_content(
         title=text["title"],
         reference=text["reference"].format(client_id=client_id),
         date=text["date"].format(date=_french_date(day) if language == "fr" else day.strftime("%d %B %Y")),
-        decision=text[outcome].format(days=REVIEW_WORKING_DAYS) + _offer_line(outcome, offer, language),
+        decision=text[outcome].format(days=REVIEW_WORKING_DAYS)
+        + reviewed_line
+        + _offer_line(outcome, offer, language),
         reasons_title=text["reasons"],
         reasons_intro=text["reasons_intro"],
         reasons=reasons,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Path
@@ -10,6 +11,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
 from credit_features.field_bounds import field_bounds
 from credit_features.tables import Column, columns
+from credit_model.reviews import MAX_TEXT, REASONS, ReviewOutcome
 
 DecisionWord = Literal["granted", "refused", "referred"]
 POINTS = (
@@ -398,3 +400,39 @@ def _application_model() -> type[BaseModel]:
 
 
 ApplicationIn = _application_model()
+
+
+class ReviewIn(BaseModel):
+    """An advisor's review of the client's current decision (Directive (EU) 2023/2225, Art. 18)."""
+
+    reviewer: str = Field(min_length=1, max_length=200, description="Who reviewed the decision.")
+    client_view: str = Field(
+        "", max_length=MAX_TEXT, description="The client's point of view, in their own words."
+    )
+    outcome: ReviewOutcome = Field(
+        description="`confirmed`: the decision stands; `granted` or `refused`: the decision it becomes."
+    )
+    reason: str = Field(description=f"Why, one of: {', '.join(REASONS)} (docs/reviews.md).")
+    note: str = Field("", max_length=MAX_TEXT, description="Free text (required with reason `other`).")
+    corrects: int | None = Field(
+        None, description="The id of an earlier review of this client that this one corrects."
+    )
+
+
+class ReviewOut(BaseModel):
+    """A recorded review (append-only: a correction is a new review naming the one it corrects)."""
+
+    id: int
+    client_id: int
+    reviewed_at: datetime
+    reviewer: str
+    recorded_by: str = Field(description="The API key holder that recorded it (the app, a back office).")
+    client_view: str
+    outcome: ReviewOutcome
+    reason: str
+    reason_text: str
+    note: str
+    model_version: str = Field(description="The model version of the decision reviewed.")
+    original_outcome: DecisionWord = Field(description="The decision reviewed, as the model and policy took.")
+    changed: bool = Field(description="Whether the review changed the decision.")
+    corrects: int | None

@@ -10,6 +10,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from credit_features.settings import FeatureSettings
+from credit_model.reviews import sqlite_url
 from gateway.auth import KeyEntry
 
 
@@ -68,6 +69,11 @@ class GatewaySettings(BaseSettings):
         30, ge=1, description="Wrong API keys from one address in a minute before it is locked out (429)."
     )
     log_level: str = "INFO"
+    reviews_database_url: str = Field(
+        "",
+        description="Where advisors' reviews are kept: a SQLAlchemy URL, e.g. "
+        "postgresql+psycopg://user@host/db (empty: the SQLite file <data>/reviews/reviews.sqlite).",
+    )
 
     @field_validator("api_keys")
     @classmethod
@@ -82,6 +88,15 @@ class GatewaySettings(BaseSettings):
     def _rates(cls, rates: str) -> str:
         parse_many(rates)  # a typo raises here: the gateway refuses to start rather than admit everyone
         return rates
+
+    @property
+    def reviews_url(self) -> str:
+        """The reviews' database: the configured URL, else the embedded SQLite file."""
+        if self.reviews_database_url:
+            return self.reviews_database_url
+        folder = self.data_dir / "reviews"
+        folder.mkdir(parents=True, exist_ok=True)
+        return sqlite_url(str(folder / "reviews.sqlite"))
 
     @property
     def predictions(self) -> Path:

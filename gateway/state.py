@@ -13,6 +13,7 @@ from credit_features.online import OnlineFeatures, open_online_features
 from credit_features.settings import FeatureSettings
 from credit_model.registries import open_registry
 from credit_model.registry import CHAMPION_URI, ModelUri
+from credit_model.reviews import ReviewStore
 from explain_service.client import ExplainClient
 from explain_service.explanation_store import ExplanationStore
 from gateway.application_store import ApplicationStore
@@ -48,6 +49,7 @@ class GatewayState:
     channels: tuple[grpc.aio.Channel, grpc.aio.Channel]
     metrics: GatewayMetrics
     intake: IntakeLimit
+    reviews: ReviewStore
 
     async def close(self) -> None:
         for channel in self.channels:
@@ -57,6 +59,7 @@ class GatewayState:
         if self.directory.applications is not None:
             await self.directory.applications.close()
         self.prediction_log.close()
+        self.reviews.close()
 
 
 def comparison_features(count: int) -> list[str]:
@@ -106,4 +109,5 @@ async def open_state(settings: GatewaySettings, metrics: GatewayMetrics) -> Gate
         (scoring_channel, explain_channel),
         metrics,
         IntakeLimit(settings.intake_concurrency, settings.intake_queue, settings.intake_wait_seconds),
+        ReviewStore(settings.reviews_url),
     )

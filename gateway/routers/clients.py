@@ -13,13 +13,14 @@ from gateway.decisions import ScoredDecision
 from gateway.deps import Advisor, AnyCaller, State
 from gateway.intake import application_values, as_features
 from gateway.labels import feature_labels, field_group, field_labels
-from gateway.letter import letter_content, render_letter
+from gateway.letter import ChangedDecision, letter_content, render_letter
 from gateway.levels import level_label
 from gateway.offers import offer
 from gateway.openapi import AUTHENTICATED, responses
 from gateway.policy_texts import sentence
 from gateway.population import FILTER_FEATURES, GroupError, Population
 from gateway.reasons import Language, family_reasons
+from gateway.review_texts import reason_text
 from gateway.schemas import (
     MAX_TEXT_LENGTH,
     BivariateOut,
@@ -199,6 +200,7 @@ async def get_letter(client_id: ClientId, state: State, caller: Advisor, lang: L
         history=await state.history.history(client_id),
         language=lang,
         day=datetime.now(tz=UTC).date(),
+        review=await _changed_on_review(state, client_id, lang),
     )
     pdf = await asyncio.to_thread(render_letter, content)
     return Response(
@@ -206,6 +208,16 @@ async def get_letter(client_id: ClientId, state: State, caller: Advisor, lang: L
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="decision-{client_id}-{lang}.pdf"'},
     )
+
+
+async def _changed_on_review(state: State, client_id: int, lang: Language) -> ChangedDecision | None:
+    """The decision as the client's latest review changed it, as the letter tells it (None: no review,
+    or the latest one, a correction maybe, leaves the decision as the model and policy took it)."""
+    reviews = await asyncio.to_thread(state.reviews.of_client, client_id)
+    latest = reviews[-1] if reviews else None
+    if latest is None or not latest.changed:
+        return None
+    return ChangedDecision(latest.outcome, latest.reviewed_at.date(), reason_text(latest.reason, lang))
 
 
 def _filters(

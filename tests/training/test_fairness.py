@@ -48,8 +48,11 @@ def test_grant_rates_ratios_and_the_opportunity_gap_are_those_of_the_decisions()
     assert men["refused_by_score"] == pytest.approx(90 / 400)
     assert women["default_rate_granted"] == 0.0
     assert women["calibration_gap"] == pytest.approx(0.1 * 0.3 + 0.9 * 0.05 - 0.1)
-    assert report.model["gender"]["grant_ratio"] == pytest.approx((250 / 400) / (360 / 400))
-    assert report.model["gender"]["opportunity_gap"] == pytest.approx(0.25)
+    # judged on what the rules left to the score: the 40 defaulters (a knock-out) and 20 referred aside
+    assert report.model["gender"]["grant_ratio"] == pytest.approx((250 / 340) / (360 / 360))
+    assert report.model["gender"]["opportunity_gap"] == pytest.approx(90 / 340)
+    assert report.model["gender"]["overall_grant_ratio"] == pytest.approx((250 / 400) / (360 / 400))
+    assert report.model["gender"]["overall_gap"] == pytest.approx(0.25)
     # without an oracle, the absolute bounds: ratio 0.69 < 0.8 and gap 0.25 > 0.05
     assert {b.figure for b in report.breaches if b.attribute == "gender"} == {
         "grant_ratio",
@@ -57,7 +60,22 @@ def test_grant_rates_ratios_and_the_opportunity_gap_are_those_of_the_decisions()
     }
     assert not report.within_bounds
     assert report.tags()["fairness_within_bounds"] == "false"
-    assert report.tags()["fairness_gender_opportunity_gap"] == "0.2500"
+    assert report.tags()["fairness_gender_opportunity_gap"] == "0.2647"
+
+
+def test_a_rule_that_refuses_by_age_on_purpose_is_reported_but_not_judged() -> None:
+    frame, y = _population()
+    # the age rule refuses half of the 50-year-olds; the score treats every age alike
+    old = np.flatnonzero(frame["APP_AGE_YEARS"] == 50)[::2]
+    outcomes = np.array(["granted"] * len(y), dtype=object)
+    rules = np.array(["granted"] * len(y), dtype=object)
+    outcomes[old], rules[old] = "refused", "age_at_end"
+    report = fairness_report(frame, y, Decided(outcomes, rules, np.full(len(y), 0.1)))
+    assert report.model["age_band"]["overall_grant_ratio"] == pytest.approx(0.5)
+    assert report.model["age_band"]["grant_ratio"] == 1.0
+    assert report.model["age_band"]["opportunity_gap"] == 0.0
+    assert report.groups["age_band"]["model"]["45-60"]["refused_by_rules"] == pytest.approx(0.5)
+    assert report.within_bounds
 
 
 def test_with_an_oracle_only_the_excess_over_its_figures_breaches() -> None:

@@ -68,8 +68,11 @@ def _share(mask: np.ndarray) -> float:
 
 
 def _metrics() -> dict[str, Callable[..., float]]:
-    """The per-group metrics, each f(y_true, y_pred[, sample params]) with y_pred the outcome code."""
+    """The per-group metrics, each f(y_true, y_pred[, sample params]) with y_pred the outcome code and
+    `scored` whether the policy's rules left the application to the score."""
     return {
+        "scored_grant_rate": lambda y, pred, scored: _share(pred[scored] == GRANTED),
+        "scored_repayers_refused": lambda y, pred, scored: _share(pred[scored & (y == 0)] == REFUSED),
         "applications": lambda y, pred: float(len(y)),
         "grant_rate": lambda y, pred: _share(pred == GRANTED),
         "refusal_rate": lambda y, pred: _share(pred == REFUSED),
@@ -87,7 +90,8 @@ def decisions_by_group(
     y: np.ndarray, outcomes: np.ndarray, rules: np.ndarray, probability: np.ndarray, group: pd.Series
 ) -> pd.DataFrame:
     """The metrics per group (a row each) of decisions `outcomes` (their deciding `rules`)."""
-    by_rule = np.array([rule not in ("score", "granted") for rule in rules]) & (outcomes == "refused")
+    scored = np.array([rule in ("score", "granted") for rule in rules])
+    by_rule = ~scored & (outcomes == "refused")
     frame = MetricFrame(
         metrics=_metrics(),
         y_true=np.asarray(y),
@@ -97,6 +101,8 @@ def decisions_by_group(
             "refused_by_rules": {"by_rule": by_rule},
             "refused_by_score": {"by_rule": by_rule},
             "mean_probability": {"probability": np.asarray(probability)},
+            "scored_grant_rate": {"scored": scored},
+            "scored_repayers_refused": {"scored": scored},
         },
     )
     table = frame.by_group
@@ -105,16 +111,30 @@ def decisions_by_group(
 
 
 def summary(table: pd.DataFrame) -> dict[str, float]:
-    """The judged figures over the groups large enough to judge: the lowest grant-rate ratio to the most
-    granted group, and the equal-opportunity gap (widest spread of repayers refused)."""
+    """The figures over the groups large enough to judge. Judged, on the applications the policy's rules
+    left to the score (a rule such as the age at the end of the loan decides by its criterion on purpose,
+    and is reported apart): the lowest grant-rate ratio to the most granted group, and the
+    equal-opportunity gap (the widest spread of repayers refused). Reported beside them, over every
+    decision: the same two figures, rules included."""
     judged = table[(table["applications"] >= MIN_GROUP) & (table.index != "unknown")]
     if len(judged) < 2:
-        return {"grant_ratio": math.nan, "opportunity_gap": math.nan}
-    rates = judged["grant_rate"]
+        return dict.fromkeys(
+            ("grant_ratio", "opportunity_gap", "overall_grant_ratio", "overall_gap"), math.nan
+        )
     return {
-        "grant_ratio": float(rates.min() / rates.max()) if rates.max() > 0 else math.nan,
-        "opportunity_gap": float(judged["repayers_refused"].max() - judged["repayers_refused"].min()),
+        "grant_ratio": _ratio(judged["scored_grant_rate"]),
+        "opportunity_gap": _spread(judged["scored_repayers_refused"]),
+        "overall_grant_ratio": _ratio(judged["grant_rate"]),
+        "overall_gap": _spread(judged["repayers_refused"]),
     }
+
+
+def _ratio(rates: pd.Series) -> float:
+    return float(rates.min() / rates.max()) if rates.max() > 0 else math.nan
+
+
+def _spread(rates: pd.Series) -> float:
+    return float(rates.max() - rates.min())
 
 
 @dataclass(frozen=True)

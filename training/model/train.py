@@ -373,7 +373,14 @@ def train(dataset: Path, options: TrainOptions = TrainOptions()) -> TrainResult:
             mlflow.log_metrics(priced.metrics("holdout_"))
             mlflow.log_dict({"version": policy.version, "rules": priced.rules}, "policy/report.json")
             fairness = _fairness(
-                frame.loc[x_hold.index], dataset, y_hold, proba, policy, chosen.threshold, options
+                x_hold,
+                frame.loc[x_hold.index],
+                y_hold,
+                proba,
+                policy=policy,
+                threshold=chosen.threshold,
+                raw=dataset.resolve().parent.parent / "raw",
+                weights=options.weights,
             )
             mlflow.set_tags({"kind": "final", "model": chosen.name})
             _log_final_figures(
