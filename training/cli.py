@@ -263,6 +263,12 @@ def drift(
         ),
     ] = "material_shift",
     threshold: Annotated[float | None, typer.Option(help="Drift threshold of that test.")] = None,
+    reviews: Annotated[
+        str | None,
+        typer.Option(
+            help="Advisors' reviews database, a SQLAlchemy URL (default: the gateway's embedded SQLite file)."
+        ),
+    ] = None,
 ) -> None:
     """Data drift of production against the training features (Evidently). Exit 0 = no alert, 1 = alert,
     2 = unusable input."""
@@ -277,6 +283,7 @@ def drift(
         until=until,
         method=method,
         threshold=threshold,
+        reviews_url=reviews,
     )
     try:
         result = detect_drift(reference, current, out, options)

@@ -46,6 +46,7 @@ from training.monitoring.drift_sources import (
     source_kind,
 )
 from training.monitoring.drift_stats import MATERIAL_SHIFT, Comparison, check_method, compare
+from training.monitoring.review_overrides import default_reviews_url, overrides_text, read_override_rates
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,8 @@ class DriftOptions:
     method: str = MATERIAL_SHIFT
     threshold: float | None = None
     progress: bool = True
+    #: The advisors' reviews database (None: the gateway's embedded default, when it exists).
+    reviews_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,7 @@ class DriftResult:
     most_drifted: str
     outcomes: str
     reference_outcomes: str
+    overrides: str
     report: str
     run_id: str
     seconds: float
@@ -172,6 +176,11 @@ def _write_results(
                 for side, shares in payload["outcomes"].items()
                 for outcome, share in shares.items()
                 if outcome != "decisions" and not math.isnan(share)
+            },
+            **{
+                f"override_rate.{key}.{value}": figures["override_rate"]
+                for key, groups in (payload["reviews"] or {}).items()
+                for value, figures in groups.items()
             },
             "drifted_features": comparison.drifted,
             "features_checked": len(comparison.features),
@@ -329,6 +338,7 @@ def detect_drift(
         )
         alert = is_alert(comparison.drifted, len(comparison.features), options.alert_share)
         step("writing the report and the MLflow run")
+        overrides = read_override_rates(options.reviews_url or default_reviews_url(data_dir))
         stamp = datetime.now(tz=UTC)
         params = {
             "alert_share": options.alert_share,
@@ -359,6 +369,7 @@ def detect_drift(
             "score": asdict(comparison.score) if comparison.score else None,
             "skipped": comparison.skipped,
             "outcomes": sides.outcomes,
+            "reviews": overrides,
         }
         html, run_id = _write_results(out, snapshot, comparison, payload, f"drift-{stamp:%Y%m%d-%H%M%S}")
     worst = sorted((c for c in comparison.features if c.drifted), key=lambda c: -(c.importance or 0.0))
@@ -375,6 +386,7 @@ def detect_drift(
         score_drifted=bool(comparison.score and comparison.score.drifted),
         most_drifted=", ".join(c.column for c in worst[:5]) or "-",
         outcomes=shares_text(sides.outcomes["current"]),
+        overrides=overrides_text(overrides),
         reference_outcomes=shares_text(sides.outcomes["reference"]),
         report=str(html),
         run_id=run_id,
