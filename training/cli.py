@@ -207,10 +207,16 @@ def fairness_override(
     from training.model import tracking
 
     tracking.configure()
+    from mlflow import MlflowClient
+
+    from training.reporting.model_card import CARD_FILE, model_card
+
     try:
         promoted = tracking.override_fairness(version, by, why)
     except ValueError as error:
         raise typer.BadParameter(str(error)) from error
+    found, run = tracking.version_run(version)
+    MlflowClient().log_text(run.info.run_id, model_card(found.version), CARD_FILE)  # the card shows it
     typer.echo(f"override recorded on version {version}: {'champion' if promoted else 'not promoted'}")
 
 

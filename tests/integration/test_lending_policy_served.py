@@ -13,7 +13,9 @@ from pypdf import PdfReader
 
 from bench.offer_scan import scan_offer
 from credit_features.application import application_row
+from credit_features.protected import EXCLUDED
 from credit_model.decision_log import read_log
+from credit_model.lending_policy import LendingPolicy
 from explain_service.client import ExplainClient
 from scoring_service.client import ScoringClient
 
@@ -188,3 +190,18 @@ def test_the_offer_is_granted_and_nothing_above_it_is_up_to_the_affordability_ca
             f"client {client_id}: granted above the offer: {scan.granted_above[:5]}"
         )
     assert offered, "some clients get an offer"
+
+
+def test_the_served_model_takes_no_protected_attribute_and_carries_its_policy(
+    scoring_server: Service,
+) -> None:
+    async def info():
+        async with grpc.aio.insecure_channel(scoring_server.target) as channel:
+            return await ScoringClient(channel, timeout=30).model_info()
+
+    served = run_coroutine(info())
+    assert not set(served.features) & set(EXCLUDED), "no protected attribute among the model's inputs"
+    assert "APP_AGE_YEARS" in served.features, "age stays an input, on purpose (credit_features.protected)"
+    policy = LendingPolicy.from_json(served.lending_policy)
+    assert policy.novelty is not None
+    assert not set(policy.features) & set(EXCLUDED), "nor an input of the policy's novelty measure"

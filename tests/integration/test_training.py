@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import lightgbm
@@ -78,79 +79,103 @@ def test_the_methodology_note_has_every_section(platform, tmp_path: Path) -> Non
     for image in ("cost_curve.png", "shap_importance.png", "local_highest_risk.png"):
         assert (tmp_path / "figures" / image).exists(), f"figure {image} written"
     assert "<table>" in Path(result.html).read_text(), "HTML version with the table"
+    assert "## Fairness and protected attributes" in text
+    assert "APP_GENDER_MALE" in text
+    assert "opportunity gap" in text
+    # and the champion's model card beside it, the same as the one logged with the version
+    card = (tmp_path / "model_card.md").read_text()
+    for title in (
+        "Intended use and users",
+        "Data",
+        "Excluded attributes",
+        "Constraints",
+        "Performance",
+        "Threshold and cost assumptions",
+        "Known limitations",
+    ):
+        assert f"## {title}" in card, f"card section '{title}' missing"
+    assert "| gender | model |" in card
+    assert "| gender | oracle |" in card, "per-group figures beside the oracle's"
+    assert "proxy model" in card
+    version, run = tracking.champion_run()
+    logged = mlflow.artifacts.load_text(f"runs:/{run.info.run_id}/model_card.md")
+    assert f"version {version.version}" in logged
+
+
+@pytest.fixture
+def scratch_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MlflowClient]:
+    """A registry of the test's own; the session's is put back after it, environment included
+    (mlflow.set_tracking_uri also sets MLFLOW_TRACKING_URI, which the services started later read)."""
+    session_uri = mlflow.get_tracking_uri()
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'registry.db'}")
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'registry.db'}")
+    yield MlflowClient()
+    mlflow.set_tracking_uri(session_uri)
 
 
 def test_a_challenger_breaching_a_fairness_bound_is_refused_until_an_override_is_recorded(
-    tmp_path: Path,
+    scratch_registry: MlflowClient, tmp_path: Path
 ) -> None:
-    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'registry.db'}")
-    try:
-        client = MlflowClient()
-        client.create_registered_model(tracking.MODEL_NAME)
+    client = scratch_registry
+    client.create_registered_model(tracking.MODEL_NAME)
 
-        def register(cost: float, fair: bool) -> tuple[str, bool]:
-            version = str(client.create_model_version(tracking.MODEL_NAME, source=str(tmp_path)).version)
-            tags = {
-                "holdout_business_cost": str(cost),
-                tracking.MONOTONE_TAG: "0",
-                tracking.FAIRNESS_TAG: str(fair).lower(),
-            }
-            for key, value in tags.items():
-                client.set_model_version_tag(tracking.MODEL_NAME, version, key, value)
-            return version, tracking.promote_if_better(
-                client, version, cost, kept_out=tracking.kept_out_by(tags)
-            )
+    def register(cost: float, fair: bool) -> tuple[str, bool]:
+        version = str(client.create_model_version(tracking.MODEL_NAME, source=str(tmp_path)).version)
+        tags = {
+            "holdout_business_cost": str(cost),
+            tracking.MONOTONE_TAG: "0",
+            tracking.FAIRNESS_TAG: str(fair).lower(),
+        }
+        for key, value in tags.items():
+            client.set_model_version_tag(tracking.MODEL_NAME, version, key, value)
+        return version, tracking.promote_if_better(client, version, cost, kept_out=tracking.kept_out_by(tags))
 
-        # given a fair champion, a cheaper challenger whose decisions breach a bound is refused
-        assert register(0.40, fair=True) == ("1", True)
-        assert register(0.30, fair=False) == ("2", False)
-        assert str(tracking.champion(client).version) == "1"
-        # an override must say who and why
-        with pytest.raises(ValueError, match="who"):
-            tracking.override_fairness("2", by="", why="reviewed", client=client)
-        with pytest.raises(ValueError, match="nothing to override"):
-            tracking.override_fairness("1", by="A. Martin", why="-", client=client)
-        # when it is recorded, the challenger is promoted and the override is on the version
-        why = "gap within the oracle's on a second hold-out; reviewed by the risk committee"
-        assert tracking.override_fairness("2", by="A. Martin, head of risk", why=why, client=client)
-        version = client.get_model_version(tracking.MODEL_NAME, "2")
-        assert str(tracking.champion(client).version) == "2"
-        assert version.tags[tracking.OVERRIDE_BY_TAG] == "A. Martin, head of risk"
-        assert version.tags[tracking.OVERRIDE_WHY_TAG] == why
-        assert version.tags[tracking.OVERRIDE_AT_TAG].startswith("20")
-        # a measurement variant is never served, override or not
-        variant = {"holdout_business_cost": "0.1", tracking.VARIANT_TAG: "protected"}
-        assert tracking.kept_out_by(variant) == ["a measurement variant (protected), never served"]
-    finally:
-        mlflow.set_tracking_uri(tracking.tracking_uri())
+    # given a fair champion, a cheaper challenger whose decisions breach a bound is refused
+    assert register(0.40, fair=True) == ("1", True)
+    assert register(0.30, fair=False) == ("2", False)
+    assert str(tracking.champion(client).version) == "1"
+    # an override must say who and why
+    with pytest.raises(ValueError, match="who"):
+        tracking.override_fairness("2", by="", why="reviewed", client=client)
+    with pytest.raises(ValueError, match="nothing to override"):
+        tracking.override_fairness("1", by="A. Martin", why="-", client=client)
+    # when it is recorded, the challenger is promoted and the override is on the version
+    why = "gap within the oracle's on a second hold-out; reviewed by the risk committee"
+    assert tracking.override_fairness("2", by="A. Martin, head of risk", why=why, client=client)
+    version = client.get_model_version(tracking.MODEL_NAME, "2")
+    assert str(tracking.champion(client).version) == "2"
+    assert version.tags[tracking.OVERRIDE_BY_TAG] == "A. Martin, head of risk"
+    assert version.tags[tracking.OVERRIDE_WHY_TAG] == why
+    assert version.tags[tracking.OVERRIDE_AT_TAG].startswith("20")
+    # a measurement variant is never served, override or not
+    variant = {"holdout_business_cost": "0.1", tracking.VARIANT_TAG: "protected"}
+    assert tracking.kept_out_by(variant) == ["a measurement variant (protected), never served"]
 
 
-def test_a_challenger_becomes_champion_only_when_monotone_and_cheaper(tmp_path: Path) -> None:
+def test_a_challenger_becomes_champion_only_when_monotone_and_cheaper(
+    scratch_registry: MlflowClient, tmp_path: Path
+) -> None:
     # given a registry with champion version 1 at hold-out cost 0.40
-    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'registry.db'}")
-    try:
-        client = MlflowClient()
-        client.create_registered_model(tracking.MODEL_NAME)
+    client = scratch_registry
+    client.create_registered_model(tracking.MODEL_NAME)
 
-        def register(cost: float, *, checked: bool = True, holds: bool = True) -> tuple[str, bool]:
-            version = str(client.create_model_version(tracking.MODEL_NAME, source=str(tmp_path)).version)
-            client.set_model_version_tag(tracking.MODEL_NAME, version, "holdout_business_cost", str(cost))
-            if checked:
-                client.set_model_version_tag(
-                    tracking.MODEL_NAME, version, tracking.MONOTONE_TAG, "0" if holds else "3"
-                )
-            kept_out = [] if holds else ["its risk moves against a declared direction"]
-            return version, tracking.promote_if_better(client, version, cost, kept_out=kept_out)
+    def register(cost: float, *, checked: bool = True, holds: bool = True) -> tuple[str, bool]:
+        version = str(client.create_model_version(tracking.MODEL_NAME, source=str(tmp_path)).version)
+        client.set_model_version_tag(tracking.MODEL_NAME, version, "holdout_business_cost", str(cost))
+        if checked:
+            client.set_model_version_tag(
+                tracking.MODEL_NAME, version, tracking.MONOTONE_TAG, "0" if holds else "3"
+            )
+        kept_out = [] if holds else ["its risk moves against a declared direction"]
+        return version, tracking.promote_if_better(client, version, cost, kept_out=kept_out)
 
-        # an unchecked champion (registered before the monotonicity check) is replaced by a checked one
-        assert register(0.30, checked=False) == ("1", True)
-        for cost, expected in ((0.40, ("2", True)), (0.45, ("3", False)), (0.35, ("4", True))):
-            # then 2 (checked), 4 (cheaper) are promoted, 3 (dearer) stays challenger
-            assert register(cost) == expected, f"cost {cost}"
-            challenger = client.get_model_version_by_alias(tracking.MODEL_NAME, "challenger")
-            assert str(challenger.version) == expected[0], "every new version is the challenger"
-        # and a version whose risk moves the wrong way is never champion, however cheap
-        assert register(0.01, holds=False) == ("5", False)
-        assert str(tracking.champion(client).version) == "4", "the cheapest monotone version is champion"
-    finally:
-        mlflow.set_tracking_uri(tracking.tracking_uri())
+    # an unchecked champion (registered before the monotonicity check) is replaced by a checked one
+    assert register(0.30, checked=False) == ("1", True)
+    for cost, expected in ((0.40, ("2", True)), (0.45, ("3", False)), (0.35, ("4", True))):
+        # then 2 (checked), 4 (cheaper) are promoted, 3 (dearer) stays challenger
+        assert register(cost) == expected, f"cost {cost}"
+        challenger = client.get_model_version_by_alias(tracking.MODEL_NAME, "challenger")
+        assert str(challenger.version) == expected[0], "every new version is the challenger"
+    # and a version whose risk moves the wrong way is never champion, however cheap
+    assert register(0.01, holds=False) == ("5", False)
+    assert str(tracking.champion(client).version) == "4", "the cheapest monotone version is champion"

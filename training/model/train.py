@@ -51,6 +51,7 @@ from training.model.sampling import SEARCH_ROWS, stratified_draw
 from training.model.selection import Standing, cheapest, near_best
 from training.model.tune import METRIC, SearchOutcome, lightgbm_params, search
 from training.model.validation import CvResult, cross_validate
+from training.reporting.model_card import CARD_FILE, model_card
 
 log = logging.getLogger(__name__)
 
@@ -342,6 +343,8 @@ def train(dataset: Path, options: TrainOptions = TrainOptions()) -> TrainResult:
                 "feature_service": FEATURE_SERVICE,
                 "dataset": str(dataset),
                 "variant": options.variant or "served",
+                "data_from": str(frame["event_timestamp"].min().date()),
+                "data_until": str(frame["event_timestamp"].max().date()),
             }
         )
         contenders = _compare_candidates(x_search, y_search, options, progress)
@@ -399,6 +402,7 @@ def train(dataset: Path, options: TrainOptions = TrainOptions()) -> TrainResult:
                 variant=options.variant,
                 fairness=fairness,
             )
+            mlflow.log_text(model_card(registered.version), CARD_FILE)
             holdout_ids = frame.loc[x_hold.index, "SK_ID_CURR"].tolist()
             mlflow.log_dict({"SK_ID_CURR": holdout_ids}, "holdout_ids.json")
         mlflow.log_metrics({f"cv_cost_{c.name}": c.cv_cost for c in contenders})

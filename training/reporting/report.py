@@ -19,6 +19,13 @@ from mlflow.entities import Run
 from credit_model.estimators import unwrap_lightgbm
 from credit_model.registry import ModelUri
 from training.model import figures, tracking
+from training.reporting.model_card import (
+    CARD_FILE,
+    excluded_lines,
+    fairness_lines,
+    fairness_report_of,
+    model_card,
+)
 
 SECTIONS = (
     "Training method",
@@ -28,6 +35,7 @@ SECTIONS = (
     "Results",
     "Global interpretability",
     "Local interpretability",
+    "Fairness and protected attributes",
     "Limits and improvements",
     "Data drift",
 )
@@ -251,6 +259,15 @@ def write_report(dataset: Path, docs: Path = Path("docs")) -> ReportResult:
             "client; the advisors' app turns the largest into plain sentences.\n\n"
             + " ".join(f"![{name}](figures/{name})" for name in local)
         ),
+        "Fairness and protected attributes": (
+            "Protected attributes are never model inputs (credit_features/protected.py):\n\n"
+            + "\n".join(excluded_lines(final.data.metrics))
+            + "\n\nThe champion's decisions on its hold-out, through its lending policy, by gender and by "
+            "age band (fairlearn MetricFrame; training/model/fairness.py). Judged on the applications the "
+            "policy's rules left to the score; figures over every decision beside them.\n\n"
+            + "\n".join(fairness_lines(fairness_report_of(final.info.run_id), version.tags))
+            + "\n\nThe version's model card: docs/model_card.md."
+        ),
         "Limits and improvements": (
             (
                 "Synthetic data stand in for the Kaggle files: figures measure how close the model gets to "
@@ -262,7 +279,7 @@ def write_report(dataset: Path, docs: Path = Path("docs")) -> ReportResult:
             + "The cost weights (10:1) are an assumption to agree "
             "with the business. The hold-out is a random split, not a later period; a temporal validation "
             "would be more faithful. Improvements: more history features (trends over time), probability "
-            "calibration, fairness review of protected attributes (gender), monitoring of the cost on "
+            "calibration, a proxy review of region and household size, monitoring of the cost on "
             "repaid/defaulted outcomes once known."
         ),
         "Data drift": _drift_section(client, parent.info.experiment_id),
@@ -274,6 +291,7 @@ def write_report(dataset: Path, docs: Path = Path("docs")) -> ReportResult:
     markdown += "\n\n".join(f"## {title}\n\n{body[title]}" for title in SECTIONS) + "\n"
     md_path, html_path = docs / "methodology.md", docs / "methodology.html"
     md_path.write_text(markdown)
+    (docs / CARD_FILE).write_text(model_card(version.version, client))
     html = MarkdownIt("commonmark").enable("table").render(markdown)
     page = "<!doctype html><html lang='en'><meta charset='utf-8'><title>Methodology</title>{}</html>"
     html_path.write_text(page.format(f"<body>{html}</body>"))
