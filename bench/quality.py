@@ -61,7 +61,15 @@ def _environment(platform: Path, redis_db: int) -> dict[str, str]:
 
 
 def run_seed(
-    work: Path, seed: int, *, scale: float, trials: int, folds: int, redis_db: int, resume: bool = False
+    work: Path,
+    seed: int,
+    *,
+    scale: float,
+    trials: int,
+    folds: int,
+    redis_db: int,
+    resume: bool = False,
+    variants: tuple[str, ...] = tuple(VARIANTS),
 ) -> dict[str, Any]:
     """One pipeline for `seed`: its evaluation, its training's search time and how long it ran.
 
@@ -86,8 +94,8 @@ def run_seed(
             raise ChildFailedError(f"pipeline for seed {seed} failed twice:\n{done.stderr[-3000:]}")
     evaluation = json.loads((platform / "evaluation.json").read_text())
     trained = json.loads((platform / ".done" / "train").read_text())
-    variants = {
-        name: _variant(platform, env, name, trials=trials, folds=folds, seed=seed) for name in VARIANTS
+    measured = {
+        name: _variant(platform, env, name, trials=trials, folds=folds, seed=seed) for name in variants
     }
     return {
         "seed": seed,
@@ -99,7 +107,7 @@ def run_seed(
         "chosen": trained["chosen"],
         **evaluation,
         "brier_ratio": evaluation["model_brier"] / evaluation["oracle_brier"],
-        "variants": variants,
+        "variants": measured,
     }
 
 

@@ -34,7 +34,7 @@ from rich.table import Table
 
 from bench.child import run_child
 from bench.features import prepare
-from bench.quality import run_seed, summarize
+from bench.quality import VARIANTS, run_seed, summarize
 from bench.stamp import BenchRun, bench_run
 from credit_features.settings import FeatureSettings
 
@@ -298,6 +298,10 @@ def main(
     resume: Annotated[
         bool, typer.Option(help="Pipeline case: keep the steps an earlier run of a seed finished.")
     ] = False,
+    variants: Annotated[
+        list[str] | None,
+        typer.Option(help="Pipeline case: the measurement variants trained beside each seed (default: all)."),
+    ] = None,
     search_dataset: Annotated[Path | None, typer.Option(help="Training set of the search case.")] = None,
     trials: Annotated[int, typer.Option(min=1, help="Ray Tune trials of the search.")] = 30,
     folds: Annotated[int, typer.Option(min=2, help="Cross-validation folds per trial.")] = 5,
@@ -318,7 +322,12 @@ def main(
 
     refit_params = json.loads(params) if params else dict(LGBM_DEFAULTS)
     platform = FeatureSettings().data_dir
+    chosen_variants = tuple(variants or VARIANTS)
+    unknown = set(chosen_variants) - set(VARIANTS)
+    if unknown:
+        raise typer.BadParameter(f"unknown variants {sorted(unknown)}: choose among {list(VARIANTS)}")
     config: dict[str, Any] = {"seeds": seeds, "scale": scale if seeds else None, "resume": resume}
+    config |= {"variants": list(chosen_variants)}
     config |= {"search_dataset": str(search_dataset) if search_dataset else None}
     config |= {"trials": trials, "folds": folds, "refit_scale": refit_scale}
     config |= {"refit_params": refit_params, "evaluated_platform": str(platform) if evaluate else None}
@@ -328,7 +337,14 @@ def main(
             quality = work / "quality"
             per_seed = [
                 run_seed(
-                    quality, seed, scale=scale, trials=trials, folds=folds, redis_db=redis_db, resume=resume
+                    quality,
+                    seed,
+                    scale=scale,
+                    trials=trials,
+                    folds=folds,
+                    redis_db=redis_db,
+                    resume=resume,
+                    variants=chosen_variants,
                 )
                 for seed in track(seeds, description="pipelines")
             ]
