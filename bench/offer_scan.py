@@ -61,7 +61,8 @@ async def scan_offer(
     requests = []
     for amount in amounts:
         values = application_row({**fields, "AMT_CREDIT": float(amount), "AMT_ANNUITY": amount / term})
-        named = stored | {k: (None if math.isnan(v) else v) for k, v in values.items()}
+        # the served model's inputs only: Scoring refuses a feature it does not take (a protected one)
+        named = stored | {k: (None if math.isnan(v) else v) for k, v in values.items() if k in stored}
         requests.append(score_request(features=named))
     async with grpc.aio.insecure_channel(scoring_target) as channel:
         client = ScoringClient(channel, timeout=60)

@@ -84,7 +84,7 @@ def test_referred_flows_through_grpc_the_log_and_the_letter(
             grpc.aio.insecure_channel(explain_server.target) as explain,
         ):
             info = await ScoringClient(scoring, timeout=5).model_info()
-            named = dict.fromkeys(info.features, None) | features
+            named = {name: features.get(name) for name in info.features}
             score = await ScoringClient(scoring, timeout=5).score(features=named)
             explained = await ExplainClient(explain, timeout=10).explain(features=named)
             return score, explained

@@ -39,7 +39,8 @@ CODES = {"granted": GRANTED, "refused": REFUSED, "referred": REFERRED}
 
 @dataclass(frozen=True)
 class FairnessBounds:
-    """What a version must hold to be promoted (docs/fairness.md gives the defaults' sources).
+    """What a version must hold to be promoted (docs/compliance.md; set by the FAIRNESS_* variables of
+    training.settings).
 
     With an oracle: the model's equal-opportunity gap at most `excess_gap` wider than the oracle's, its
     lowest grant-rate ratio at most `excess_ratio` below the oracle's. Without: the gap at most
@@ -53,14 +54,23 @@ class FairnessBounds:
 
 
 def groups(frame: pd.DataFrame) -> dict[str, pd.Series]:
-    """Each attribute's group of every row: gender (women, men, unknown) and age band."""
-    gender = frame[GENDER].map({1.0: "men", 0.0: "women"}).fillna("unknown")
+    """Each attribute's group of every row: gender (women, men, unknown) and age band; an attribute
+    the frame does not hold (a training set of other features) is left out."""
+    found = {}
+    if GENDER in frame:
+        gender = frame[GENDER].map({1.0: "men", 0.0: "women"}).fillna("unknown")
+        found["gender"] = gender.reset_index(drop=True)
+    if AGE in frame:
+        found["age_band"] = _age_bands(frame[AGE]).reset_index(drop=True)
+    return found
+
+
+def _age_bands(age: pd.Series) -> pd.Series:
     edges = list(AGE_BANDS)
     labels = [
         f"{lo:.0f}-{hi:.0f}" if hi != math.inf else f"{lo:.0f}+" for lo, hi in itertools.pairwise(edges)
     ]
-    age = pd.cut(frame[AGE], bins=edges, labels=labels, right=False).astype(str).replace("nan", "unknown")
-    return {"gender": gender.reset_index(drop=True), "age_band": age.reset_index(drop=True)}
+    return pd.cut(age, bins=edges, labels=labels, right=False).astype(str).replace("nan", "unknown")
 
 
 def _share(mask: np.ndarray) -> float:

@@ -241,7 +241,11 @@ def champion_run(client: MlflowClient | None = None) -> tuple[ModelVersion, Run]
     client = client or MlflowClient()
     version = champion(client)
     if version is None:
-        raise LookupError(f"no '{CHAMPION}' alias on model '{MODEL_NAME}': train a model first")
+        raise LookupError(
+            f"no '{CHAMPION}' alias on model '{MODEL_NAME}': train a model first (a version kept out of "
+            "promotion says why in the training's log; a fairness breach is lifted only by an override "
+            "recorded with `python -m training fairness-override`, docs/compliance.md)"
+        )
     return version, client.get_run(version.run_id)
 
 

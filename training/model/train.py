@@ -40,7 +40,7 @@ from training.model.candidates import (
 )
 from training.model.cost import DEFAULT_WEIGHTS, CostWeights
 from training.model.dataset import LABEL, feature_columns
-from training.model.fairness import Decided, FairnessReport, fairness_report
+from training.model.fairness import Decided, FairnessBounds, FairnessReport, fairness_report
 from training.model.importance import explain_globally
 from training.model.metrics import score_predictions
 from training.model.monotonicity import check_monotone
@@ -52,6 +52,7 @@ from training.model.selection import Standing, cheapest, near_best
 from training.model.tune import METRIC, SearchOutcome, lightgbm_params, search
 from training.model.validation import CvResult, cross_validate
 from training.reporting.model_card import CARD_FILE, model_card
+from training.settings import TrainingSettings
 
 log = logging.getLogger(__name__)
 
@@ -312,7 +313,14 @@ def _fairness(
     oracle = None
     if planted is not None:
         oracle = Decided(*policy_outcomes(policy, x, planted, oracle_threshold(weights)), planted)
-    return fairness_report(rows.reset_index(drop=True), y, decided, oracle)
+    settings = TrainingSettings()
+    bounds = FairnessBounds(
+        excess_gap=settings.fairness_excess_gap,
+        excess_ratio=settings.fairness_excess_ratio,
+        max_gap=settings.fairness_max_gap,
+        min_ratio=settings.fairness_min_ratio,
+    )
+    return fairness_report(rows.reset_index(drop=True), y, decided, oracle, bounds)
 
 
 def train(dataset: Path, options: TrainOptions = TrainOptions()) -> TrainResult:
