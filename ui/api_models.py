@@ -117,6 +117,19 @@ class Offer(BaseModel):
     max_amount_annuity: float | None = None
 
 
+class Review(BaseModel):
+    """A recorded review of a client's decision (GET /v1/clients/{id}/reviews)."""
+
+    id: int
+    reviewed_at: str
+    reviewer: str
+    outcome: str
+    reason: str
+    original_outcome: str
+    model_version: str
+    changed: bool
+
+
 class PolicyReason(BaseModel):
     rule: str
     outcome: str

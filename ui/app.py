@@ -62,6 +62,21 @@ def _wire(page: Layout, handlers: Handlers) -> None:
         inputs=[*compare_inputs, page.x, page.y],
         outputs=[page.scatter, page.message],
     )
+    page.review_tab.select(
+        handlers.on_reviews, inputs=[page.state, page.lang], outputs=[page.review_list, page.message]
+    )
+    page.record_review.click(
+        handlers.on_record_review,
+        inputs=[
+            page.state,
+            page.lang,
+            page.client_view,
+            page.review_outcome,
+            page.review_reason,
+            page.review_note,
+        ],
+        outputs=[page.review_list, page.client_view, page.review_note, page.message],
+    )
     page.simulate.click(
         handlers.on_simulate,
         inputs=[page.state, page.lang, page.amount, page.annuity],

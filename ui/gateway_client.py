@@ -21,6 +21,7 @@ from ui.api_models import (
     History,
     ModelInfo,
     Offer,
+    Review,
     Score,
     Simulation,
 )
@@ -201,6 +202,14 @@ class GatewayClient:
     def offer(self, client_id: int) -> Offer:
         """The largest amount the served model and policy would grant at the client's term."""
         return _parse(Offer, self._request("GET", f"/v1/clients/{client_id}/offer"))
+
+    def reviews(self, client_id: int) -> list[Review]:
+        """The client's reviews, oldest first."""
+        return [_parse(Review, item) for item in self._request("GET", f"/v1/clients/{client_id}/reviews")]
+
+    def record_review(self, client_id: int, review: dict[str, str]) -> Review:
+        """Record an advisor's review of the client's current decision."""
+        return _parse(Review, self._request("POST", f"/v1/clients/{client_id}/reviews", json=review))
 
     def history(self, client_id: int, lang: Language) -> History:
         """The client's bureau credits, previous applications and repayment behaviour."""

@@ -211,6 +211,56 @@ class Handlers:
         return {self.page.family_chart: views.family_html(chosen, lang) if chosen else ""}
 
     @guarded
+    @guarded
+    def on_reviews(self, state: dict | None, lang: Language) -> Updates:
+        """The open client's reviews (when the review tab is shown)."""
+        page = self.page
+        if not state:
+            return {page.review_list: "", page.message: ""}
+        try:
+            reviews = self.client.reviews(state["client_id"])
+        except GatewayError as error:
+            return {page.message: views.message_html(views.error_text(error, lang, state["client_id"]))}
+        return {page.review_list: views.reviews_html(reviews, lang), page.message: ""}
+
+    def on_record_review(  # noqa: PLR0917 (Gradio passes the inputs in order)
+        self,
+        state: dict | None,
+        lang: Language,
+        client_view: str,
+        outcome: str,
+        reason: str | None,
+        note: str,
+        request: gr.Request,
+    ) -> Updates:
+        """Record the advisor's review of the open client's decision, signed with their login. (Not
+        `guarded`: Gradio finds the request it hands over by this signature's annotation.)"""
+        page = self.page
+        if not state:
+            return {page.message: views.message_html(t("err_no_client", lang))}
+        if not reason:
+            return {page.message: views.message_html(t("err_review_reason", lang))}
+        client_id = state["client_id"]
+        review = {
+            "reviewer": request.username or "advisor",
+            "client_view": client_view or "",
+            "outcome": outcome,
+            "reason": reason,
+            "note": note or "",
+        }
+        try:
+            self.client.record_review(client_id, review)
+            reviews = self.client.reviews(client_id)
+        except GatewayError as error:
+            return {page.message: views.message_html(views.error_text(error, lang, client_id))}
+        log.info("review recorded", extra={"outcome": outcome, "reason": reason})
+        return {
+            page.review_list: views.reviews_html(reviews, lang),
+            page.client_view: "",
+            page.review_note: "",
+            page.message: views.message_html(t("review_recorded", lang), "info"),
+        }
+
     def on_letter(self, state: dict | None, lang: Language) -> Updates:
         """Fetch the client's letter in the chosen language and offer it as a download."""
         page = self.page

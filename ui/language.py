@@ -36,6 +36,14 @@ def coded(table: dict[str, dict[Language, str]], label: str) -> Wording:
     }
 
 
+def choices(table: dict[str, dict[Language, str]], label: str) -> Wording:
+    """A choice's label and its coded choices, each worded in the language."""
+    return lambda lang: {
+        "label": t(label, lang),
+        "choices": [(words[lang], code) for code, words in table.items()],
+    }
+
+
 def field_groups(lang: Language) -> dict[str, Any]:
     return {"label": t("groups", lang), "choices": [(group_name(g, lang), g) for g in GROUP_NAMES]}
 

@@ -9,8 +9,18 @@ import json
 
 import gradio as gr
 
-from ui.language import Wordings, coded, compared_groups, field_groups, heading, text
-from ui.texts import AGE_BANDS, CONTRACTS, EDUCATIONS, GROUP_NAMES, INCOME_TYPES, Language, t
+from ui.language import Wordings, choices, coded, compared_groups, field_groups, heading, text
+from ui.texts import (
+    AGE_BANDS,
+    CONTRACTS,
+    EDUCATIONS,
+    GROUP_NAMES,
+    INCOME_TYPES,
+    REVIEW_OUTCOMES,
+    REVIEW_REASONS,
+    Language,
+    t,
+)
 
 CSS = """
 .ui-decision { border: 3px solid; border-radius: 8px; padding: 0.6em 1em; background: #fff; color: #111; }
@@ -138,6 +148,7 @@ class Layout:
                 self._history_tab()
                 self._compare_tab()
                 self._whatif_tab()
+                self._review_tab()
         return self.blocks
 
     def _tab(self, key: str, tab_id: str) -> gr.Tab:
@@ -227,6 +238,32 @@ class Layout:
                     gr.Button, text(value="simulate"), variant="primary", elem_id="simulate", scale=0
                 )
             self.whatif = gr.HTML(elem_id="whatif-result")
+
+    def _review_tab(self) -> None:
+        words = self.words
+        with self._tab("review", "review") as self.review_tab:
+            words.add(gr.Markdown, text(value="review_intro"))
+            self.client_view = words.add(
+                gr.Textbox, text(label="review_client_view"), lines=2, max_length=4000, elem_id="client-view"
+            )
+            with gr.Row(equal_height=True):
+                self.review_outcome = words.add(
+                    gr.Radio,
+                    choices(REVIEW_OUTCOMES, "review_outcome"),
+                    value="confirmed",
+                    elem_id="review-outcome",
+                )
+                self.review_reason = words.add(
+                    gr.Dropdown, choices(REVIEW_REASONS, "review_reason"), value=None, elem_id="review-reason"
+                )
+            self.review_note = words.add(
+                gr.Textbox, text(label="review_note"), max_length=4000, elem_id="review-note"
+            )
+            self.record_review = words.add(
+                gr.Button, text(value="review_record"), variant="primary", elem_id="record-review", scale=0
+            )
+            words.add(gr.Markdown, heading("review_history"))
+            self.review_list = gr.HTML(elem_id="review-list")
 
     @property
     def filters(self) -> list[gr.Dropdown]:

@@ -6,6 +6,23 @@ from typing import Literal
 
 Language = Literal["fr", "en"]
 
+#: The outcomes of a review and its reasons (the gateway's codes, docs/compliance.md), as advisors read them.
+REVIEW_OUTCOMES: dict[str, dict[Language, str]] = {
+    "confirmed": {"fr": "Décision confirmée", "en": "Decision confirmed"},
+    "granted": {"fr": "Changée : crédit accordé", "en": "Changed: credit granted"},
+    "refused": {"fr": "Changée : crédit refusé", "en": "Changed: credit refused"},
+}
+REVIEW_REASONS: dict[str, dict[Language, str]] = {
+    "as_assessed": {"fr": "Dossier correctement évalué", "en": "File assessed correctly"},
+    "information_completed": {"fr": "Informations complétées", "en": "Information completed"},
+    "income_verified": {"fr": "Revenus ou charges justifiés", "en": "Income or expenses verified"},
+    "data_error": {"fr": "Donnée erronée corrigée", "en": "Wrong value corrected"},
+    "circumstances_changed": {"fr": "Situation changée", "en": "Circumstances changed"},
+    "risk_misjudged": {"fr": "Risque mal évalué", "en": "Risk misjudged"},
+    "policy_exception": {"fr": "Dérogation autorisée", "en": "Authorised exception"},
+    "other": {"fr": "Autre (préciser)", "en": "Other (say which)"},
+}
+
 TEXTS: dict[str, dict[Language, str]] = {
     "title": {"fr": "Prêt à dépenser — espace conseiller", "en": "Prêt à dépenser — advisor workspace"},
     "intro": {
@@ -21,6 +38,28 @@ TEXTS: dict[str, dict[Language, str]] = {
     "tab_data": {"fr": "Données du client", "en": "Client data"},
     "tab_compare": {"fr": "Comparaison", "en": "Comparison"},
     "tab_whatif": {"fr": "Simulation", "en": "What-if"},
+    "tab_review": {"fr": "Réexamen", "en": "Review"},
+    "review_intro": {
+        "fr": "Le client peut demander qu'une personne réexamine la décision automatisée et faire valoir "
+        "son point de vue. Chaque réexamen est conservé tel quel : une correction est un nouveau réexamen.",
+        "en": "The client may ask a person to review the automated decision and give their point of view. "
+        "Each review is kept as recorded: a correction is a new review.",
+    },
+    "review_client_view": {"fr": "Point de vue du client", "en": "The client's point of view"},
+    "review_outcome": {"fr": "Issue du réexamen", "en": "Outcome of the review"},
+    "review_reason": {"fr": "Motif", "en": "Reason"},
+    "review_note": {"fr": "Commentaire", "en": "Note"},
+    "review_record": {"fr": "Enregistrer le réexamen", "en": "Record the review"},
+    "review_history": {"fr": "Réexamens de ce client", "en": "Reviews of this client"},
+    "review_none": {"fr": "Aucun réexamen pour ce client.", "en": "No review of this client."},
+    "review_recorded": {"fr": "Réexamen enregistré.", "en": "Review recorded."},
+    "review_line": {
+        "fr": "{day} — {reviewer} : {outcome} (décision revue : {original}, modèle v{version}). Motif : "
+        "{reason}.",
+        "en": "{day} — {reviewer}: {outcome} (decision reviewed: {original}, model v{version}). Reason: "
+        "{reason}.",
+    },
+    "err_review_reason": {"fr": "Choisissez un motif.", "en": "Choose a reason."},
     "granted": {"fr": "Crédit accordé", "en": "Credit granted"},
     "refused": {"fr": "Crédit refusé", "en": "Credit refused"},
     "referred": {"fr": "Dossier transmis à un conseiller", "en": "Referred to an advisor"},

@@ -20,11 +20,25 @@ from ui.api_models import (
     Explanation,
     FamilyContribution,
     Offer,
+    Review,
     Score,
     Simulation,
 )
 from ui.gateway_client import ErrorKind, GatewayError
-from ui.texts import GROUP_NAMES, Language, group_key, group_name, money, number, percent, points, signed, t
+from ui.texts import (
+    GROUP_NAMES,
+    REVIEW_OUTCOMES,
+    REVIEW_REASONS,
+    Language,
+    group_key,
+    group_name,
+    money,
+    number,
+    percent,
+    points,
+    signed,
+    t,
+)
 
 #: Families whose sentence opens the reasons (the rest are in the waterfall).
 FAMILY_REASONS = 5
@@ -313,3 +327,28 @@ def whatif_html(
         + decision_html(simulated, lang)
         + gauge_html(simulated, lang)
     )
+
+
+def reviews_html(reviews: list[Review], lang: Language) -> str:
+    """The client's reviews, oldest first, one line each (who, when, outcome, the decision reviewed)."""
+    if not reviews:
+        return f"<p>{html.escape(t('review_none', lang))}</p>"
+    decision_words = {
+        "granted": t("granted", lang),
+        "refused": t("refused", lang),
+        "referred": t("referred", lang),
+    }
+    lines = [
+        t(
+            "review_line",
+            lang,
+            day=review.reviewed_at[:10],
+            reviewer=review.reviewer,
+            outcome=REVIEW_OUTCOMES[review.outcome][lang],
+            original=decision_words.get(review.original_outcome, review.original_outcome),
+            version=review.model_version,
+            reason=REVIEW_REASONS[review.reason][lang],
+        )
+        for review in reviews
+    ]
+    return "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>"

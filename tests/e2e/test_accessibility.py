@@ -24,6 +24,7 @@ TABS = {
     "history": "#history table",
     "compare": "#histogram img",
     "whatif": "#credit-amount input",
+    "review": "#client-view textarea",
 }
 
 

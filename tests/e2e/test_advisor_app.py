@@ -174,6 +174,30 @@ def test_advisor_session(page: Page, ui_server: Service, client_to_show: tuple[i
     assert after != before, f"tripling the credit should move the probability ({before}% -> {after}%)"
 
 
+def test_an_advisor_records_a_review_and_sees_it_listed(
+    page: Page, ui_server: Service, client_to_show: tuple[int, float]
+) -> None:
+    """Given an open client, when the advisor records a review with the client's view, then it is
+    listed under the advisor's login, with the decision it reviewed."""
+    client_id, _ = client_to_show
+    login(page, ui_server.url)
+    open_client(page, client_id)
+    check_score_tab(page, client_id)
+    page.get_by_role("tab", name="Réexamen").click()
+    settled(page)
+    page.get_by_label("Point de vue du client").fill("Je conteste : mes revenus ont augmenté.")
+    page.get_by_role("button", name="Enregistrer le réexamen").click()
+    expect(page.locator("#message")).to_contain_text("Choisissez un motif")
+    page.get_by_label("Motif").click()
+    page.get_by_role("option", name="Revenus ou charges justifiés").click()
+    page.get_by_role("button", name="Enregistrer le réexamen").click()
+    expect(page.locator("#message")).to_contain_text("Réexamen enregistré")
+    listed = page.locator("#review-list")
+    expect(listed).to_contain_text(f"{ADVISOR} : Décision confirmée")
+    expect(listed).to_contain_text("Motif : Revenus ou charges justifiés")
+    expect(page.get_by_label("Point de vue du client")).to_have_value("")
+
+
 def test_wrong_password_is_refused(page: Page, ui_server: Service) -> None:
     """Given a wrong password, the login page stays and nothing of the app is shown."""
     login(page, ui_server.url, password="not the password")
