@@ -16,6 +16,8 @@ from ui.texts import (
     EDUCATIONS,
     GROUP_NAMES,
     INCOME_TYPES,
+    REVIEW_OUTCOMES,
+    REVIEW_REASONS,
     TEXTS,
     number,
     percent,
@@ -56,7 +58,16 @@ def _strings(update: dict) -> list[str]:
 
 
 def _words(lang: str) -> set[str]:
-    tables = (TEXTS, GROUP_NAMES, INCOME_TYPES, EDUCATIONS, CONTRACTS, AGE_BANDS)
+    tables = (
+        TEXTS,
+        GROUP_NAMES,
+        INCOME_TYPES,
+        EDUCATIONS,
+        CONTRACTS,
+        AGE_BANDS,
+        REVIEW_OUTCOMES,
+        REVIEW_REASONS,
+    )
     return {words[lang] for table in tables for words in table.values()}
 
 
@@ -79,7 +90,14 @@ def test_a_switch_rewords_every_component_in_the_chosen_language_only(page: Layo
 def test_tabs_are_named_in_french_by_default(page: Layout):
     labels = [update["label"] for c, update in page.words.updates("fr").items() if c.elem_id and
               c.elem_id.startswith("tab-")]  # fmt: skip
-    assert labels == ["Score et décision", "Données du client", "Historique", "Comparaison", "Simulation"]
+    assert labels == [
+        "Score et décision",
+        "Données du client",
+        "Historique",
+        "Comparaison",
+        "Simulation",
+        "Réexamen",
+    ]
 
 
 @pytest.mark.parametrize(
