@@ -105,7 +105,10 @@ def model_card(version_name: str, client: MlflowClient | None = None) -> str:
     """The card of registered version `version_name`, as Markdown."""
     client = client or MlflowClient()
     version, run = tracking.version_run(version_name, client)
-    tags, params, metrics = version.tags, run.data.params, run.data.metrics
+    tags, metrics = version.tags, run.data.metrics
+    parent_id = run.data.tags.get("mlflow.parentRunId")
+    # the training's parameters (rows, features, data period) are its parent run's
+    params = {**(client.get_run(parent_id).data.params if parent_id else {}), **run.data.params}
     fairness = fairness_report_of(run.info.run_id)
     bounds = PolicyBounds()
     serving = "never served: a measurement variant" if tags.get(tracking.VARIANT_TAG) else "may serve"
@@ -119,7 +122,7 @@ def model_card(version_name: str, client: MlflowClient | None = None) -> str:
         "API), and through the letter, the client. Not for: any other product, marketing, or a decision "
         "without the policy and the client's right to a human review (Directive (EU) 2023/2225, Art. 18).",
         "## Data",
-        f"Data: {tags.get('eval_data_source') or params.get('dataset', 'n/a')}. "
+        f"Data: {run.data.tags.get('eval_data_source') or params.get('dataset', 'n/a')}. "
         f"{params.get('rows_train', '?')} training and {params.get('rows_holdout', '?')} hold-out "
         "applications, "
         f"{params.get('features', '?')} features, applications from {params.get('data_from', 'n/a')} to "
