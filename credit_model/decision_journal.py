@@ -2,8 +2,10 @@
 
 A segment starts with MAGIC and a header naming the model's features once (u32 length, u32 CRC32, JSON).
 Then one record per decision: u32 payload length, u32 CRC32 of the payload, and the payload: fixed
-fields (time in µs, client id, probability, threshold, outcome code, lengths of the two strings), the row as
-float64 in the header's order, the request id and the model version (UTF-8).
+fields (time in µs, client id, probability, threshold, outcome code, lengths of the strings), the row as
+float64 in the header's order, then the strings (UTF-8): the request id, the model version, and since
+format 2 the model's name, the lending policy's version and the reasons as served (JSON), so that a
+decision can be produced and replayed on request. Format 1 segments still read, without those three.
 
 Appending a record costs a struct.pack, a CRC and one writev() of the row's own buffer: no per-feature
 Python work (~14 µs for 423 features, where the JSON line it replaced cost ~450 µs and 16 KB:
@@ -30,23 +32,38 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAGIC = b"CDLOGJ01"
+MAGIC = b"CDLOGJ02"
+#: Segments written before the reasons were recorded: read, never written.
+MAGIC_V1 = b"CDLOGJ01"
 _PREFIX = struct.Struct("<II")  # payload length, CRC32 of the payload
-# time µs, client id, probability, threshold, outcome code, len id, len version. The outcome's byte held
-# a bool `refused` before "referred" existed: 0 and 1 read the same either way (granted, refused).
-_FIXED = struct.Struct("<qqddBBH")
+# time µs, client id, probability, threshold, outcome code, then the lengths of the strings: id, version,
+# model name, policy version, reasons. The outcome's byte held a bool `refused` before "referred" existed:
+# 0 and 1 read the same either way (granted, refused).
+_FIXED = struct.Struct("<qqddBBHHHI")
 OUTCOME_CODES = ("granted", "refused", "referred")
-#: The fixed fields as NumPy reads them back (packed, the same layout as _FIXED).
-_FIXED_DTYPE = np.dtype(
-    [
-        ("time", "<i8"),
-        ("client_id", "<i8"),
-        ("probability", "<f8"),
-        ("threshold", "<f8"),
-        ("outcome", "u1"),
-        ("id_length", "u1"),
-        ("version_length", "<u2"),
-    ]
+_COMMON_FIELDS = [
+    ("time", "<i8"),
+    ("client_id", "<i8"),
+    ("probability", "<f8"),
+    ("threshold", "<f8"),
+    ("outcome", "u1"),
+    ("id_length", "u1"),
+    ("version_length", "<u2"),
+]
+#: The fixed fields as NumPy reads them back (packed, the same layout as _FIXED), per format.
+_FIXED_DTYPES = {
+    MAGIC: np.dtype(
+        [*_COMMON_FIELDS, ("name_length", "<u2"), ("policy_length", "<u2"), ("reasons_length", "<u4")]
+    ),
+    MAGIC_V1: np.dtype(_COMMON_FIELDS),
+}
+#: The strings of a record, in order, with the fixed field holding each one's length.
+_STRINGS = (
+    ("request_id", "id_length"),
+    ("model_version", "version_length"),
+    ("model_name", "name_length"),
+    ("policy_version", "policy_length"),
+    ("reasons", "reasons_length"),
 )
 _BLOCK_ROWS = 512
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -64,6 +81,9 @@ SCALARS = pa.schema(
         ("threshold", pa.float64()),
         ("refused", pa.bool_()),
         ("outcome", pa.string()),
+        ("model_name", pa.string()),
+        ("policy_version", pa.string()),
+        ("reasons", pa.string()),  # JSON: credit_model.served_reasons; null in format 1 segments
     ]
 )
 
@@ -100,31 +120,37 @@ def record(decision: Decision, time_us: int) -> tuple[bytes, bytes, np.ndarray, 
         row = np.ascontiguousarray(row, dtype=np.float64)
     if row.shape != (len(decision.features),):
         raise ValueError(f"{row.shape[0]} values for {len(decision.features)} features")
-    request_id, version = decision.request_id.encode(), decision.model_version.encode()
+    texts = [
+        decision.request_id.encode(),
+        decision.model_version.encode(),
+        decision.model_name.encode(),
+        decision.policy_version.encode(),
+        decision.reasons.encode(),
+    ]
     fixed = _FIXED.pack(
         time_us,
         decision.client_id,
         decision.probability,
         decision.threshold,
         OUTCOME_CODES.index(decision.outcome),
-        len(request_id),
-        len(version),
+        *(len(text) for text in texts),
     )
-    strings = request_id + version
+    strings = b"".join(texts)
     crc = zlib.crc32(strings, zlib.crc32(row, zlib.crc32(fixed)))
     return _PREFIX.pack(len(fixed) + row.nbytes + len(strings), crc), fixed, row, strings
 
 
-def _features(data: bytes) -> tuple[tuple[str, ...], int]:
-    """The segment's feature names and where its first record starts."""
+def _features(data: bytes) -> tuple[tuple[str, ...], int, np.dtype]:
+    """The segment's feature names, where its first record starts, and its format's fixed fields."""
     start = len(MAGIC) + _PREFIX.size
-    if data[: len(MAGIC)] != MAGIC or len(data) < start:
+    fixed = _FIXED_DTYPES.get(data[: len(MAGIC)])
+    if fixed is None or len(data) < start:
         raise JournalError("not a prediction-log journal")
     length, crc = _PREFIX.unpack_from(data, len(MAGIC))
     body = data[start : start + length]
     if len(body) != length or zlib.crc32(body) != crc:
         raise JournalError("torn journal header")
-    return tuple(json.loads(body)["features"]), start + length
+    return tuple(json.loads(body)["features"]), start + length, fixed
 
 
 def journal_features(path: Path) -> tuple[str, ...]:
@@ -137,12 +163,13 @@ def journal_features(path: Path) -> tuple[str, ...]:
 
 
 def _record_starts(data: bytes, offset: int, width: int) -> tuple[np.ndarray, int]:
-    """Where each complete record's payload starts, and where the complete records end."""
+    """Where each complete record's payload starts, and where the complete records end (`width`: the
+    fixed fields and the row)."""
     view, size, starts = memoryview(data), len(data), []
     while offset + _PREFIX.size <= size:
         length, crc = _PREFIX.unpack_from(data, offset)
         payload = offset + _PREFIX.size
-        if length < _FIXED.size + width or payload + length > size:
+        if length < width or payload + length > size:
             break
         if zlib.crc32(view[payload : payload + length]) != crc:
             break
@@ -175,18 +202,18 @@ def read_journal(path: Path, columns: Sequence[str] | None = None) -> pa.Table:
     the first record whose length or CRC is wrong: a torn tail, or a record still being written.
     """
     data = path.read_bytes()
-    features, offset = _features(data)
+    features, offset, fixed = _features(data)
     width = 8 * len(features)
-    starts, end = _record_starts(data, offset, width)
+    starts, end = _record_starts(data, offset, fixed.itemsize + width)
     if end < len(data):
         log.warning("journal tail ignored", extra={"path": path.name, "bytes": len(data) - end})
     wanted = list(SCALARS.names) + list(features) if columns is None else list(columns)
     position = {name: i for i, name in enumerate(features)}
     kept = [name for name in wanted if name in position or name in SCALARS.names]
     named = [name for name in kept if name in position]
-    arrays = _scalars(data, starts, width) if len(named) < len(kept) else {}
+    arrays = _scalars(data, starts, fixed, width) if len(named) < len(kept) else {}
     if named:
-        rows = np.frombuffer(_slices(data, starts + _FIXED.size, width), np.float64).reshape(
+        rows = np.frombuffer(_slices(data, starts + fixed.itemsize, width), np.float64).reshape(
             len(starts), len(features)
         )
         del data  # every byte still needed is in `rows` now: the journal's copy can go
@@ -195,18 +222,22 @@ def read_journal(path: Path, columns: Sequence[str] | None = None) -> pa.Table:
     return pa.table({name: arrays[name] for name in kept})
 
 
-def _scalars(data: bytes, starts: np.ndarray, width: int) -> dict[str, pa.Array]:
-    """The SCALARS columns of the records starting at `starts`."""
-    fixed = np.frombuffer(_slices(data, starts, _FIXED.size), dtype=_FIXED_DTYPE)
-    texts = starts + _FIXED.size + width
-    ids, versions = fixed["id_length"].astype(np.int64), fixed["version_length"].astype(np.int64)
+def _scalars(data: bytes, starts: np.ndarray, layout: np.dtype, width: int) -> dict[str, pa.Array]:
+    """The SCALARS columns of the records starting at `starts` (fixed fields as `layout`)."""
+    fixed = np.frombuffer(_slices(data, starts, layout.itemsize), dtype=layout)
     codes = fixed["outcome"]
     columns = {
-        "request_id": _strings(data, texts, ids),
-        "model_version": _strings(data, texts + ids, versions),
         "refused": _fixed_width(codes == OUTCOME_CODES.index("refused"), pa.bool_()),
         "outcome": _outcomes(codes),
     }
+    text = starts + layout.itemsize + width
+    for name, length_field in _STRINGS:
+        if length_field not in layout.names:  # a format 1 segment
+            columns[name] = pa.nulls(len(starts), pa.string())
+            continue
+        lengths = fixed[length_field].astype(np.int64)
+        columns[name] = _strings(data, text, lengths)
+        text = text + lengths
     return columns | {
         field.name: _fixed_width(fixed[field.name], field.type)
         for field in SCALARS

@@ -50,6 +50,9 @@ class Decision:
     threshold: float
     features: tuple[str, ...]
     values: np.ndarray
+    model_name: str = ""
+    policy_version: str = ""  # the version's lending policy ("" when it has none)
+    reasons: str = ""  # the reasons as served, JSON (credit_model.served_reasons)
 
     @property
     def refused(self) -> bool:

@@ -198,6 +198,24 @@ class LendingPolicy:
         )
 
 
+def row_decision(
+    policy: LendingPolicy | None,
+    positions: Mapping[str, int],
+    row: Sequence[float],
+    probability: float,
+    threshold: float,
+) -> PolicyDecision:
+    """The decision of a row (values at `positions` by feature name) through a version's policy, or
+    through the threshold alone for a version registered without one. A feature the policy reads that
+    the row does not hold is missing. Both services and a replay of a logged decision take it here."""
+    if policy is None:
+        if probability >= threshold:
+            return PolicyDecision("refused", (PolicyReason("score", "refused", probability, threshold),))
+        return PolicyDecision("granted")
+    values = {name: float(row[positions[name]]) for name in policy.features if name in positions}
+    return policy.decide(values, probability, threshold)
+
+
 def _missing(value: float | None) -> bool:
     return value is None or math.isnan(value)
 

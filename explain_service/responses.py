@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 
-from explain_service.explainer import Explanation, ShapExplainer
+from credit_model.contributions import Explanation
+from explain_service.explainer import ShapExplainer
 from protos.credit.v1 import explain_pb2
 from serving_base.grpc_support import decision_fields, model_ref
 
@@ -15,7 +16,6 @@ def explanation_body(
     """The answer for one row without its request and client ids: what the store keeps."""
     bundle = explainer.bundle
     listed = explanation.by_impact(each_way)
-    omitted = float(explanation.contributions.sum() - explanation.contributions[listed].sum())
     return explain_pb2.ExplainResponse(
         base_value=explanation.base_value,
         raw_score=explanation.raw_score,
@@ -33,7 +33,7 @@ def explanation_body(
             )
             for i in listed
         ],
-        omitted_shap=omitted if len(listed) < len(explanation.features) else 0.0,
+        omitted_shap=explanation.omitted_shap(listed),
         omitted=len(explanation.features) - len(listed),
         families=[
             explain_pb2.FamilyImpact(family=key, impact=impact, features=size)

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from gateway import admission, errors
 from gateway.metrics import GatewayMetrics
-from gateway.routers import applications, clients, reviews, system
+from gateway.routers import applications, clients, decisions, reviews, system
 from gateway.settings import GatewaySettings, get_settings
 from gateway.state import open_state
 
@@ -52,6 +52,6 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     admission.install(app, settings)
     metrics.install(app)  # added last, so outermost: it counts the admission's refusals too
     errors.install(app)
-    for router in (clients.router, reviews.router, applications.router, system.router):
+    for router in (clients.router, reviews.router, decisions.router, applications.router, system.router):
         app.include_router(router)
     return app

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
@@ -30,7 +29,9 @@ import numpy as np
 
 from credit_features.online import OnlineFeatures
 from credit_model.decision_log import Decision
+from credit_model.decision_records import new_decision_id
 from credit_model.lending_policy import LendingPolicy
+from credit_model.served_reasons import ServedReasons
 from explain_service.client import ExplainClient, Explanation, explanation_from
 from explain_service.explanation_store import ExplanationStore
 from gateway.prediction_log import PredictionLog, now
@@ -69,6 +70,28 @@ class ScoredDecision:
     explanation_missing_reason: str | None
     features: tuple[str, ...]
     row: np.ndarray  # the values it was taken on, in `features` order (for the prediction log)
+    each_way: int  # the reasons asked of Explain each way (0: every contribution)
+
+    def served_reasons(self) -> ServedReasons:
+        """The reasons this answer carries, as the prediction log keeps them (and a replay derives)."""
+        score, explanation = self.score, self.explanation
+        if explanation is None:
+            return ServedReasons(
+                explained=False,
+                each_way=self.each_way,
+                policy_reasons=score.policy_reasons,
+                missing_reason=self.explanation_missing_reason,
+            )
+        return ServedReasons(
+            explained=True,
+            each_way=self.each_way,
+            policy_reasons=explanation.policy_reasons,
+            base_value=explanation.base_value,
+            raw_score=explanation.raw_score,
+            contributions=tuple((c.feature, c.shap) for c in explanation.contributions),
+            omitted_shap=explanation.omitted_shap,
+            families=tuple((f.family, f.impact) for f in explanation.families),
+        )
 
 
 #: How to read a row for a given model (from the online store, or from values given by the caller).
@@ -160,7 +183,7 @@ class DecisionService:
     async def _decide_once(
         self, client_id: int, model: ServedModel, row: np.ndarray, full_explanation: bool, record: bool
     ) -> ScoredDecision:
-        request_id = uuid.uuid4().hex
+        request_id = new_decision_id()
         # Reasons need only the strongest factors each way, not all 400-odd.
         each_way = 0 if full_explanation else REASONS_EACH_WAY
         stored = None
@@ -172,7 +195,9 @@ class DecisionService:
             score = _score_of(explanation)
         else:
             score, explanation, missing = await self._ask_services(model, row, request_id, each_way)
-        decided = ScoredDecision(request_id, client_id, score, explanation, missing, model.features, row)
+        decided = ScoredDecision(
+            request_id, client_id, score, explanation, missing, model.features, row, each_way
+        )
         if record:
             self.record(decided)
         log.info(
@@ -201,6 +226,9 @@ class DecisionService:
                 threshold=score.threshold,
                 features=decided.features,
                 values=decided.row,
+                model_name=score.model_name,
+                policy_version=score.policy_version,
+                reasons=decided.served_reasons().to_json(),
             )
         )
 

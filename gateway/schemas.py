@@ -436,3 +436,58 @@ class ReviewOut(BaseModel):
     original_outcome: DecisionWord = Field(description="The decision reviewed, as the model and policy took.")
     changed: bool = Field(description="Whether the review changed the decision.")
     corrects: int | None
+
+
+#: A decision id as the gateway returns it (request_id): 32 lowercase hex digits.
+DecisionIdPath = Annotated[
+    str,
+    Path(
+        pattern=r"^[0-9a-f]{32}$",
+        description="The decision's id, as its answer returned it (request_id): 32 hex digits.",
+    ),
+]
+
+
+class RecordedContributionOut(BaseModel):
+    feature: str
+    value: float | None = Field(description="The feature's value in the recorded row (null: missing).")
+    shap: float = Field(description="Its contribution to the log-odds, as served.")
+
+
+class RecordedFamilyOut(BaseModel):
+    family: str
+    impact: float = Field(description="The family's summed contribution to the log-odds, as served.")
+
+
+class RecordedReasonsOut(BaseModel):
+    """The reasons as they were served: the numbers behind the sentences the answer carried."""
+
+    explained: bool = Field(description="False: Scoring answered alone, without contributions.")
+    each_way: int = Field(description="Reasons asked each way and per family (0: every contribution).")
+    base_value: float | None = None
+    raw_score: float | None = None
+    contributions: list[RecordedContributionOut] = Field(
+        description="In the order served: largest |contribution| first."
+    )
+    omitted_shap: float = Field(description="Sum of the contributions not listed.")
+    families: list[RecordedFamilyOut]
+    missing_reason: str | None = None
+
+
+class DecisionRecordOut(BaseModel):
+    """A logged decision as it was taken (Art. 18 of Directive (EU) 2023/2225: explanation on request)."""
+
+    request_id: str
+    time: datetime = Field(description="When it was logged, before it was answered (UTC).")
+    client_id: int
+    model_name: str
+    model_version: str
+    probability: float
+    threshold: float
+    decision: DecisionWord
+    policy_version: str = Field(description="The lending policy of the model version (empty: none).")
+    policy_reasons: list[PolicyReasonOut]
+    features: dict[str, float | None] = Field(description="The row the model was given, by feature name.")
+    reasons: RecordedReasonsOut | None = Field(
+        None, description="Null for a decision logged before reasons were recorded."
+    )

@@ -67,7 +67,7 @@ def score_out(decision: ScoredDecision, language: Language, *, with_explanation:
         client_id=decision.client_id,
         probability=score.probability,
         decision=score.outcome,
-        policy_reasons=[_policy_reason_out(reason, language) for reason in score.policy_reasons],
+        policy_reasons=[policy_reason_out(reason, language) for reason in score.policy_reasons],
         policy_version=score.policy_version,
         threshold=score.threshold,
         margin=score.threshold - score.probability,
@@ -80,7 +80,7 @@ def score_out(decision: ScoredDecision, language: Language, *, with_explanation:
     )
 
 
-def _policy_reason_out(reason: PolicyReason, language: Language) -> PolicyReasonOut:
+def policy_reason_out(reason: PolicyReason, language: Language) -> PolicyReasonOut:
     return PolicyReasonOut(
         rule=reason.rule,
         outcome=reason.outcome,

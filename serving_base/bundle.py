@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from credit_model.lending_policy import LendingPolicy, PolicyDecision, PolicyReason
+from credit_model.lending_policy import LendingPolicy, PolicyDecision, row_decision
 from credit_model.registries import ServingVersion
-from credit_model.scorers import Scorer
+from credit_model.scorers import Scorer, probabilities
 from serving_base.errors import InvalidFeaturesError
 
 
@@ -67,7 +67,7 @@ class ModelBundle:
 
     def predict(self, matrix: np.ndarray) -> np.ndarray:
         """Default probability of each row."""
-        return 1.0 / (1.0 + np.exp(-self.raw_scores(matrix)))
+        return probabilities(self.raw_scores(matrix))
 
     @property
     def explains(self) -> bool:
@@ -86,15 +86,8 @@ class ModelBundle:
     def policy_decision(self, row: np.ndarray, probability: float) -> PolicyDecision:
         """The lending policy's outcome for a row in the model's order; the threshold alone for a version
         registered without a policy. A feature the policy reads that the model does not take is missing."""
-        if self.policy is None:
-            if self.decide(probability):
-                return PolicyDecision(
-                    "refused", (PolicyReason("score", "refused", probability, self.threshold),)
-                )
-            return PolicyDecision("granted")
         index: dict[str, int] = self._index  # type: ignore[attr-defined]
-        values = {name: float(row[index[name]]) for name in self.policy.features if name in index}
-        return self.policy.decide(values, probability, self.threshold)
+        return row_decision(self.policy, index, row, probability, self.threshold)
 
     def vector(self, values: Mapping[str, Any]) -> np.ndarray:
         """A row in the model's order from values by name; None/NaN is a missing value.

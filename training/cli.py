@@ -221,6 +221,62 @@ def fairness_override(
 
 
 @app.command()
+def replay(
+    decision_id: Annotated[
+        str, typer.Argument(help="The decision's id, as its answer returned it (request_id).")
+    ],
+    log_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="The gateways' shared prediction log folder (default: $CREDIT_DATA_DIR/predictions)."
+        ),
+    ] = None,
+) -> None:
+    """Derive a logged decision again from its model version in the registry and its recorded row, and
+    compare: probability to the bit, outcome, threshold, policy, reasons' order and values. Exit 0 =
+    the same, 1 = it differs, 2 = not found or not replayable."""
+    from credit_model.decision_records import find_decision
+    from credit_model.loading import MlflowRegistry
+    from credit_model.settings import ModelSettings
+    from training.model.replay import ReplayError
+    from training.model.replay import replay as replay_decision
+
+    settings = ModelSettings()
+    folder = log_dir or settings.data_dir / "predictions"
+    record = find_decision(folder, decision_id)
+    if record is None:
+        console.print(f"[bold red]replay refused:[/] no decision {decision_id} in {folder}")
+        raise typer.Exit(code=2)
+    try:
+        replayed = replay_decision(record, MlflowRegistry(settings))
+    except (ReplayError, LookupError) as error:
+        console.print(f"[bold red]replay refused:[/] {error}")
+        raise typer.Exit(code=2) from error
+    table = Table(title=f"decision {decision_id}", show_header=True)
+    for column in ("", "recorded", "replayed"):
+        table.add_column(column)
+    table.add_row(
+        "model", f"{record.model_name} {record.model_version}", "(the same version, from the registry)"
+    )
+    table.add_row("probability", repr(record.probability), repr(replayed.probability))
+    table.add_row("outcome", record.outcome, replayed.outcome)
+    table.add_row("threshold", repr(record.threshold), repr(replayed.threshold))
+    table.add_row("policy", record.policy_version or "-", replayed.policy_version or "-")
+    table.add_row(
+        "reasons",
+        str(len(record.reasons.contributions)) if record.reasons else "-",
+        str(len(replayed.reasons.contributions)),
+    )
+    console.print(table)
+    for difference in replayed.differences:
+        console.print(f"[bold red]differs:[/] {difference}")
+    console.print(
+        "[bold green]replay matches bit for bit[/]" if replayed.matches else "[bold red]replay differs[/]"
+    )
+    raise typer.Exit(code=0 if replayed.matches else 1)
+
+
+@app.command()
 def report(
     dataset_path: Annotated[Path, typer.Option("--dataset", help="Training set parquet.")] = Path(
         "data/dataset/train.parquet"

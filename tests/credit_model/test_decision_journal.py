@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import struct
+import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -11,6 +14,7 @@ import pytest
 
 from credit_model.decision_journal import (
     MAGIC,
+    MAGIC_V1,
     SCALARS,
     JournalError,
     day_name,
@@ -40,6 +44,9 @@ def _decision(i: int, values: np.ndarray) -> Decision:
         threshold=0.31,
         features=FEATURES,
         values=values,
+        model_name="credit-default",
+        policy_version=f"policy-{i}" if i % 2 else "",
+        reasons=json.dumps({"é": i / 3, "pad": "x" * 300 * i}, ensure_ascii=False),
     )
 
 
@@ -76,6 +83,9 @@ def test_every_field_and_value_comes_back_exactly(tmp_path: Path, rows: np.ndarr
     assert table["refused"].to_pylist() == [d.refused for d in decisions]
     assert table["outcome"].to_pylist() == [d.outcome for d in decisions]
     assert table["probability"].to_pylist() == [d.probability for d in decisions]
+    assert table["model_name"].to_pylist() == ["credit-default"] * len(decisions)
+    assert table["policy_version"].to_pylist() == [d.policy_version for d in decisions]
+    assert table["reasons"].to_pylist() == [d.reasons for d in decisions], "UTF-8 text, exactly"
     back = np.column_stack([table[f].to_numpy(zero_copy_only=False) for f in FEATURES])
     assert back.tobytes() == np.where(np.isnan(rows), back, rows).tobytes(), "bit-exact, -0.0 included"
     assert np.array_equal(np.isnan(back), np.isnan(rows)), "NaN stays missing"
@@ -102,6 +112,26 @@ def test_a_torn_or_corrupt_tail_record_is_ignored(tmp_path: Path, rows: np.ndarr
     assert zeroed["request_id"].to_pylist()[-1] == "req-4"
     assert trailing.num_rows == 6, "bytes too few for a record prefix are ignored"
     assert (empty.num_rows, empty.column_names) == (0, [*SCALARS.names, *FEATURES]), "no whole record"
+
+
+def test_a_segment_of_the_first_format_still_reads_without_policy_and_reasons(tmp_path: Path) -> None:
+    # given a journal written before the reasons were recorded: format 1's magic and fixed fields
+    body = b'{"features": ["A", "B", "C", "D"]}'
+    data = MAGIC_V1 + struct.pack("<II", len(body), zlib.crc32(body)) + body
+    for i in range(3):
+        fixed = struct.pack("<qqddBBH", 1_700_000_000_000_000 + i, 100 + i, i / 7, 0.31, i % 3, 5, 2)
+        payload = fixed + np.arange(4.0).tobytes() + f"req-{i}".encode() + b"12"
+        data += struct.pack("<II", len(payload), zlib.crc32(payload)) + payload
+    path = tmp_path / "part-1.journal"
+    path.write_bytes(data)
+    # when reading it
+    table = read_journal(path)
+    # then its decisions are whole, and what it never held is null
+    assert table["request_id"].to_pylist() == ["req-0", "req-1", "req-2"]
+    assert table["model_version"].to_pylist() == ["12"] * 3
+    assert table["outcome"].to_pylist() == ["granted", "refused", "referred"]
+    assert table["D"].to_pylist() == [3.0] * 3
+    assert table["reasons"].null_count == table["policy_version"].null_count == 3
 
 
 def test_columns_select_and_order_what_the_journal_has(tmp_path: Path, rows: np.ndarray) -> None:

@@ -8,6 +8,7 @@ import shap
 from lightgbm import LGBMClassifier
 from sklearn.pipeline import Pipeline
 
+from credit_features.families import family_key
 from credit_model.estimators import UndersampledClassifier, unwrap_lightgbm
 from credit_model.native_trees import NativeTrees
 from credit_model.scorers import PipelineScorer, TreeScorer
@@ -79,12 +80,18 @@ def test_a_model_without_trees_is_refused_with_its_version() -> None:
 
 
 def test_the_strongest_factors_each_way_keep_their_order_by_impact() -> None:
-    from explain_service.explainer import Explanation, FeatureFamilies
+    from credit_model.contributions import Explanation, FeatureFamilies
 
     contributions = np.array([0.5, -0.1, 0.0, -0.7, 0.2, 0.3, -0.05, 0.01])
     features = tuple("abcdefgh")  # unknown to the catalog: one family, "other"
     explanation = Explanation(
-        0.0, 0.0, 0.5, features, np.zeros(8), contributions, FeatureFamilies.of(features)
+        0.0,
+        0.0,
+        0.5,
+        features,
+        np.zeros(8),
+        contributions,
+        FeatureFamilies.of([family_key(name) for name in features]),
     )
     assert explanation.by_impact() == [3, 0, 5, 4, 1, 6, 7, 2], "every feature, strongest first"
     assert explanation.by_impact(2) == [3, 0, 5, 1], "two raising (a, f) and two lowering (d, b)"
@@ -92,13 +99,19 @@ def test_the_strongest_factors_each_way_keep_their_order_by_impact() -> None:
 
 
 def test_each_family_keeps_its_strongest_features_and_its_exact_sum() -> None:
-    from explain_service.explainer import Explanation, FeatureFamilies
+    from credit_model.contributions import Explanation, FeatureFamilies
 
     # given two bureau features, one external score and two loan features
     features = ("BURO_COUNT", "APP_EXT_SOURCE_1", "BURO_ACTIVE_COUNT", "APP_AMT_CREDIT", "APP_AMT_ANNUITY")
     contributions = np.array([0.01, -0.9, 0.02, 0.5, -0.4])
     explanation = Explanation(
-        -2.0, -2.77, 0.06, features, np.zeros(5), contributions, FeatureFamilies.of(features)
+        -2.0,
+        -2.77,
+        0.06,
+        features,
+        np.zeros(5),
+        contributions,
+        FeatureFamilies.of([family_key(name) for name in features]),
     )
     # when one reason each way is asked for
     listed = explanation.by_impact(1)
