@@ -35,7 +35,7 @@ CONTACT_EMAIL = "reclamations@pret-a-depenser.fr"
 _TEXT = {
     "en": {
         "title": "Your credit application: our decision",
-        "reference": "Application reference: {client_id}",
+        "reference": "Application reference: {client_id} · decision {decision_id}",
         "date": "Date: {date}",
         "granted": "We are pleased to tell you that your credit application is granted.",
         "refused": "We are sorry to tell you that we cannot grant your credit application.",
@@ -72,7 +72,7 @@ _TEXT = {
     },
     "fr": {
         "title": "Votre demande de crédit : notre décision",
-        "reference": "Référence de la demande : {client_id}",
+        "reference": "Référence de la demande : {client_id} · décision {decision_id}",
         "date": "Date : {date}",
         "granted": "Nous avons le plaisir de vous informer que votre demande de crédit est acceptée.",
         "refused": "Nous avons le regret de vous informer que nous ne pouvons pas accepter votre demande "
@@ -184,6 +184,7 @@ class ChangedDecision:
 def letter_content(
     *,
     client_id: int,
+    decision_id: str,
     outcome: str,
     policy_reasons: list[str],
     offer: tuple[float, float, float] | None = None,
@@ -221,7 +222,7 @@ def letter_content(
     return LetterContent(
         language=language,
         title=text["title"],
-        reference=text["reference"].format(client_id=client_id),
+        reference=text["reference"].format(client_id=client_id, decision_id=decision_id),
         date=text["date"].format(date=_french_date(day) if language == "fr" else day.strftime("%d %B %Y")),
         decision=text[outcome].format(days=REVIEW_WORKING_DAYS)
         + reviewed_line

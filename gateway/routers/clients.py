@@ -156,10 +156,10 @@ async def explain_client(
     return explained
 
 
-async def _explained(state: State, client_id: int, *, full: bool) -> ScoredDecision:
-    """The client's decision with its explanation (not logged: no new decision is taken); 503 when the
-    explanation is unavailable."""
-    decision = await state.decisions.decide_client(client_id, full_explanation=full, record=False)
+async def _explained(state: State, client_id: int, *, full: bool, record: bool = False) -> ScoredDecision:
+    """The client's decision with its explanation (logged only when `record`: a view takes no new
+    decision, a letter communicates one); 503 when the explanation is unavailable."""
+    decision = await state.decisions.decide_client(client_id, full_explanation=full, record=record)
     if decision.explanation is None:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE,
@@ -179,9 +179,10 @@ async def _explained(state: State, client_id: int, *, full: bool) -> ScoredDecis
     },
 )
 async def get_letter(client_id: ClientId, state: State, caller: Advisor, lang: Lang = "en") -> Response:
-    """The one-page letter for the client: decision, main reasons, data it rests on, how to contest."""
+    """The one-page letter for the client: decision, main reasons, data it rests on, how to contest. The
+    decision it communicates is logged, and the letter quotes its id: GET /v1/decisions/{id} produces it."""
     await _known(state, client_id)
-    decision = await _explained(state, client_id, full=False)
+    decision = await _explained(state, client_id, full=False, record=True)
     assert decision.explanation is not None, "checked by _explained"
     lendable = None
     if decision.score.outcome == "refused":
@@ -192,6 +193,7 @@ async def get_letter(client_id: ClientId, state: State, caller: Advisor, lang: L
             lendable = (found.max_amount, found.term_years, found.max_amount_annuity)
     content = letter_content(
         client_id=client_id,
+        decision_id=decision.request_id,
         outcome=decision.score.outcome,
         policy_reasons=[sentence(reason, lang) for reason in decision.score.policy_reasons],
         offer=lendable,

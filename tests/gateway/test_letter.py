@@ -15,6 +15,8 @@ from gateway.reasons import family_reasons
 
 from .test_reasons_by_family import explanation
 
+#: A decision id as the gateway makes them (UUID version 7).
+DECISION_ID = "019af4c2a1b07c3e9d2f41a6b8c0d1e2"
 HISTORY = History(
     bureau=[],
     bureau_total=32,
@@ -33,6 +35,7 @@ def content(
 ):
     return letter_content(
         client_id=100042,
+        decision_id=DECISION_ID,
         outcome=outcome or ("refused" if refused else "granted"),
         policy_reasons=policy or [],
         model_version="7",
@@ -61,6 +64,9 @@ def test_french_text_names_the_decision_reasons_records_and_contest() -> None:
     assert "30 jours" in letter.contest, "the delay to contest"
     assert "15 jours" in letter.contest, "the delay to answer"
     assert "version 7" in letter.footer
+    assert letter.reference == f"Référence de la demande : 100042 · décision {DECISION_ID}", (
+        "the decision's id, which produces it on request"
+    )
     granted = content("en", refused=False)
     assert granted.decision == "We are pleased to tell you that your credit application is granted."
     assert granted.reasons[1].startswith("The loan applied for: lowers the risk of default, in particular:")
@@ -114,6 +120,7 @@ def test_without_dejavu_the_core_font_keeps_latin_1_accents(tmp_path: Path) -> N
 def test_a_refusal_letter_says_what_could_be_lent() -> None:
     refused = letter_content(
         client_id=1,
+        decision_id=DECISION_ID,
         outcome="refused",
         policy_reasons=[],
         offer=(250_000.0, 20.0, 12_500.0),
@@ -129,6 +136,7 @@ def test_a_refusal_letter_says_what_could_be_lent() -> None:
     assert text_of(render_letter(refused))[0] == 1, "still one page"
     french = letter_content(
         client_id=1,
+        decision_id=DECISION_ID,
         outcome="refused",
         policy_reasons=[],
         offer=(250_000.0, 19.87, 12_582.0),

@@ -5,7 +5,9 @@ a tampered record does not replay."""
 from __future__ import annotations
 
 import dataclasses
+import io
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -16,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from mlflow import MlflowClient
+from pypdf import PdfReader
 
 from credit_common.paths import REPO_ROOT
 from credit_model.decision_log import Decision
@@ -157,6 +160,18 @@ def test_the_decisions_route_is_for_advisors_and_names_what_is_wrong(
     malformed = httpx.get(f"{url}/{request_id.upper()}", headers=ADVISOR)
     assert malformed.status_code == 422
     assert malformed.json()["detail"][0]["loc"] == ["path", "decision_id"]
+
+
+def test_the_letter_quotes_the_decision_it_communicates(platform, gateway_server: Service) -> None:
+    client_id = int(pd.read_parquet(platform.parquet / "application_train.parquet")["SK_ID_CURR"].iloc[6])
+    letter = httpx.get(f"{gateway_server.url}/v1/clients/{client_id}/letter", headers=ADVISOR, timeout=60)
+    assert letter.status_code == 200, letter.text
+    text = " ".join(PdfReader(io.BytesIO(letter.content)).pages[0].extract_text().split())
+    quoted = re.search(r"decision ([0-9a-f]{32})", text)
+    assert quoted is not None, text[:300]
+    record = httpx.get(f"{gateway_server.url}/v1/decisions/{quoted[1]}", headers=ADVISOR, timeout=30)
+    assert record.status_code == 200, "the id a client quotes produces the decision"
+    assert record.json()["client_id"] == client_id
 
 
 def test_every_logged_decision_replays_bit_for_bit(gateway_server: Service, served: dict) -> None:
