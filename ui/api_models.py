@@ -137,6 +137,7 @@ class PolicyReason(BaseModel):
 
 
 class Score(BaseModel):
+    request_id: str  # the decision's id: GET /v1/decisions/{id} produces it
     client_id: int
     probability: float
     decision: Literal["granted", "refused", "referred"]

@@ -85,7 +85,10 @@ TEXTS: dict[str, dict[Language, str]] = {
         "fr": "Dépassement : {margin} au-dessus du seuil.",
         "en": "Excess: {margin} above the threshold.",
     },
-    "model_line": {"fr": "Modèle {name}, version {version}.", "en": "Model {name}, version {version}."},
+    "model_line": {
+        "fr": "Modèle {name}, version {version} · décision {decision}.",
+        "en": "Model {name}, version {version} · decision {decision}.",
+    },
     "points": {"fr": "{value} point(s)", "en": "{value} percentage point(s)"},
     "raising": {"fr": "Ce qui augmente le risque", "en": "What raises the risk"},
     "lowering": {"fr": "Ce qui diminue le risque", "en": "What lowers the risk"},

@@ -16,7 +16,8 @@ pytestmark = pytest.mark.unit
 
 def _score(reasons: Reasons | None) -> Score:
     return Score(
-        client_id=100002, probability=0.31, decision="refused", threshold=0.2, margin=-0.11,
+        request_id="019af4c2a1b07c3e9d2f41a6b8c0d1e2", client_id=100002, probability=0.31, decision="refused",
+        threshold=0.2, margin=-0.11,
         model_name="credit-default", model_version="3", explanation_available=reasons is not None,
         reasons=reasons,
     )  # fmt: skip

@@ -10,7 +10,8 @@ from ui.views import decision_html, offer_line
 pytestmark = pytest.mark.unit
 
 SCORE = Score(
-    client_id=1, probability=0.4, decision="refused", threshold=0.3, margin=-0.1, model_name="credit-default",
+    request_id="019af4c2a1b07c3e9d2f41a6b8c0d1e2", client_id=1, probability=0.4, decision="refused",
+    threshold=0.3, margin=-0.1, model_name="credit-default",
     model_version="3", explanation_available=False,
 )  # fmt: skip
 
@@ -18,6 +19,7 @@ SCORE = Score(
 def test_the_offer_is_said_beside_the_decision_in_french() -> None:
     offer = Offer(term_years=20.0, max_amount=250_000.0, max_amount_annuity=12_500.0)
     html = decision_html(SCORE, "fr", offer=offer)
+    assert "version 3 · décision 019af4c2a1b07c3e9d2f41a6b8c0d1e2." in html, "the id an advisor can quote"
     assert "Montant le plus élevé que nous accorderions sur 20 ans : 250\u202f000" in html.replace(
         "&#x27;", "'"
     )
