@@ -82,6 +82,7 @@ def test_the_methodology_note_has_every_section(platform, tmp_path: Path) -> Non
     assert "## Fairness and protected attributes" in text
     assert "APP_GENDER_MALE" in text
     assert "opportunity gap" in text
+    assert "| served (constrained, protected attributes out) |" in text, "the choices' measured price"
     # and the champion's model card beside it, the same as the one logged with the version
     card = (tmp_path / "model_card.md").read_text()
     for title in (

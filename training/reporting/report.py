@@ -19,6 +19,7 @@ from mlflow.entities import Run
 from credit_model.estimators import unwrap_lightgbm
 from credit_model.registry import ModelUri
 from training.model import figures, tracking
+from training.reporting.measured_prices import price_lines
 from training.reporting.model_card import (
     CARD_FILE,
     excluded_lines,
@@ -262,6 +263,8 @@ def write_report(dataset: Path, docs: Path = Path("docs")) -> ReportResult:
         "Fairness and protected attributes": (
             "Protected attributes are never model inputs (credit_features/protected.py):\n\n"
             + "\n".join(excluded_lines(final.data.metrics))
+            + "\n\nWhat the served model's choices cost, leaving these attributes out among them:\n\n"
+            + "\n".join(price_lines())
             + "\n\nThe champion's decisions on its hold-out, through its lending policy, by gender and by "
             "age band (fairlearn MetricFrame; training/model/fairness.py). Judged on the applications the "
             "policy's rules left to the score; figures over every decision beside them.\n\n"
