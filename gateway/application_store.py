@@ -4,8 +4,10 @@ Why Redis and not the gateway's memory: an application posted to one gateway pro
 restart and be seen by every other process, and a new client's id must never be handed out twice.
 So:
 
-- a new id comes from one counter, raised atomically above the largest id the application tables
-  hold (a fresh or re-ingested platform), and above every id posted explicitly;
+- a new id comes from one counter, in a range of its own above every id a caller may post
+  (credit_common.client_ids), and above the largest id the application tables hold; when the range
+  is used up, the counter refuses (ClientIdsExhaustedError, a 503) rather than give an id the paths
+  refuse;
 - an application is written only once it was validated and scored, in one Lua script: its raw fields
   and its `application` view row (the very bytes a Feast push writes: same key, fields, ValueProtos and
   `_ts` timestamp) land together or not at all, and never over a client that already exists.
@@ -25,6 +27,7 @@ import numpy as np
 import redis.asyncio
 from redis.exceptions import RedisError
 
+from credit_common.client_ids import FIRST_ALLOCATED_ID, MAX_CLIENT_ID
 from credit_features.backend import project_name
 from credit_features.errors import FeatureStoreUnavailableError
 from credit_features.redis_client import bounded_async_redis
@@ -41,27 +44,30 @@ PREFIX = "credit:applications"
 #: The view a new application fills (the others hold history, which a new client has none of).
 APPLICATION_VIEW = "application"
 
-# The counter moves to max(counter, floor) + 1. Ids stay below 10^12, exact in Lua's doubles.
+# The counter moves to max(counter, floor) + 1, or stays and answers 0 past ARGV[2] (the last id).
+# Ids stay below 10^12, exact in Lua's doubles.
 _NEXT_ID = """
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 local floor = tonumber(ARGV[1])
 if current < floor then current = floor end
 current = current + 1
+if current > tonumber(ARGV[2]) then return 0 end
 redis.call('SET', KEYS[1], current)
 return current
 """
 
-# KEYS: record, features hash, counter. ARGV: id, record JSON, then hash field/value pairs.
+# KEYS: record, features hash. ARGV: record JSON, then hash field/value pairs.
 # 0 when the client exists already (either key): nothing is written.
 _ADD = """
 if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
-redis.call('SET', KEYS[1], ARGV[2])
-redis.call('HSET', KEYS[2], unpack(ARGV, 3))
-if tonumber(ARGV[1]) > tonumber(redis.call('GET', KEYS[3]) or '0') then
-  redis.call('SET', KEYS[3], ARGV[1])
-end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('HSET', KEYS[2], unpack(ARGV, 2))
 return 1
 """
+
+
+class ClientIdsExhaustedError(FeatureStoreUnavailableError):
+    """Every id of the allocated range is handed out: a new application must post its own id (503)."""
 
 
 def _record_key(client_id: int) -> str:
@@ -104,10 +110,18 @@ class ApplicationStore:
     async def close(self) -> None:
         await self._client.aclose()
 
-    async def allocate_id(self, floor: int) -> int:
-        """A client id never handed out before, above `floor` (the tables' largest id)."""
+    async def allocate_id(self, floor: int = 0) -> int:
+        """A client id never handed out before, in the allocated range and above `floor` (the tables'
+        largest id). ClientIdsExhaustedError when none is left."""
+        lowest = max(int(floor), FIRST_ALLOCATED_ID - 1)
         with _unavailable_on_failure():
-            return int(await self._next_id(keys=[self._counter], args=[int(floor)]))
+            allocated = int(await self._next_id(keys=[self._counter], args=[lowest, MAX_CLIENT_ID]))
+        if allocated == 0:
+            raise ClientIdsExhaustedError(
+                f"every client id from {FIRST_ALLOCATED_ID} to {MAX_CLIENT_ID} is allocated: post the "
+                "application with its own SK_ID_CURR"
+            )
+        return allocated
 
     async def add(self, client_id: int, record: Mapping[str, Any], features: Mapping[bytes, bytes]) -> bool:
         """Store the application and its feature hash together; False (nothing written) when the
@@ -116,8 +130,8 @@ class ApplicationStore:
         pairs = [part for item in features.items() for part in item]
         with _unavailable_on_failure():
             written = await self._add(
-                keys=[_record_key(client_id), features_key, self._counter],
-                args=[int(client_id), json.dumps(dict(record), separators=(",", ":")), *pairs],
+                keys=[_record_key(client_id), features_key],
+                args=[json.dumps(dict(record), separators=(",", ":")), *pairs],
             )
         return bool(written)
 

@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from credit_features.errors import FeatureStoreUnavailableError, UnknownClientError
+from gateway.application_store import ClientIdsExhaustedError
 from gateway.intake_limit import IntakeBusyError
 from gateway.population import GroupError
 
@@ -77,6 +78,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(FeatureStoreUnavailableError)
     async def store_down(request: Request, error: FeatureStoreUnavailableError) -> JSONResponse:
         return _unavailable(request, "the online feature store is unavailable; retry later")
+
+    @app.exception_handler(ClientIdsExhaustedError)
+    async def ids_exhausted(request: Request, error: ClientIdsExhaustedError) -> JSONResponse:
+        # Retrying does not help: the application must come with its own id. Said, not retried.
+        log.error("client ids exhausted", extra={"route": _route(request)})
+        return JSONResponse({"detail": str(error)}, status.HTTP_503_SERVICE_UNAVAILABLE)
 
     @app.exception_handler(IntakeBusyError)
     async def busy(request: Request, error: IntakeBusyError) -> JSONResponse:

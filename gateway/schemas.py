@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Path
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model, model_validator
 
+from credit_common.client_ids import FIRST_ALLOCATED_ID, MAX_CLIENT_ID, MAX_POSTED_ID
 from credit_features.field_bounds import field_bounds
 from credit_features.tables import Column, columns
 from credit_model.reviews import MAX_TEXT, REASONS, ReviewOutcome
@@ -335,8 +336,6 @@ class HealthOut(BaseModel):
     dependencies: dict[str, DependencyOut]
 
 
-#: Client ids are positive and at most 12 digits (the store's ids are 6; the id counter stays exact).
-MAX_CLIENT_ID = 10**12 - 1
 _CANONICAL_ID = re.compile(r"[1-9][0-9]{0,11}")
 #: Longer than any level of the real data's text fields (29 characters) with room; bounds memory.
 MAX_TEXT_LENGTH = 64
@@ -388,7 +387,12 @@ def _application_model() -> type[BaseModel]:
             fields[column.name] = (
                 int | None,
                 Field(
-                    None, ge=1, le=MAX_CLIENT_ID, strict=True, description="Client id; assigned if omitted."
+                    None,
+                    ge=1,
+                    le=MAX_POSTED_ID,
+                    strict=True,
+                    description=f"Client id, 1 to {MAX_POSTED_ID}; assigned if omitted "
+                    f"(from {FIRST_ALLOCATED_ID} up).",
                 ),
             )
         elif column.dtype == "string":

@@ -73,6 +73,7 @@ def test_realistic_applications_are_accepted_whole(generated_applications: pd.Da
         ("FLAG_OWN_CAR", "x" * 65),
         ("SK_ID_CURR", "100002"),
         ("SK_ID_CURR", 10**12),
+        ("SK_ID_CURR", 900_000_000_000),  # the server's own range
     ],
 )
 def test_an_absurd_value_is_refused_naming_its_field(field: str, value: object) -> None:

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 import redis
 
+from credit_common.client_ids import FIRST_ALLOCATED_ID, MAX_CLIENT_ID
 from credit_features.application import application_row
 from credit_features.backend import project_name
 from credit_features.catalog import feature_catalog
@@ -91,11 +92,14 @@ def test_an_existing_client_is_never_overwritten(features_platform) -> None:
     assert kept["AMT_CREDIT"] == 1.0, "and left as it was"
 
 
-def test_ids_are_drawn_above_the_floor_and_never_twice(features_platform) -> None:
+def test_ids_are_drawn_in_their_own_range_above_the_floor_and_never_twice(features_platform) -> None:
     async def draw(store: ApplicationStore) -> list[int]:
         return list(await asyncio.gather(*(store.allocate_id(floor=5_000_000) for _ in range(50))))
 
     ids = run(draw)
     assert len(set(ids)) == 50, "50 concurrent draws, 50 ids"
-    assert min(ids) > 5_000_000, "above every id of the tables"
+    assert min(ids) >= FIRST_ALLOCATED_ID, "above every id a caller may post, whatever the floor"
+    assert max(ids) <= MAX_CLIENT_ID
     assert run(lambda store: store.allocate_id(floor=10)) > max(ids), "a lower floor never moves back"
+    above = max(ids) + 1_000
+    assert run(lambda store: store.allocate_id(floor=above)) == above + 1, "above the tables' largest id"

@@ -17,9 +17,13 @@ from pathlib import Path
 import httpx
 import pandas as pd
 import pytest
+import redis
 
+from credit_common.client_ids import FIRST_ALLOCATED_ID, MAX_CLIENT_ID, MAX_POSTED_ID
 from credit_features.backend import redis_address
+from credit_features.redis_layout import connection_options
 from credit_features.settings import FeatureSettings
+from gateway.application_store import PREFIX
 
 from .conftest import ADVISOR_KEY, SERVICE_KEY, Service, free_port, start_gateway, start_server
 from .tcp_fault import FaultyRelay
@@ -78,6 +82,47 @@ def test_concurrent_applications_without_id_get_distinct_ids_and_none_is_overwri
     assert len(set(ids)) == 20, f"ids handed out twice: {sorted(ids)}"
     for client_id, credit in zip(ids, credits, strict=True):
         assert fields_of(gateway_server, client_id)["AMT_CREDIT"] == credit, f"client {client_id} overwritten"
+
+
+def test_the_largest_posted_id_leaves_allocated_ids_reachable(gateway_server: Service) -> None:
+    # given an application posted with the largest id a caller may post
+    posted = post(gateway_server, application(733_000.0, SK_ID_CURR=MAX_POSTED_ID))
+    assert posted.status_code == 201, posted.text
+    # when the server allocates the next one
+    allocated = post(gateway_server, application(744_000.0))
+    assert allocated.status_code == 201, allocated.text
+    allocated_id = allocated.json()["client_id"]
+    # then it comes from the range above, and both open through REST
+    assert FIRST_ALLOCATED_ID <= allocated_id <= MAX_CLIENT_ID
+    assert fields_of(gateway_server, MAX_POSTED_ID)["AMT_CREDIT"] == 733_000.0
+    assert fields_of(gateway_server, allocated_id)["AMT_CREDIT"] == 744_000.0
+    score = httpx.get(f"{gateway_server.url}/v1/clients/{allocated_id}/score", headers=ADVISOR, timeout=60)
+    assert score.status_code == 200, score.text
+    # and an id of the allocated range cannot be posted
+    refused = post(gateway_server, application(755_000.0, SK_ID_CURR=FIRST_ALLOCATED_ID))
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"] == ["body", "SK_ID_CURR"]
+
+
+def test_an_exhausted_id_range_is_a_503_that_says_to_post_an_id(gateway_server: Service) -> None:
+    counter = _redis()
+    key = f"{PREFIX}:next-id"
+    before = counter.get(key)
+    counter.set(key, MAX_CLIENT_ID)
+    try:
+        reply = post(gateway_server, application(766_000.0))
+    finally:
+        if before is None:
+            counter.delete(key)
+        else:
+            counter.set(key, before)
+    assert reply.status_code == 503, reply.text
+    assert "post the application with its own SK_ID_CURR" in reply.json()["detail"]
+    assert counter.get(key) == before, "the counter never passed the range"
+
+
+def _redis() -> redis.Redis:
+    return redis.Redis(**connection_options(FeatureSettings().redis_connection_string))  # type: ignore[arg-type]
 
 
 def test_a_restarted_gateway_never_reuses_an_id_and_keeps_the_applications(
