@@ -7,8 +7,10 @@ by kind of field, so every column gets one (an unknown kind fails at import, not
 
 - days before the application (DAYS_*): within a century, never after it; a client is at least 18
   (DAYS_BIRTH); DAYS_EMPLOYED may also be the data's 365243 code ("not employed");
-- amounts of money (AMT_INCOME_TOTAL, AMT_CREDIT, AMT_ANNUITY, AMT_GOODS_PRICE): above zero and at most
-  100 times the sample's largest (the real data's largest income, 117M, is 52 times it);
+- amounts of money (AMT_INCOME_TOTAL, AMT_CREDIT, AMT_ANNUITY, AMT_GOODS_PRICE): from a hundredth of
+  the sample's smallest to 100 times its largest (the real data's largest income, 117M, is 52 times
+  it). Not merely above zero: the features divide amounts by one another, and a credit of 5e-324 made
+  the repayment rate infinite;
 - fields the sample holds within [0, 1] (flags, normalised scores, building ratios): [0, 1];
 - other counts and ratings (children, family members, enquiries, car age...): from 0 to 10 times the
   sample's largest; the hour of the application: 0 to 23.
@@ -30,11 +32,10 @@ AMOUNTS = frozenset({"AMT_INCOME_TOTAL", "AMT_CREDIT", "AMT_ANNUITY", "AMT_GOODS
 
 @dataclass(frozen=True)
 class Bounds:
-    """Accepted values: low ≤ value ≤ high (low excluded when `positive`), or one of `codes`."""
+    """Accepted values: low ≤ value ≤ high, or one of `codes`."""
 
     low: float
     high: float
-    positive: bool = False
     codes: frozenset[int] = frozenset()
 
 
@@ -54,7 +55,7 @@ def _bounds(column: Column) -> Bounds:
     if name.startswith("DAYS_"):
         return Bounds(-CENTURY_DAYS, 0)
     if name in AMOUNTS:
-        return Bounds(0, 100 * largest, positive=True)
+        return Bounds(smallest / 100, 100 * largest)
     if smallest >= 0 and largest <= 1:
         return Bounds(0, 1)
     if smallest >= 0:

@@ -15,8 +15,10 @@ from typing import Any
 
 import grpc
 from fastapi import FastAPI, Request, status
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
 
 from credit_features.errors import FeatureStoreUnavailableError, UnknownClientError
 from gateway.application_store import ClientIdsExhaustedError
@@ -24,6 +26,9 @@ from gateway.intake_limit import IntakeBusyError
 from gateway.population import GroupError
 
 log = logging.getLogger(__name__)
+#: FastAPI's detail when its JSON parsing of a body fails outside the JSON decoder (RecursionError,
+#: Python's limit on digits of an integer).
+_UNPARSABLE_BODY = "There was an error parsing the body"
 
 _GRPC_TO_HTTP = {
     grpc.StatusCode.NOT_FOUND: status.HTTP_404_NOT_FOUND,
@@ -66,6 +71,16 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def bad_input(request: Request, error: RequestValidationError) -> JSONResponse:
         return invalid(error.errors())
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> Response:
+        # FastAPI answers a body its JSON parser gives up on (a 5,000-digit number, 5,000 levels of
+        # nesting) with a bare-string 400; it is a 422 like any other unreadable body.
+        if error.status_code == status.HTTP_400_BAD_REQUEST and error.detail == _UNPARSABLE_BODY:
+            return invalid(
+                [{"loc": ("body",), "msg": "the body is not JSON this API can read", "type": "json_invalid"}]
+            )
+        return await http_exception_handler(request, error)
 
     @app.exception_handler(UnknownClientError)
     async def unknown_client(request: Request, error: UnknownClientError) -> JSONResponse:

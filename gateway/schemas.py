@@ -186,19 +186,43 @@ class BivariateOut(BaseModel):
     points: list[tuple[float, float]]
 
 
+#: The shortest and longest terms a what-if may ask for, in years (a month; the longest mortgages).
+MIN_TERM_YEARS, MAX_TERM_YEARS = 1 / 12, 60.0
+
+
+def _amount(column: str, description: str, *, required: bool = True) -> Any:
+    """A JSON number (no text) within the application field's realistic range."""
+    bounds = field_bounds()[column]
+    return Field(
+        ... if required else None,
+        ge=bounds.low,
+        le=bounds.high,
+        strict=True,
+        allow_inf_nan=False,
+        description=description,
+    )
+
+
 class SimulationIn(BaseModel):
+    """A what-if's loan: amounts within the application fields' ranges (credit_features.field_bounds),
+    so that every accepted what-if computes finite features."""
+
     model_config = ConfigDict(extra="forbid")
 
-    credit_amount: float = Field(gt=0, le=1e8, description="Credit amount to simulate (AMT_CREDIT).")
-    annuity: float | None = Field(
-        None,
-        gt=0,
-        le=1e7,
-        description="Yearly annuity (AMT_ANNUITY). Omitted with term_years: scaled with the amount, so "
-        "the client's term (credit / annuity) is kept.",
+    credit_amount: float = _amount("AMT_CREDIT", "Credit amount to simulate (AMT_CREDIT).")
+    annuity: float | None = _amount(
+        "AMT_ANNUITY",
+        "Yearly annuity (AMT_ANNUITY). Omitted with term_years: scaled with the amount, so the client's "
+        "term (credit / annuity) is kept.",
+        required=False,
     )
     term_years: float | None = Field(
-        None, gt=0, le=60, description="Term in years: the annuity is then credit_amount / term_years."
+        None,
+        ge=MIN_TERM_YEARS,
+        le=MAX_TERM_YEARS,
+        strict=True,
+        allow_inf_nan=False,
+        description="Term in years, a month to 60 years: the annuity is then credit_amount / term_years.",
     )
 
     @model_validator(mode="after")
@@ -360,8 +384,7 @@ def _number_field(column: Column, required: bool) -> tuple[Any, Any]:
     """A numeric application field: JSON numbers only (no text), finite, within its realistic range."""
     bounds = field_bounds()[column.name]
     kind = int if column.dtype == "int64" else float
-    limits: dict[str, Any] = {"le": kind(bounds.high), "strict": True}
-    limits["gt" if bounds.positive else "ge"] = kind(bounds.low)
+    limits: dict[str, Any] = {"ge": kind(bounds.low), "le": kind(bounds.high), "strict": True}
     if kind is float:
         limits["allow_inf_nan"] = False
     description = column.description or column.name

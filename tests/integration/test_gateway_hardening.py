@@ -213,6 +213,30 @@ def test_non_finite_numbers_are_422_naming_the_field_and_no_value_is_logged(
     assert_no_marker_logged(gateway_server)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"credit_amount": ' + "9" * 5_000 + "}",  # past Python's limit on the digits of an integer
+        '{"credit_amount": ' + "[" * 5_000 + "]" * 5_000 + "}",  # past the parser's nesting depth
+        '{"credit_amount": 900000',  # cut short
+    ],
+    ids=["5000-digit number", "5000-deep nesting", "truncated"],
+)
+def test_a_body_that_is_not_readable_json_is_the_documented_422(
+    gateway_server: Service, known_client: int, body: str
+) -> None:
+    reply = httpx.post(
+        f"{gateway_server.url}/v1/clients/{known_client}/simulation",
+        headers={**ADVISOR, "Content-Type": "application/json"},
+        content=body,
+        timeout=60,
+    )
+    assert reply.status_code == 422, reply.text
+    (error,) = reply.json()["detail"]
+    assert error["loc"][0] == "body"
+    assert error["type"] == "json_invalid"
+
+
 def test_a_valid_application_leaves_no_value_in_the_logs(gateway_server: Service) -> None:
     created = post(gateway_server, application(NAME_TYPE_SUITE=MARKER_TEXT, AMT_GOODS_PRICE=MARKER_AMOUNT))
     assert created.status_code == 201, created.text
