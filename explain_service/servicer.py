@@ -2,6 +2,17 @@
 
 Each row's explanation is looked up in the explanation store first (same version, same row, same
 number of reasons: the stored answer is exact), computed only when absent, then stored.
+
+Limits (`serving_base.limits`), checked before any work (no store read, no SHAP) and refused with
+INVALID_ARGUMENT naming the limit: a batch holds 1 to 1,000 requests, and no more than fit one gRPC
+message (4 MiB) answered. An answer row's size depends on the reasons asked, so ExplainBatch's limit
+does too: the service bounds each row by the largest answer its model can give
+(`responses.largest_body`). For the 421 features of the platform's model that is some 27 kB a row
+listing every contribution (`top_each_way` 0): 152 rows a batch; 3 each way (the gateway's): about
+4 kB, 1,000 rows. A request id holds at most 128 bytes; `top_each_way` at most the model's feature
+count; every feature value is NaN (missing) or finite within ±1e15. A packed row read for another
+model version or feature service is FAILED_PRECONDITION; one of the served version with another
+number of values is INVALID_ARGUMENT, naming both counts.
 """
 
 from __future__ import annotations
@@ -14,12 +25,12 @@ import numpy as np
 from credit_features.online import OnlineFeatures
 from explain_service.explainer import ShapExplainer
 from explain_service.explanation_store import ExplanationStore, explanation_keys
-from explain_service.responses import explanation_body
+from explain_service.responses import AnswerSizes, explanation_body
 from explain_service.warm_up import explain_population
 from protos.credit.v1 import explain_pb2, explain_pb2_grpc, scoring_pb2
 from serving_base.grpc_support import guarded, request_id
 from serving_base.holder import ModelHolder
-from serving_base.requests import reasons_each_way, request_matrix
+from serving_base.requests import check_requests, reasons_each_way, request_matrix
 
 
 class ExplainerServicer(explain_pb2_grpc.ExplainerServicer):
@@ -42,6 +53,7 @@ class ExplainerServicer(explain_pb2_grpc.ExplainerServicer):
         self._online = online
         self._store = store
         self._warming: asyncio.Task[None] | None = None
+        self._sizes: AnswerSizes | None = None  # of the last explainer served
         if store is not None:
 
             async def swapped(explainer: ShapExplainer) -> None:
@@ -56,10 +68,18 @@ class ExplainerServicer(explain_pb2_grpc.ExplainerServicer):
 
             holder.add_listener(swapped)
 
+    def answer_sizes(self, explainer: ShapExplainer) -> AnswerSizes:
+        """The bounds of `explainer`'s answer rows, kept while it is served."""
+        if self._sizes is None or self._sizes.explainer is not explainer:
+            self._sizes = AnswerSizes(explainer)
+        return self._sizes
+
     async def _explain(self, requests: list[scoring_pb2.ScoreRequest]) -> list[explain_pb2.ExplainResponse]:
+        check_requests(requests)
         explainer = self._holder.current
-        matrix = await request_matrix(explainer.bundle, self._online, requests)
         each_way = reasons_each_way(explainer.bundle, requests)
+        self.answer_sizes(explainer).check(each_way)
+        matrix = await request_matrix(explainer.bundle, self._online, requests)
         bodies = await self._bodies(explainer, each_way, matrix)
         for request, body in zip(requests, bodies, strict=True):
             body.request_id = request_id(request)

@@ -10,6 +10,7 @@ from fastapi import Path
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model, model_validator
 
 from credit_common.client_ids import FIRST_ALLOCATED_ID, MAX_CLIENT_ID, MAX_POSTED_ID
+from credit_features.application_levels import accepted_levels
 from credit_features.field_bounds import field_bounds
 from credit_features.tables import Column, columns
 from credit_model.reviews import MAX_TEXT, REASONS, ReviewOutcome
@@ -400,7 +401,8 @@ def _application_model() -> type[BaseModel]:
     """Request body of a new application: the real application fields with their real types.
 
     Every field is optional except the loan's core; unknown fields are refused (422 names them).
-    Numbers are bounded by credit_features.field_bounds, texts by MAX_TEXT_LENGTH.
+    Numbers are bounded by credit_features.field_bounds; a text field takes one of the real data's
+    levels (credit_features.application_levels), and the 422 of any other lists them.
     """
     required = {"AMT_INCOME_TOTAL", "AMT_CREDIT", "AMT_ANNUITY", "DAYS_BIRTH", "NAME_CONTRACT_TYPE"}
     fields: dict[str, Any] = {}
@@ -419,8 +421,8 @@ def _application_model() -> type[BaseModel]:
                 ),
             )
         elif column.dtype == "string":
-            text = Annotated[str, Field(max_length=MAX_TEXT_LENGTH, description=description)]
-            fields[column.name] = (text, ...) if column.name in required else (text | None, None)
+            level = Annotated[Literal[accepted_levels()[column.name]], Field(description=description)]  # type: ignore[valid-type]
+            fields[column.name] = (level, ...) if column.name in required else (level | None, None)
         else:
             fields[column.name] = _number_field(column, column.name in required)
     return create_model("ApplicationIn", __config__=ConfigDict(extra="forbid"), **fields)

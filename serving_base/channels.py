@@ -13,6 +13,9 @@ Every client channel (the gateway's, the tools') is opened by `open_channel`, so
 
 A server must accept those pings, or it answers them with GOAWAY (too_many_pings) and drops the
 connection: `SERVER_OPTIONS` are the matching settings, which `serving_base.server.serve` uses.
+
+Both ends receive messages of up to `serving_base.limits.MESSAGE_BYTES` (gRPC's default, stated here so
+that the services' batch limits, derived from it, and the channels cannot drift apart).
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import grpc
+
+from serving_base.limits import MESSAGE_BYTES
 
 #: A keepalive ping after this long without activity on a connection. gRPC advises no lower than 10 s
 #: (proposal A8): a dead peer is then found within 10 + 5 s, and a ping every 10 s costs nothing.
@@ -44,9 +49,11 @@ _CLIENT_OPTIONS: list[tuple[str, int]] = [
     # that no longer answers would otherwise hold the next retry for 20 s. A connection on a LAN
     # takes milliseconds.
     ("grpc.min_reconnect_backoff_ms", 1_000),
+    # The largest answer accepted: the services keep every answer within it (serving_base.limits).
+    ("grpc.max_receive_message_length", MESSAGE_BYTES),
 ]
 
-#: Server options matching the clients' keepalive.
+#: Server options matching the clients': keepalive, and the largest message.
 SERVER_OPTIONS: list[tuple[str, int]] = [
     # Accept pings on a connection without calls in flight (an idle gateway's).
     ("grpc.keepalive_permit_without_calls", 1),
@@ -54,6 +61,8 @@ SERVER_OPTIONS: list[tuple[str, int]] = [
     # 10 s would be strikes, and after 2 strikes the server drops the connection). Half the clients'
     # period, so that timer slack never makes a strike.
     ("grpc.http2.min_ping_interval_without_data_ms", KEEPALIVE_TIME_MS // 2),
+    # The largest request accepted: gRPC refuses a larger one with RESOURCE_EXHAUSTED before any handler.
+    ("grpc.max_receive_message_length", MESSAGE_BYTES),
 ]
 
 

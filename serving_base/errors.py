@@ -8,17 +8,21 @@ class ServingError(Exception):
 
 
 class InvalidRequestError(ServingError):
-    """The request cannot be served as sent: an empty or oversized batch, no subject, a count out of
-    range (INVALID_ARGUMENT); the message says what is wrong, so the caller can fix it."""
+    """The request cannot be served as sent: an empty batch or one over a limit of `serving_base.limits`,
+    no subject, a count out of range (INVALID_ARGUMENT); the message says what is wrong, and names the
+    limit, so the caller can fix it."""
 
 
 class InvalidFeaturesError(InvalidRequestError):
-    """A feature is missing, unknown or not a number: the message names it (INVALID_ARGUMENT)."""
+    """A feature is missing, unknown, not a number, infinite or beyond the bound on its magnitude, or a
+    packed row of the served version has another length: the message names the feature, or both counts
+    (INVALID_ARGUMENT)."""
 
 
 class FeatureRowMismatchError(ServingError):
-    """Packed features were read for another model version or feature service, or have another length:
-    refused, never reordered (FAILED_PRECONDITION: re-read them for the version served now)."""
+    """Packed features were read for another model version or feature service than the one served:
+    refused, never reordered (FAILED_PRECONDITION: the gateway re-reads the model and the features for
+    the version served now). Only that: anything re-reading cannot fix is an InvalidRequestError."""
 
 
 class ModelNotReadyError(ServingError):

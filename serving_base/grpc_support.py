@@ -11,12 +11,13 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 import grpc
 import numpy as np
 
 from credit_features.errors import FeatureStoreUnavailableError, UnknownClientError
+from credit_model.lending_policy import Rule
 from protos.credit.v1 import scoring_pb2
 from serving_base.bundle import ModelBundle
 from serving_base.errors import FeatureRowMismatchError, InvalidRequestError, ModelNotReadyError
@@ -67,6 +68,29 @@ def decision_fields(bundle: ModelBundle, row: np.ndarray, probability: float) ->
                 fields=list(reason.fields),
             )
             for reason in decided.reasons
+        ],
+        "policy_version": bundle.policy.version if bundle.policy is not None else "",
+    }
+
+
+#: A double that is written: any but 0 takes its 8 bytes (proto3 leaves 0 out).
+WRITTEN = 1.0
+
+
+def largest_decision_fields(bundle: ModelBundle) -> dict[str, Any]:
+    """`decision_fields` at their largest for the version, to bound the size of an answer: a reason for
+    every rule there is (a decision gives each at most once; the knock-outs, the missing information
+    and the score never all at once), each with its value and bound, and every field the policy requires
+    listed as missing."""
+    required = [r.field for r in bundle.policy.required] if bundle.policy is not None else []
+    outcome = max(OUTCOMES.values())
+    return {
+        "decision": outcome,
+        "policy_reasons": [
+            scoring_pb2.PolicyReason(
+                rule=rule, outcome=outcome, value=WRITTEN, bound=WRITTEN, fields=required if i == 0 else []
+            )
+            for i, rule in enumerate(get_args(Rule))
         ],
         "policy_version": bundle.policy.version if bundle.policy is not None else "",
     }

@@ -211,7 +211,6 @@ class Handlers:
         return {self.page.family_chart: views.family_html(chosen, lang) if chosen else ""}
 
     @guarded
-    @guarded
     def on_reviews(self, state: dict | None, lang: Language) -> Updates:
         """The open client's reviews (when the review tab is shown)."""
         page = self.page

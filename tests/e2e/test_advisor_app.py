@@ -198,6 +198,32 @@ def test_an_advisor_records_a_review_and_sees_it_listed(
     expect(page.get_by_label("Point de vue du client")).to_have_value("")
 
 
+def test_markup_stored_in_a_review_shows_as_text(
+    page: Page, ui_server: Service, gateway_api: httpx.Client, client_to_show: tuple[int, float]
+) -> None:
+    """Given a review whose free text is markup (posted through REST by another system), when an advisor
+    lists the client's reviews, then the markup reads as text: no element is made, no script runs."""
+    client_id, _ = client_to_show
+    markup = (
+        "<script>window.__stored_markup_ran = 1</script><b>Evil</b><img src=x onerror=window.__img_ran=1>"
+    )
+    posted = gateway_api.post(
+        f"/v1/clients/{client_id}/reviews",
+        json={"reviewer": markup, "client_view": markup, "outcome": "confirmed", "reason": "as_assessed"},
+    )
+    assert posted.status_code == 201, posted.text
+    assert posted.json()["reviewer"] == markup, "stored as plain text, exactly"
+    login(page, ui_server.url)
+    open_client(page, client_id)
+    check_score_tab(page, client_id)
+    page.get_by_role("tab", name="Réexamen").click()
+    settled(page)
+    listed = page.locator("#review-list")
+    expect(listed).to_contain_text(markup)
+    assert listed.locator("script, b, img").count() == 0, "no element made of the stored text"
+    assert page.evaluate("[window.__stored_markup_ran, window.__img_ran]") == [None, None], "nothing ran"
+
+
 def test_wrong_password_is_refused(page: Page, ui_server: Service) -> None:
     """Given a wrong password, the login page stays and nothing of the app is shown."""
     login(page, ui_server.url, password="not the password")

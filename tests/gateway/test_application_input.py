@@ -9,6 +9,8 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
+from credit_features.application import application_row
+from credit_features.application_levels import RARE_LEVELS, accepted_levels
 from credit_features.field_bounds import field_bounds
 from credit_features.tables import columns
 from gateway.schemas import ApplicationIn
@@ -87,3 +89,33 @@ def test_an_absurd_value_is_refused_naming_its_field(field: str, value: object) 
     with pytest.raises(ValidationError) as refused:
         ApplicationIn.model_validate({**base, field: value})
     assert {error["loc"][0] for error in refused.value.errors()} == {field}
+
+
+@pytest.mark.parametrize("value", ["", "<script>alert(1)</script>", "' OR 1=1 --", "💳", "Cash loans\u0000"])
+def test_a_text_field_takes_only_the_real_levels_and_says_which(value: str) -> None:
+    base = {"AMT_INCOME_TOTAL": 1e5, "AMT_CREDIT": 4e5, "AMT_ANNUITY": 2e4, "DAYS_BIRTH": -12_000}
+    with pytest.raises(ValidationError) as refused:
+        ApplicationIn.model_validate({**base, "NAME_CONTRACT_TYPE": value})
+    (error,) = refused.value.errors()
+    assert error["loc"] == ("NAME_CONTRACT_TYPE",)
+    assert "'Cash loans' or 'Revolving loans'" in error["msg"], "the levels it takes"
+
+
+def test_rare_levels_of_the_full_data_are_accepted_and_score_as_unknown_codes() -> None:
+    # given the rare levels the profile's sample misses (a student, a businessman, a gender not stated)
+    base = {"AMT_INCOME_TOTAL": 1e5, "AMT_CREDIT": 4e5, "AMT_ANNUITY": 2e4, "DAYS_BIRTH": -12_000}
+    for field, levels in RARE_LEVELS.items():
+        for level in levels:
+            accepted = ApplicationIn.model_validate(
+                {**base, "NAME_CONTRACT_TYPE": "Cash loans", field: level}
+            )
+            assert getattr(accepted, field) == level
+    # and the feature SQL, which codes the profile's levels, codes them as missing
+    row = application_row({**base, "NAME_CONTRACT_TYPE": "Cash loans", "NAME_INCOME_TYPE": "Student"})
+    assert math.isnan(row["APP_NAME_INCOME_TYPE_CODE"])
+    assert set(accepted_levels()["NAME_INCOME_TYPE"]) >= {
+        "Working",
+        "Pensioner",
+        "Student",
+        "Maternity leave",
+    }

@@ -238,9 +238,32 @@ def test_a_body_that_is_not_readable_json_is_the_documented_422(
 
 
 def test_a_valid_application_leaves_no_value_in_the_logs(gateway_server: Service) -> None:
-    created = post(gateway_server, application(NAME_TYPE_SUITE=MARKER_TEXT, AMT_GOODS_PRICE=MARKER_AMOUNT))
+    created = post(gateway_server, application(NAME_TYPE_SUITE="Family", AMT_GOODS_PRICE=MARKER_AMOUNT))
     assert created.status_code == 201, created.text
+    # and a review's free text (an application has none left: its text fields take levels) neither
+    review = {
+        "reviewer": "C. D.",
+        "client_view": MARKER_TEXT,
+        "outcome": "confirmed",
+        "reason": "as_assessed",
+    }
+    reviewed = httpx.post(
+        f"{gateway_server.url}/v1/clients/{created.json()['client_id']}/reviews",
+        headers=ADVISOR,
+        json=review,
+        timeout=60,
+    )
+    assert reviewed.status_code == 201, reviewed.text
     assert_no_marker_logged(gateway_server)
+
+
+def test_a_text_field_outside_the_real_levels_is_422_listing_them(gateway_server: Service) -> None:
+    reply = post(gateway_server, application(NAME_CONTRACT_TYPE="<script>alert(1)</script>"))
+    assert reply.status_code == 422, reply.text
+    (error,) = reply.json()["detail"]
+    assert error["loc"] == ["body", "NAME_CONTRACT_TYPE"]
+    assert "'Cash loans' or 'Revolving loans'" in error["msg"]
+    assert "script" not in reply.text, "the value sent is not echoed"
 
 
 @pytest.mark.parametrize("raw_id", [" {id}", "+{id}", "{id}.0", "0{id}", "{head}_{tail}"])
