@@ -381,6 +381,14 @@ ClientIdPath = Annotated[
 ]
 
 
+def _whole(value: object) -> object:
+    """A JSON number with a zero fraction (`12.0`) is the integer it writes (JSON Schema's integers are
+    those); text and booleans stay what they are, for the strict check to refuse."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def _number_field(column: Column, required: bool) -> tuple[Any, Any]:
     """A numeric application field: JSON numbers only (no text), finite, within its realistic range."""
     bounds = field_bounds()[column.name]
@@ -390,6 +398,8 @@ def _number_field(column: Column, required: bool) -> tuple[Any, Any]:
         limits["allow_inf_nan"] = False
     description = column.description or column.name
     annotation: Any = Annotated[kind, Field(**limits)]
+    if kind is int:
+        annotation = Annotated[annotation, BeforeValidator(_whole)]
     for code in sorted(bounds.codes):
         annotation = annotation | Literal[code]
     if required:

@@ -272,16 +272,25 @@ async def compare_client(
         ),
     ] = None,
     income_type: Annotated[
-        str | None, Query(max_length=8, description="Income type code (filtered group).")
+        Literal["0", "1", "2", "3", "4"] | None,
+        Query(
+            description="Income type code (filtered group): 0 working, 1 commercial associate, 2 pensioner, "
+            "3 state servant, 4 unemployed."
+        ),
     ] = None,
     contract_type: Annotated[
-        str | None, Query(max_length=8, description="1 revolving, 0 cash (filtered group).")
+        Literal["0", "1"] | None, Query(description="1 revolving, 0 cash (filtered group).")
     ] = None,
     education: Annotated[
-        str | None, Query(max_length=8, description="Education code (filtered group).")
+        Literal["0", "1", "2", "3", "4"] | None,
+        Query(
+            description="Education code (filtered group): 0 secondary, 1 higher, 2 incomplete higher, "
+            "3 lower secondary, 4 academic degree."
+        ),
     ] = None,
     age_band: Annotated[
-        str | None, Query(max_length=8, description="<30, 30-40, 40-50, 50-60 or 60+.")
+        Literal["<30", "30-40", "40-50", "50-60", "60+"] | None,
+        Query(description="Age band (filtered group)."),
     ] = None,
 ) -> ComparisonOut:
     """The client's values beside the distribution of all clients, a filtered group or similar clients."""
