@@ -191,13 +191,16 @@ class Handlers:
         return {self.page.history: history_views.history_html(history, lang)}
 
     def _cleared(self, message: str) -> Updates:
+        """Nothing of the previous client shown. The comparison's dropdowns keep their choices: the
+        browser keeps a dropdown's value, which opening the next client sends, and Gradio refuses a value
+        outside the choices ("not in the list of choices: []") before any handler runs, so emptying them
+        broke every later search until a reload."""
         page = self.page
-        empty = gr.update(choices=[], value=None)
         return {
             page.state: None, page.message: message, page.decision: "", page.gauge: "", page.reasons: "",
-            page.waterfall: "", page.family: empty, page.family_chart: "", page.history: "",
-            page.letter: gr.update(visible=False, value=None), page.table: None, page.data_count: "",
-            page.feature: empty, page.x: empty, page.y: empty, page.histogram: "", page.scatter: "",
+            page.waterfall: "", page.family: gr.update(choices=[], value=None), page.family_chart: "",
+            page.history: "", page.letter: gr.update(visible=False, value=None), page.table: None,
+            page.data_count: "", page.histogram: "", page.scatter: "",
             page.amount: None, page.annuity: None, page.whatif: "",
         }  # fmt: skip
 

@@ -224,6 +224,28 @@ def test_markup_stored_in_a_review_shows_as_text(
     assert page.evaluate("[window.__stored_markup_ran, window.__img_ran]") == [None, None], "nothing ran"
 
 
+def test_a_mistyped_id_does_not_break_the_next_search(
+    page: Page, ui_server: Service, client_to_show: tuple[int, float]
+) -> None:
+    """Given an open client, when the advisor mistypes an id and then opens a client again, then the
+    client opens with no error toast or badge, and the unknown-client message is gone (it once
+    broke every later search until a reload, 3 times in 3)."""
+    client_id, _ = client_to_show
+    login(page, ui_server.url)
+    open_client(page, client_id)
+    check_score_tab(page, client_id)
+    for _ in range(2):
+        open_client(page, 99999999)
+        expect(page.locator("#message [role=alert]")).to_contain_text("Client inconnu")
+        settled(page)
+        open_client(page, client_id)
+        expect(page.locator("#decision")).to_contain_text(str(client_id))
+        settled(page)
+        expect(page.locator("#message")).not_to_contain_text("Client inconnu")
+        assert page.locator(".toast-body").count() == 0, "an error toast"
+        assert page.get_by_text(re.compile(r"^(Erreur|Error)$")).count() == 0, "an error badge"
+
+
 def test_wrong_password_is_refused(page: Page, ui_server: Service) -> None:
     """Given a wrong password, the login page stays and nothing of the app is shown."""
     login(page, ui_server.url, password="not the password")
