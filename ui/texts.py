@@ -85,9 +85,10 @@ TEXTS: dict[str, dict[Language, str]] = {
         "fr": "Dépassement : {margin} au-dessus du seuil.",
         "en": "Excess: {margin} above the threshold.",
     },
-    "model_line": {
-        "fr": "Modèle {name}, version {version} · décision {decision}.",
-        "en": "Model {name}, version {version} · decision {decision}.",
+    "model_line": {"fr": "Modèle {name}, version {version}.", "en": "Model {name}, version {version}."},
+    "decision_reference": {
+        "fr": "Référence de la décision : {decision} (modèle version {version}).",
+        "en": "Decision reference: {decision} (model version {version}).",
     },
     "points": {"fr": "{value} point(s)", "en": "{value} percentage point(s)"},
     "raising": {"fr": "Ce qui augmente le risque", "en": "What raises the risk"},

@@ -96,7 +96,7 @@ def decision_html(
             threshold=percent(score.threshold, lang),
         ).replace("**", ""),
         t(margin_key, lang, margin=points(score.margin, lang)),
-        t("model_line", lang, name=score.model_name, version=score.model_version, decision=score.request_id),
+        t("decision_reference", lang, decision=score.request_id, version=score.model_version),
         *([line] if (line := offer_line(offer, lang)) else []),
     ]
     title = f"<p class='ui-client'>{html.escape(heading)}</p>" if heading else ""

@@ -19,7 +19,10 @@ SCORE = Score(
 def test_the_offer_is_said_beside_the_decision_in_french() -> None:
     offer = Offer(term_years=20.0, max_amount=250_000.0, max_amount_annuity=12_500.0)
     html = decision_html(SCORE, "fr", offer=offer)
-    assert "version 3 · décision 019af4c2a1b07c3e9d2f41a6b8c0d1e2." in html, "the id an advisor can quote"
+    assert "Référence de la décision : 019af4c2a1b07c3e9d2f41a6b8c0d1e2 (modèle version 3)." in html, (
+        "the id an advisor can quote, the model named once (the page's header names it)"
+    )
+    assert "Modèle credit-default" not in html
     assert "Montant le plus élevé que nous accorderions sur 20 ans : 250\u202f000" in html.replace(
         "&#x27;", "'"
     )
