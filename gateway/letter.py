@@ -35,6 +35,8 @@ CONTACT_EMAIL = "reclamations@pret-a-depenser.fr"
 _TEXT = {
     "en": {
         "title": "Your credit application: our decision",
+        "salutation": "Dear Sir or Madam,",
+        "closing": "Yours faithfully,\nPrêt à dépenser",
         "reference": "Application reference: {client_id} · decision {decision_id}",
         "date": "Date: {date}",
         "granted": "We are pleased to tell you that your credit application is granted.",
@@ -72,6 +74,9 @@ _TEXT = {
     },
     "fr": {
         "title": "Votre demande de crédit : notre décision",
+        "salutation": "Madame, Monsieur,",
+        "closing": "Nous vous prions d'agréer, Madame, Monsieur, l'expression de nos salutations "
+        "distinguées.\nPrêt à dépenser",
         "reference": "Référence de la demande : {client_id} · décision {decision_id}",
         "date": "Date : {date}",
         "granted": "Nous avons le plaisir de vous informer que votre demande de crédit est acceptée.",
@@ -119,6 +124,7 @@ class LetterContent:
     title: str
     reference: str
     date: str
+    salutation: str
     decision: str
     reasons_title: str
     reasons_intro: str
@@ -128,6 +134,7 @@ class LetterContent:
     records: list[str]
     contest_title: str
     contest: str
+    closing: str
     footer: str
 
 
@@ -147,8 +154,11 @@ _MONTHS_FR = (
 )
 
 
-def _french_date(day: date) -> str:
-    return f"{day.day} {_MONTHS_FR[day.month - 1]} {day.year}"
+def _day_text(day: date, language: Language) -> str:
+    """A date in the language's own style: 14 août 2026, 6 December 2026 (no leading zero)."""
+    if language == "fr":
+        return f"{day.day} {_MONTHS_FR[day.month - 1]} {day.year}"
+    return f"{day.day} {day.strftime('%B')} {day.year}"
 
 
 def _money(amount: float, language: Language) -> str:
@@ -203,7 +213,7 @@ def letter_content(
     reviewed_line = ""
     if review is not None:
         outcome = review.outcome
-        shown = _french_date(review.day) if language == "fr" else review.day.strftime("%d %B %Y")
+        shown = _day_text(review.day, language)
         reviewed_line = text["reviewed"].format(date=shown, reason=review.reason)
     reasons = [reason for reason in policy_reasons if outcome != "granted"]
     for family in families[:FAMILIES_SHOWN]:
@@ -223,7 +233,8 @@ def letter_content(
         language=language,
         title=text["title"],
         reference=text["reference"].format(client_id=client_id, decision_id=decision_id),
-        date=text["date"].format(date=_french_date(day) if language == "fr" else day.strftime("%d %B %Y")),
+        date=text["date"].format(date=_day_text(day, language)),
+        salutation=text["salutation"],
         decision=text[outcome].format(days=REVIEW_WORKING_DAYS)
         + reviewed_line
         + _offer_line(outcome, offer, language),
@@ -232,11 +243,12 @@ def letter_content(
         reasons=reasons,
         data_title=text["data"],
         data_intro=text["data_intro"],
-        records=[f"{counts[key]} {label}" for key, label in text["records"]],
+        records=[f"{counts[key]} {label}" for key, label in text["records"] if counts[key]],
         contest_title=text["contest"],
         contest=text["contest_text"].format(
             contest=CONTEST_DAYS, review=REVIEW_DAYS, address=CONTACT_ADDRESS, email=CONTACT_EMAIL
         ),
+        closing=text["closing"],
         footer=text["footer"].format(version=model_version),
     )
 
@@ -276,6 +288,7 @@ def render_letter(content: LetterContent, font_dir: Path = FONT_DIR) -> bytes:
     layout.write(content.title, size=15, bold=True, gap=3)
     layout.write(content.reference, gap=0.5)
     layout.write(content.date, gap=5)
+    layout.write(content.salutation, gap=2)
     layout.write(content.decision, size=12, bold=True, gap=5)
     layout.write(content.reasons_title, size=12, bold=True)
     layout.write(content.reasons_intro)
@@ -288,6 +301,7 @@ def render_letter(content: LetterContent, font_dir: Path = FONT_DIR) -> bytes:
         layout.write(f"•  {record}" if layout.unicode else f"-  {record}", gap=0.8)
     layout.pdf.ln(3)
     layout.write(content.contest_title, size=12, bold=True)
-    layout.write(content.contest, gap=5)
+    layout.write(content.contest, gap=3)
+    layout.write(content.closing, gap=5)
     layout.write(content.footer, size=8.5)
     return bytes(layout.pdf.output())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from datetime import date
 from pathlib import Path
@@ -149,3 +150,29 @@ def test_a_refusal_letter_says_what_could_be_lent() -> None:
     assert "jusqu'à 250\u202f000 € sur 19,9 ans" in french.decision
     granted = content("en", refused=False)
     assert "lend you up to" not in granted.decision, "a grant offers nothing more"
+
+
+def test_the_letter_greets_closes_dates_in_its_language_and_lists_no_zero_record() -> None:
+    english = letter_content(
+        client_id=1,
+        decision_id=DECISION_ID,
+        outcome="granted",
+        policy_reasons=[],
+        model_version="7",
+        families=family_reasons(explanation(), "en"),
+        history=dataclasses.replace(HISTORY, bureau_total=0),
+        language="en",
+        day=date(2026, 12, 6),
+    )
+    assert english.date == "Date: 6 December 2026", "no leading zero"
+    assert english.salutation == "Dear Sir or Madam,"
+    assert english.closing.startswith("Yours faithfully,")
+    assert not any(line.startswith("0 ") for line in english.records), "a zero line says nothing"
+    assert len(english.records) == 4
+    french = content("fr")
+    assert french.salutation == "Madame, Monsieur,"
+    assert "salutations distinguées" in french.closing
+    pages, text = text_of(render_letter(french))
+    assert pages == 1, "still one page"
+    assert "Madame, Monsieur," in text
+    assert "salutations distinguées" in text
