@@ -198,6 +198,7 @@ class BureauCredit(BaseModel):
 
 class PreviousApplication(BaseModel):
     contract_type_label: str | None = None
+    status: str | None = None  # as the data has it: Approved, Refused, Canceled, Unused offer
     status_label: str | None = None
     years_ago: float | None = None
     amount_asked: float | None = None

@@ -82,8 +82,17 @@ def previous_html(history: History, lang: Language) -> str:
     """The client's earlier applications with us, most recent first, or a sentence saying there are none."""
     if not history.previous:
         return _message(t("previous_empty", lang))
-    rows = sorted(history.previous, key=_recent_first)
+    rows = [_nothing_granted_unless_approved(row) for row in sorted(history.previous, key=_recent_first)]
     return table_html(rows, PREVIOUS_COLUMNS, t("previous_heading", lang), history.previous_total, lang)
+
+
+#: Earlier applications that lent nothing: the data keeps an AMT_CREDIT for them, which is no grant.
+NOTHING_GRANTED = frozenset({"Refused", "Canceled"})
+
+
+def _nothing_granted_unless_approved(row: PreviousApplication) -> PreviousApplication:
+    """A refused or cancelled application shows no amount granted."""
+    return row.model_copy(update={"amount_granted": None}) if row.status in NOTHING_GRANTED else row
 
 
 def installments_html(installments: Installments, lang: Language) -> str:

@@ -429,8 +429,12 @@ def number(value: float | None, lang: Language) -> str:
 
 
 def money(value: float | None, lang: Language) -> str:
-    """An amount of money (the data's currency is not named in the source tables)."""
-    return number(value, lang)
+    """An amount in euros as each language writes it: 1 234 € in French, €1,234 in English (the letter
+    and the offer lend in euros)."""
+    shown = number(value, lang)
+    if shown == "—":
+        return shown
+    return f"{shown}\u00a0€" if lang == "fr" else f"€{shown}"
 
 
 def years_ago(value: float | None, lang: Language) -> str:

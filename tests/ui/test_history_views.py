@@ -29,7 +29,7 @@ HISTORY = History.model_validate(
         "bureau_total": 3,
         "previous": [
             {"contract_type": "Cash loans", "contract_type_label": "Prêt en espèces", "status": "Refused",
-             "status_label": "Refusée", "years_ago": 1.25, "amount_asked": 90000.0, "amount_granted": None},
+             "status_label": "Refusée", "years_ago": 1.25, "amount_asked": 90000.0, "amount_granted": 9e4},
         ],
         "previous_total": 1,
         "installments": {"payments": 40, "late_share": 0.125, "underpaid_share": 0.05,
@@ -65,10 +65,10 @@ def test_bureau_credits_are_a_french_table_most_recent_first():
     assert _cells(page, "caption") == ["2 sur 3, du plus récent au plus ancien"]
     assert 'aria-label="Crédits connus du bureau de crédit"' in page, "the scrolled region is named"
     cells = _cells(page, "td")
-    assert cells[:7] == ["En cours", "Carte de crédit", "il y a 0,5 an(s)", f"45{NNBSP}000",
-                         f"12{NNBSP}500", "12", "2"], cells  # fmt: skip
+    assert cells[:7] == ["En cours", "Carte de crédit", "il y a 0,5 an(s)", f"45{NNBSP}000\u00a0€",
+                         f"12{NNBSP}500\u00a0€", "12", "2"], cells  # fmt: skip
     assert cells[7:10] == ["Clôturé", "Crédit à la consommation", "il y a 4 an(s)"], cells
-    assert cells[10] == f"1{NNBSP}234{NNBSP}567", "thousands separated by a narrow no-break space"
+    assert cells[10] == f"1{NNBSP}234{NNBSP}567\u00a0€", "thousands separated by a narrow no-break space"
     assert cells[13] == "—", "an unknown count is a dash, not 'None'"
     assert 'role="region" tabindex="0"' in page, "a scrolled table must be reachable by keyboard"
 
@@ -76,7 +76,9 @@ def test_bureau_credits_are_a_french_table_most_recent_first():
 def test_previous_applications_use_the_labels_in_the_chosen_language():
     page = history_views.previous_html(HISTORY, "en")
     assert _cells(page, "th") == ["Contract type", "Decision", "When", "Amount asked", "Amount granted"]
-    assert _cells(page, "td") == ["Prêt en espèces", "Refusée", "1.2 year(s) ago", "90,000", "—"]
+    assert _cells(page, "td") == ["Prêt en espèces", "Refusée", "1.2 year(s) ago", "€90,000", "—"], (
+        "a refused application granted nothing, whatever amount the data keeps for it"
+    )
 
 
 def test_repayments_are_a_sentence_and_a_chart_described_year_by_year():
@@ -95,7 +97,7 @@ def test_repayments_are_a_sentence_and_a_chart_described_year_by_year():
 
 def test_card_and_point_of_sale_summaries():
     assert history_views.card_text(HISTORY, "en") == (
-        "18 month(s) of history; mean balance 3,500; mean use of the limit 42.0%; 1 month(s) overdue."
+        "18 month(s) of history; mean balance €3,500; mean use of the limit 42.0%; 1 month(s) overdue."
     )
     assert (
         history_views.pos_text(HISTORY, "fr")
