@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import string
 from typing import Literal
 
 Language = Literal["fr", "en"]
@@ -90,7 +92,7 @@ TEXTS: dict[str, dict[Language, str]] = {
         "fr": "Référence de la décision : {decision} (modèle version {version}).",
         "en": "Decision reference: {decision} (model version {version}).",
     },
-    "points": {"fr": "{value} point(s)", "en": "{value} percentage point(s)"},
+    "points": {"fr": "{value} point{value!p}", "en": "{value} percentage point{value!p}"},
     "raising": {"fr": "Ce qui augmente le risque", "en": "What raises the risk"},
     "lowering": {"fr": "Ce qui diminue le risque", "en": "What lowers the risk"},
     "no_reason": {"fr": "Aucun facteur notable.", "en": "No notable factor."},
@@ -137,10 +139,10 @@ TEXTS: dict[str, dict[Language, str]] = {
         "en": "{count} other factors of the family",
     },
     "family_summary": {
-        "fr": "{label} : {impact} point(s) de probabilité de défaut au total ({direction}), en {count} "
-        "facteur(s). Le plus fort : {top} ({top_impact}).",
-        "en": "{label}: {impact} percentage point(s) of default probability in all ({direction}), over "
-        "{count} factor(s). The strongest: {top} ({top_impact}).",
+        "fr": "{label} : {impact} point{impact!p} de probabilité de défaut au total ({direction}), "
+        "en {count} facteur{count!p}. Le plus fort : {top} ({top_impact}).",
+        "en": "{label}: {impact} percentage point{impact!p} of default probability in all ({direction}), "
+        "over {count} factor{count!p}. The strongest: {top} ({top_impact}).",
     },
     "raises": {"fr": "augmente le risque", "en": "raises the risk"},
     "lowers": {"fr": "diminue le risque", "en": "lowers the risk"},
@@ -155,8 +157,8 @@ TEXTS: dict[str, dict[Language, str]] = {
     "col_field": {"fr": "Champ", "en": "Field"},
     "col_value": {"fr": "Valeur", "en": "Value"},
     "data_count": {
-        "fr": "{shown} champ(s) affiché(s) sur {total}.",
-        "en": "{shown} of {total} field(s) shown.",
+        "fr": "{shown} champ{shown!p} affiché{shown!p} sur {total}.",
+        "en": "{shown} of {total} field{total!p} shown.",
     },
     "compare_group": {"fr": "Comparer avec", "en": "Compare with"},
     "group_all": {"fr": "Tous les clients", "en": "All clients"},
@@ -261,7 +263,7 @@ TEXTS: dict[str, dict[Language, str]] = {
     "col_decision": {"fr": "Décision", "en": "Decision"},
     "col_asked": {"fr": "Montant demandé", "en": "Amount asked"},
     "col_granted": {"fr": "Montant accordé", "en": "Amount granted"},
-    "years_ago": {"fr": "il y a {value} an(s)", "en": "{value} year(s) ago"},
+    "years_ago": {"fr": "il y a {value} an{value!p}", "en": "{value} year{value!p} ago"},
     "table_rows": {
         "fr": "{count} sur {total}, du plus récent au plus ancien",
         "en": "{count} of {total}, most recent first",
@@ -272,18 +274,18 @@ TEXTS: dict[str, dict[Language, str]] = {
         "en": "No instalment repayment is known for this client.",
     },
     "installments_summary": {
-        "fr": "{payments} paiement(s) d'échéance : {late} en retard, {underpaid} payés en partie ; "
-        "retard moyen {days} jour(s).",
-        "en": "{payments} instalment payment(s): {late} late, {underpaid} underpaid; "
-        "mean delay {days} day(s).",
+        "fr": "{payments} paiement{payments!p} d'échéance : {late} en retard, {underpaid} payés en partie ; "
+        "retard moyen {days} jour{days!p}.",
+        "en": "{payments} instalment payment{payments!p}: {late} late, {underpaid} underpaid; "
+        "mean delay {days} day{days!p}.",
     },
     "payments_axis": {"fr": "Années avant la demande", "en": "Years before the application"},
     "payments_count": {"fr": "Nombre de paiements", "en": "Number of payments"},
     "payments_on_time": {"fr": "À l'heure (plein)", "en": "On time (solid)"},
     "payments_late": {"fr": "En retard (hachuré)", "en": "Late (hatched)"},
     "payments_year": {
-        "fr": "de {start} à {end} an(s) avant : {payments} paiement(s) dont {late} en retard",
-        "en": "{start} to {end} year(s) before: {payments} payment(s), {late} of them late",
+        "fr": "de {start} à {end} an{end!p} avant : {payments} paiement{payments!p} dont {late} en retard",
+        "en": "{start} to {end} year{end!p} before: {payments} payment{payments!p}, {late} of them late",
     },
     "payments_alt": {"fr": "Paiements par année — {years}.", "en": "Payments by year — {years}."},
     "card_heading": {"fr": "Carte de crédit", "en": "Credit card"},
@@ -291,8 +293,8 @@ TEXTS: dict[str, dict[Language, str]] = {
     "card_summary": {
         "fr": "{months} mois d'historique ; solde moyen {balance} ; utilisation moyenne du plafond "
         "{utilisation} ; {overdue} mois en retard.",
-        "en": "{months} month(s) of history; mean balance {balance}; mean use of the limit "
-        "{utilisation}; {overdue} month(s) overdue.",
+        "en": "{months} month{months!p} of history; mean balance {balance}; mean use of the limit "
+        "{utilisation}; {overdue} month{overdue!p} overdue.",
     },
     "pos_heading": {"fr": "Prêts en magasin et en espèces", "en": "Point-of-sale and cash loans"},
     "pos_empty": {
@@ -300,8 +302,9 @@ TEXTS: dict[str, dict[Language, str]] = {
         "en": "No point-of-sale or cash loan with us.",
     },
     "pos_summary": {
-        "fr": "{months} mois d'historique ; {active} prêt(s) en cours ; {overdue} mois en retard.",
-        "en": "{months} month(s) of history; {active} loan(s) running; {overdue} month(s) overdue.",
+        "fr": "{months} mois d'historique ; {active} prêt{active!p} en cours ; {overdue} mois en retard.",
+        "en": "{months} month{months!p} of history; {active} loan{active!p} running; "
+        "{overdue} month{overdue!p} overdue.",
     },
     "letter_heading": {"fr": "Lettre au client", "en": "Letter for the client"},
     "letter_intro": {
@@ -383,10 +386,37 @@ AGE_BANDS: dict[str, dict[Language, str]] = {
 }
 
 
+class _Plurals(string.Formatter):
+    """`{name!p}` writes the plural ending of the value `name` ("s" or nothing): "{n} paiement{n!p}".
+    French takes the plural from 2 on (0, 1 and 1,5 are singular), English for all but exactly 1."""
+
+    def __init__(self, lang: Language) -> None:
+        super().__init__()
+        self.lang = lang
+
+    def convert_field(self, value: object, conversion: str | None) -> object:
+        if conversion != "p":
+            return super().convert_field(value, conversion)
+        count = _count(value)
+        plural = count >= 2 if self.lang == "fr" else count != 1
+        return "s" if plural else ""
+
+
+def _count(value: object) -> float:
+    """The number a value shows, as shown ("1,5", "1 234", "12,5 %" or a number)."""
+    if isinstance(value, int | float):
+        return abs(float(value))
+    digits = re.sub(r"[^0-9,.]", "", str(value).replace("\u202f", "")).replace(",", ".")
+    try:
+        return abs(float(digits))
+    except ValueError:
+        return 2.0  # not a number: the plural reads right for "several"
+
+
 def t(key: str, lang: Language, **values: object) -> str:
-    """The text `key` in `lang`, with `values` filled in."""
+    """The text `key` in `lang`, with `values` filled in (`{name!p}`: its plural ending)."""
     text = TEXTS[key][lang]
-    return text.format(**values) if values else text
+    return _Plurals(lang).format(text, **values) if values else text
 
 
 def group_name(group: str, lang: Language) -> str:
@@ -438,7 +468,7 @@ def money(value: float | None, lang: Language) -> str:
 
 
 def years_ago(value: float | None, lang: Language) -> str:
-    """How long ago something happened, in years to one decimal ("il y a 2,5 an(s)")."""
+    """How long ago something happened, in years to one decimal ("il y a 2,5 ans")."""
     if value is None:
         return "—"
     return t("years_ago", lang, value=_localise(f"{value:.1f}", lang).removesuffix(",0").removesuffix(".0"))

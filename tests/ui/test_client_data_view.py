@@ -44,13 +44,13 @@ def test_french_groups_are_ordered_filtered_and_shown_in_french():
         ["Identité et famille", "Âge du client (jours)", "-9\u202f461"],
         ["Logement et biens", "Possède une voiture", "Non"],  # the gateway's French words for "N"
     ]
-    assert count == "4 champ(s) affiché(s) sur 4."
+    assert count == "4 champs affichés sur 4."
 
 
 def test_a_group_left_out_and_a_word_typed_narrow_the_table():
     frame, count = views.data_frame(FRENCH, ["Loan"], "crédit", "en")
     assert frame.values.tolist() == [["Loan", "Montant du crédit", "406,598"]]
-    assert count == "1 of 4 field(s) shown."
+    assert count == "1 of 4 fields shown."
 
 
 def test_search_suggestions_word_the_types_in_the_pages_language():

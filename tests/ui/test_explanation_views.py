@@ -98,9 +98,9 @@ def test_a_family_drill_down_says_its_total_and_strongest_factor(explanation: Ex
     html = views.family_html(scores, "fr")
     caption = re.search(r"<figcaption>(.*)</figcaption>", html).group(1)
     total = f"−{-scores.points:.2f}".replace(".", ",")
-    assert caption.startswith(f"External credit scores : {total} point(s) de probabilité de défaut"), caption
+    assert caption.startswith(f"External credit scores : {total} points de probabilité de défaut"), caption
     assert "diminue le risque" in caption, caption
-    assert "en 3 facteur(s)" in caption, caption
+    assert "en 3 facteurs" in caption, caption
     strongest = next(c for c in scores.features if c.feature == "external_scores_0")
     assert f"External credit scores factor 0 (−{-strongest.points:.2f})".replace(".", ",") in caption, caption
 

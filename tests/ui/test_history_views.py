@@ -65,9 +65,9 @@ def test_bureau_credits_are_a_french_table_most_recent_first():
     assert _cells(page, "caption") == ["2 sur 3, du plus récent au plus ancien"]
     assert 'aria-label="Crédits connus du bureau de crédit"' in page, "the scrolled region is named"
     cells = _cells(page, "td")
-    assert cells[:7] == ["En cours", "Carte de crédit", "il y a 0,5 an(s)", f"45{NNBSP}000\u00a0€",
+    assert cells[:7] == ["En cours", "Carte de crédit", "il y a 0,5 an", f"45{NNBSP}000\u00a0€",
                          f"12{NNBSP}500\u00a0€", "12", "2"], cells  # fmt: skip
-    assert cells[7:10] == ["Clôturé", "Crédit à la consommation", "il y a 4 an(s)"], cells
+    assert cells[7:10] == ["Clôturé", "Crédit à la consommation", "il y a 4 ans"], cells
     assert cells[10] == f"1{NNBSP}234{NNBSP}567\u00a0€", "thousands separated by a narrow no-break space"
     assert cells[13] == "—", "an unknown count is a dash, not 'None'"
     assert 'role="region" tabindex="0"' in page, "a scrolled table must be reachable by keyboard"
@@ -76,7 +76,7 @@ def test_bureau_credits_are_a_french_table_most_recent_first():
 def test_previous_applications_use_the_labels_in_the_chosen_language():
     page = history_views.previous_html(HISTORY, "en")
     assert _cells(page, "th") == ["Contract type", "Decision", "When", "Amount asked", "Amount granted"]
-    assert _cells(page, "td") == ["Prêt en espèces", "Refusée", "1.2 year(s) ago", "€90,000", "—"], (
+    assert _cells(page, "td") == ["Prêt en espèces", "Refusée", "1.2 years ago", "€90,000", "—"], (
         "a refused application granted nothing, whatever amount the data keeps for it"
     )
 
@@ -85,23 +85,22 @@ def test_repayments_are_a_sentence_and_a_chart_described_year_by_year():
     page = history_views.installments_html(HISTORY.installments, "fr")
     sentence = html.unescape(re.search(r"<p>([^<]*)</p>", page).group(1))
     assert sentence == (
-        "40 paiement(s) d'échéance : 12,5\u202f% en retard, 5,00\u202f% payés en partie ; "
-        "retard moyen 6,5 jour(s)."
+        "40 paiements d'échéance : 12,5\u202f% en retard, 5,00\u202f% payés en partie ; "
+        "retard moyen 6,5 jours."
     ), sentence
     alt = html.unescape(re.search(r'alt="([^"]*)"', page).group(1))
     assert alt == (
-        "Paiements par année — de 0 à 1 an(s) avant : 12 paiement(s) dont 1 en retard; "
-        "de 1 à 2 an(s) avant : 28 paiement(s) dont 4 en retard."
+        "Paiements par année — de 0 à 1 an avant : 12 paiements dont 1 en retard; "
+        "de 1 à 2 ans avant : 28 paiements dont 4 en retard."
     ), alt
 
 
 def test_card_and_point_of_sale_summaries():
     assert history_views.card_text(HISTORY, "en") == (
-        "18 month(s) of history; mean balance €3,500; mean use of the limit 42.0%; 1 month(s) overdue."
+        "18 months of history; mean balance €3,500; mean use of the limit 42.0%; 1 month overdue."
     )
     assert (
-        history_views.pos_text(HISTORY, "fr")
-        == "10 mois d'historique ; 1 prêt(s) en cours ; 0 mois en retard."
+        history_views.pos_text(HISTORY, "fr") == "10 mois d'historique ; 1 prêt en cours ; 0 mois en retard."
     )
 
 

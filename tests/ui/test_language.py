@@ -127,6 +127,8 @@ def test_numbers_are_formatted_per_language():
     assert number(0.125, "fr") == "0,125"
     assert percent(0.0512, "fr") == "5,12\u202f%"
     assert percent(0.0512, "en") == "5.12%"
-    assert years_ago(2.0, "fr") == "il y a 2 an(s)"
-    assert years_ago(2.5, "en") == "2.5 year(s) ago"
+    assert years_ago(2.0, "fr") == "il y a 2 ans"
+    assert years_ago(1.5, "fr") == "il y a 1,5 an", "French: singular below 2"
+    assert years_ago(1.0, "en") == "1 year ago"
+    assert years_ago(2.5, "en") == "2.5 years ago"
     assert re.fullmatch(r"—", years_ago(None, "fr"))
