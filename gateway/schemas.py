@@ -444,14 +444,18 @@ ApplicationIn = _application_model()
 class ReviewIn(BaseModel):
     """An advisor's review of the client's current decision (Directive (EU) 2023/2225, Art. 18)."""
 
-    reviewer: str = Field(min_length=1, max_length=200, description="Who reviewed the decision.")
+    reviewer: str = Field(
+        min_length=1, max_length=200, pattern=r"\S", description="Who reviewed the decision (not blank)."
+    )
     client_view: str = Field(
         "", max_length=MAX_TEXT, description="The client's point of view, in their own words."
     )
     outcome: ReviewOutcome = Field(
         description="`confirmed`: the decision stands; `granted` or `refused`: the decision it becomes."
     )
-    reason: str = Field(description=f"Why, one of: {', '.join(REASONS)} (docs/reviews.md).")
+    reason: Literal[tuple(REASONS)] = Field(  # type: ignore[valid-type]
+        description="Why, from the documented list (docs/compliance.md); `other` is said in the note."
+    )
     note: str = Field("", max_length=MAX_TEXT, description="Free text (required with reason `other`).")
     corrects: int | None = Field(
         None, description="The id of an earlier review of this client that this one corrects."

@@ -338,7 +338,8 @@ checks.load_all_checks()
 #: exists are its own expected answers), auth not ignored, methods and headers as declared.
 #: Schema-valid requests the gateway refuses on purpose, as the README's "Errors" lists them: the 422's
 #: location and a word of its message. What is offered for comparison depends on the served model, and
-#: a review can only correct one of the same client's, which no schema can say; fewer than 5 clients
+#: a review can only correct one of the same client's, and says a reason `other` in its note, which the
+#: schema does not say; fewer than 5 clients
 #: would show individuals; a what-if takes an annuity or a term, not both.
 INTENDED_REFUSALS = (
     (["query", "features"], "is not offered for comparison"),
@@ -346,6 +347,7 @@ INTENDED_REFUSALS = (
     (["query", "y"], "is not offered for comparison"),
     (["query", "group"], "too few to compare"),
     (["body", "corrects"], "no review"),
+    (["body", "note"], "is said in the note"),
     (["body"], "give annuity or term_years, not both"),
 )
 
@@ -376,7 +378,7 @@ CONTRACT_CHECKS = [
     for check in checks.CHECKS.get_all()
 ]
 #: Cases per operation and kind of key.
-MAX_EXAMPLES = 60
+MAX_EXAMPLES = 30
 
 
 def _fuzz(operation, base_url: str, known: dict[str, list], failures: list) -> None:
@@ -408,17 +410,28 @@ def _fuzz(operation, base_url: str, known: dict[str, list], failures: list) -> N
     check()
 
 
-def test_the_api_keeps_its_openapi_contract(gateway_server: Service, client_id: int) -> None:
+def test_the_api_keeps_its_openapi_contract(
+    scoring_server: Service, explain_server: Service, client_id: int, tmp_path: Path
+) -> None:
     import schemathesis
 
-    decision = get(gateway_server, f"/v1/clients/{client_id}/score").json()["request_id"]
-    known = {"client_id": [client_id], "decision_id": [decision]}
-    schema = schemathesis.openapi.from_url(gateway_server.url + "/openapi.json")
-    failures: list = []
-    for result in schema.get_all_operations():
-        operation = result.ok()
-        if operation.path != "/v1/health":  # legitimately 503 when a dependency is down (tested above)
-            _fuzz(operation, gateway_server.url, known, failures)
+    # A gateway of its own: the wrong keys the fuzz sends would lock the session's gateway out for the
+    # tests after it (the lockout is tested in test_gateway_admission, so it is lifted here).
+    gateway = start_gateway(
+        tmp_path, scoring_server.target, explain_server.target, GATEWAY_AUTH_FAILURES_PER_MINUTE="1000000"
+    )
+    gateway.wait_ready()
+    try:
+        decision = get(gateway, f"/v1/clients/{client_id}/score").json()["request_id"]
+        known = {"client_id": [client_id], "decision_id": [decision]}
+        schema = schemathesis.openapi.from_url(gateway.url + "/openapi.json")
+        failures: list = []
+        for result in schema.get_all_operations():
+            operation = result.ok()
+            if operation.path != "/v1/health":  # legitimately 503 when a dependency is down (tested above)
+                _fuzz(operation, gateway.url, known, failures)
+    finally:
+        gateway.stop()
     kinds = sorted(
         {f"{method} {path}: {text.split('Reproduce')[0][-400:]}" for method, path, text in failures}
     )
