@@ -22,10 +22,10 @@ if TYPE_CHECKING:
     from credit_model.linear_shap import LinearShap
 
 
-
 def probabilities(raw: np.ndarray) -> np.ndarray:
     """Default probabilities of log-odds: the one logistic every service and a replay apply."""
     return 1.0 / (1.0 + np.exp(-raw))
+
 
 class Scorer(Protocol):
     """Log-odds of default of rows in the model's feature order."""
