@@ -85,7 +85,8 @@ def display(name: str, value: float | None, language: Language = "en") -> str:
         text = f"{value:,.0f}"
     else:
         text = f"{value:.3g}"
-    return _french_number(text) if language == "fr" else text
+    # French writes a narrow no-break space before the percent sign (42 %), as the app's own percentages.
+    return _french_number(text).replace("%", "\u202f%") if language == "fr" else text
 
 
 def direction_of(impact: float) -> Literal["raises", "lowers"]:

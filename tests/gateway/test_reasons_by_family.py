@@ -89,6 +89,8 @@ def test_values_read_the_french_way() -> None:
     assert display("BURO_DAYS_CREDIT_MEAN", -800.0, "fr") == "2,2 ans"
     assert display("BURO_DAYS_CREDIT_MEAN", -800.0, "en") == "2.2 years"
     assert display("APP_EXT_SOURCE_MEAN", 0.213, "fr") == "0,213"
+    assert display("INST_LATE_SHARE", 0.42, "fr") == "42\u202f%", "a space before %, as 8,1 % beside it"
+    assert display("INST_LATE_SHARE", 0.42, "en") == "42%"
 
 
 def test_labels_follow_the_language() -> None:
