@@ -420,7 +420,7 @@ def _application_model() -> type[BaseModel]:
         description = column.description or column.name
         if column.name == "SK_ID_CURR":
             fields[column.name] = (
-                int | None,
+                Annotated[int, BeforeValidator(_whole)] | None,
                 Field(
                     None,
                     ge=1,

@@ -119,3 +119,18 @@ def test_rare_levels_of_the_full_data_are_accepted_and_score_as_unknown_codes() 
         "Student",
         "Maternity leave",
     }
+
+
+def test_integral_json_numbers_are_the_integers_they_write_and_text_is_not() -> None:
+    base = {
+        "AMT_INCOME_TOTAL": 1e5,
+        "AMT_CREDIT": 4e5,
+        "AMT_ANNUITY": 2e4,
+        "NAME_CONTRACT_TYPE": "Cash loans",
+    }
+    accepted = ApplicationIn.model_validate({**base, "DAYS_BIRTH": -12_000.0, "SK_ID_CURR": 880_000_001.0})
+    assert (accepted.DAYS_BIRTH, accepted.SK_ID_CURR) == (-12_000, 880_000_001)
+    for field, value in (("SK_ID_CURR", 880_000_001.5), ("SK_ID_CURR", "880000001"), ("DAYS_BIRTH", True)):
+        with pytest.raises(ValidationError) as refused:
+            ApplicationIn.model_validate({**base, "DAYS_BIRTH": -12_000, field: value})
+        assert {error["loc"][0] for error in refused.value.errors()} == {field}
