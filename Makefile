@@ -29,6 +29,8 @@ install: $(VENV)/.installed
 ##   `make demo RAW=DIR` runs it on the Kaggle download instead of synthetic data: DIR is the unzipped
 ##   folder or home-credit-default-risk.zip itself (see the README, "Real Kaggle data").
 RAW ?=
+#: The tests' own Redis Cluster (tests/integration/test_redis_cluster.py empties it).
+TEST_REDIS_CLUSTER_PORT ?= 7100
 demo: install
 	bash scripts/ensure_services.sh || echo "no Redis: the embedded SQLite online store is used"
 	$(BIN)/python scripts/demo_env.py $(DATA)
@@ -37,14 +39,16 @@ demo: install
 	    $(if $(RAW),--raw "$(RAW)") && \
 	  exec $(BIN)/python -m credit_common.procfile deploy/Procfile
 
-## test: every test, with the services and the browser they need (Redis, Debian's Chromium)
+## test: every test, with the services and the browser they need (Redis, a Redis Cluster on ports
+##   7100-7105, Debian's Chromium)
 test: install
 	bash scripts/ensure_services.sh
+	REDIS_CLUSTER_PORT=$(TEST_REDIS_CLUSTER_PORT) bash scripts/ensure_redis_cluster.sh
 	bash scripts/ensure_browser.sh
 	$(BIN)/python -m protos.build --check
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest
+	TEST_REDIS_CLUSTER_PORT=$(TEST_REDIS_CLUSTER_PORT) $(BIN)/python -m pytest
 
 ## protos: regenerate the gRPC code from protos/credit/v1/*.proto
 protos: install
@@ -79,8 +83,8 @@ BENCH_TRIALS ?= 30
 BENCH_SEEDS ?= 1 2 3
 BENCH_DATA ?= $(DATA)/bench/platform
 BENCH_REDIS_DB ?= 3
-BENCHES := bench-datagen bench-features bench-ingest bench-pipeline bench-materialize bench-train bench-grpc bench-capacity \
-  bench-applications bench-monotonicity bench-drift
+BENCHES := bench-datagen bench-features bench-ingest bench-pipeline bench-materialize bench-online-memory \
+  bench-cluster-failover bench-train bench-grpc bench-capacity bench-applications bench-monotonicity bench-drift
 BENCH_ENV = set -a && . $(BENCH_DATA)/demo.env && set +a &&
 .PHONY: $(BENCHES) bench-platform bench-demo-platform
 
@@ -109,6 +113,12 @@ bench-platform:
 
 bench-materialize: bench-platform
 	$(BENCH_ENV) $(BIN)/python -m bench.materialize --feast-share 0.1
+
+bench-online-memory: bench-demo-platform
+	$(BIN)/python -m bench.online_memory --data $(DATA)
+
+bench-cluster-failover: bench-demo-platform
+	$(BIN)/python -m bench.cluster_failover --data $(DATA)
 
 bench-train:
 	$(BIN)/python -m bench.train $(foreach seed,$(BENCH_SEEDS),--seeds $(seed)) --scale $(BENCH_SCALE) \

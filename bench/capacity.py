@@ -31,6 +31,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,21 +39,21 @@ import grpc
 import httpx
 import psutil
 import pyarrow.parquet as pq
-import redis
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bench.capacity_report import KNEE_P99_MS, passes, record, step_line, table
 from bench.load import HttpPool, cold_mix, run_step, warm_mix
-from bench.platform import CpuMeter, Platform, demo_environment, listener, running_demo
+from bench.online_memory import CLUSTER_PORT, loaded_cluster
+from bench.platform import CpuMeter, Platform, demo_environment, listener, read_env_file, running_demo
 from bench.stamp import REPO, bench_run
-from credit_features.redis_layout import connection_options
-from credit_features.settings import FeatureSettings
-from explain_service.explanation_store import population_key
+from credit_features.redis_client import open_redis
+from credit_features.redis_layout import parse_connection_string
 from gateway.settings import GatewaySettings
 from protos.credit.v1.scoring_pb2 import ModelInfoRequest
 from protos.credit.v1.scoring_pb2_grpc import ScoringStub
+from serving_base.explanation_store import population_key
 from serving_base.settings import ExplainSettings, ScoringSettings
 from ui.settings import UISettings
 
@@ -77,10 +78,21 @@ def _population_explained(platform: Platform) -> bool:
             model = ScoringStub(channel).ModelInfo(ModelInfoRequest(), timeout=1).model
     except grpc.RpcError:
         return False
-    settings = FeatureSettings(redis_connection_string=platform.env["REDIS_CONNECTION_STRING"])
-    store = redis.Redis(**connection_options(settings.redis_connection_string))  # type: ignore[arg-type]
+    env = platform.env
+    store = open_redis(
+        env["REDIS_CONNECTION_STRING"],
+        "redis_cluster" if env.get("REDIS_TYPE") == "redis_cluster" else "redis",
+    )
     with store:
         return store.exists(population_key(model.name, model.version)) == 1
+
+
+def redis_ports(env: dict[str, str]) -> list[int]:
+    """The ports of the Redis servers the demo uses: its one server, or every node of the cluster."""
+    if env.get("REDIS_TYPE") == "redis_cluster":
+        return list(range(CLUSTER_PORT, CLUSTER_PORT + 6))
+    hosts, _ = parse_connection_string(env["REDIS_CONNECTION_STRING"])
+    return [hosts[0][1]]
 
 
 def _http_ok(url: str) -> bool:
@@ -117,10 +129,20 @@ def wait_ready(platform: Platform, timeout: float = 600.0) -> None:
 
 
 @contextmanager
-def ready_demo(data: Path, name: str, ready_timeout: float) -> Iterator[Platform]:
-    """What `make demo` runs on `data`, on free ports, ready for advisors; stopped on exit."""
+def ready_demo(
+    data: Path,
+    name: str,
+    ready_timeout: float,
+    workers: int | None = None,
+    overrides: dict[str, str] | None = None,
+) -> Iterator[Platform]:
+    """What `make demo` runs on `data`, on free ports, ready for advisors; stopped on exit. `workers`
+    overrides the demo's count of gateway processes, `overrides` any other variable."""
     folder = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
-    with running_demo(demo_environment(data, folder), folder) as platform:
+    env = demo_environment(data, folder) | (overrides or {})
+    if workers is not None:
+        env["GATEWAY_WORKERS"] = str(workers)
+    with running_demo(env, folder) as platform:
         console.print(f"demo on free ports (gateway {platform.port('gateway')}); output in {platform.log}")
         wait_ready(platform, ready_timeout)
         yield platform
@@ -152,8 +174,16 @@ def run_configuration(platform: Platform, data: Path, api_key: str) -> dict[str,
             "folder": str(data),
             "datagen": json.loads(datagen.read_text()) if datagen.exists() else "not recorded",
         },
-        "online_store": env.get("FEAST_ONLINE_STORE", "auto"),
+        "online_store": _online_store(env),
     }
+
+
+def _online_store(env: dict[str, str]) -> str:
+    """The online store the demo ran on, in words the README table repeats."""
+    if env.get("REDIS_TYPE") == "redis_cluster":
+        return "Redis Cluster, 3 masters + 3 replicas"
+    choice = env.get("FEAST_ONLINE_STORE", "auto")
+    return "one Redis" if choice in ("auto", "redis") else choice
 
 
 def explained_answer(body: bytes) -> str | None:
@@ -165,6 +195,10 @@ def explained_answer(body: bytes) -> str | None:
     return None if available is True else "no_explanation"
 
 
+def _now() -> str:
+    return datetime.now(tz=UTC).isoformat(timespec="milliseconds")
+
+
 class Bench:
     """The steps of one run against one running demo: same pool settings, same CPU meter, one record
     of the clients already requested (to tell first visits from repeats)."""
@@ -173,8 +207,7 @@ class Bench:
         self.port = platform.port("gateway")
         self.headers = {"X-API-Key": api_key}
         self.args = args
-        redis = listener(int(platform.env["REDIS_CONNECTION_STRING"].split(",")[0].rsplit(":", 1)[1]))
-        used = {"redis": redis} if redis is not None else {}
+        used = {f"redis:{port}": process for port in redis_ports(platform.env) if (process := listener(port))}
         self.meter = CpuMeter(psutil.Process(platform.runner.pid), platform.processes(), used)
         self.seen: set[int] = set()
 
@@ -199,13 +232,20 @@ class Bench:
         self.seen.update(ids)
         pool = HttpPool("127.0.0.1", self.port, self.headers, cap=self.args.connections)
         paths = [f"/v1/clients/{i}/score" for i in ids]
+        began_at = _now()
         before, started = self.meter.read(), time.perf_counter()
         result = await run_step(pool, paths, rate, seconds, check=explained_answer, timeout=self.args.timeout)
         cores = CpuMeter.cores(before, self.meter.read(), time.perf_counter() - started)
         await pool.close()
+        row = result.row()
         return {
             "step": label,
-            **result.row(),
+            # when it ran (UTC), to set beside the demo's log: a spike of p99 and what ran meanwhile
+            "began_at": began_at,
+            "ended_at": _now(),
+            **row,
+            # every gateway process's CPU (workers and their supervisor) per decision answered
+            "gateway_cpu_ms": round(1000 * cores["gateway"] / max(row["achieved_rps"], 1e-9), 3),
             "first_visits": first_visits,
             "connections": pool.most_open,
             "pool_waits": pool.waits,
@@ -243,6 +283,28 @@ async def measure(bench: Bench, ids: list[int], progress: Progress) -> dict[str,
     return rows
 
 
+def gateway_memory(platform: Platform) -> list[dict[str, Any]]:
+    """Resident memory of each gateway process, by Procfile entry (the decision path `gateway`, the whole
+    gateway `gateway-file`): its supervisor and workers, or its one process."""
+    rows = []
+    for entry, root in platform.processes().items():
+        if not entry.startswith("gateway"):
+            continue
+        tree = [root, *root.children(recursive=True)]
+        # `python -m gateway` (the supervisor, or the one process), and the workers it spawns through
+        # multiprocessing; the Procfile's shell and the prediction log's compaction are not the gateway.
+        commands = {process.pid: process.cmdline() for process in tree}
+        workers = [p for p in tree if "multiprocessing.spawn" in " ".join(commands[p.pid])]
+        mains = [p for p in tree if commands[p.pid][1:3] == ["-m", "gateway"]]
+        named = [(main, "supervisor" if workers else "process") for main in mains]
+        named += [(worker, "worker") for worker in workers]
+        rows += [
+            {"entry": entry, "pid": p.pid, "name": name, "rss_mb": round(p.memory_info().rss / 2**20, 1)}
+            for p, name in named
+        ]
+    return rows
+
+
 def parse_rates(text: str) -> list[float]:
     """Rates given as one comma-separated option."""
     return [float(rate) for rate in text.split(",") if rate.strip()]
@@ -273,13 +335,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--ramp",
         type=parse_rates,
-        default="100,200,300,400,500,600,800,1000",
+        default="100,200,300,400,500,600,700,800,1000",
         help="Rates of the ramp steps (comma-separated); each mix stops at its first failing step.",
     )
     parser.add_argument("--step-seconds", type=float, default=15.0, help="Duration of each ramp step.")
     parser.add_argument("--hot-share", type=float, default=0.8, help="Warm mix: share of reopened files.")
     parser.add_argument("--recent", type=int, default=50, help="Warm mix: how many recent files reopen.")
     parser.add_argument("--seed", type=int, default=13, help="Seed of the clients' order.")
+    parser.add_argument(
+        "--redis-cluster",
+        action="store_true",
+        help="Run the demo's gateway count on a Redis Cluster of its own (3 masters, 3 replicas) loaded "
+        "with the data's clients instead: writes capacity-cluster.json.",
+    )
+    parser.add_argument(
+        "--workers",
+        type=lambda text: [int(count) for count in text.split(",")],
+        default="2,1",
+        help="GATEWAY_WORKERS of each run, one after the other in one sitting: the demo's count writes "
+        "capacity.json, another count N capacity-N-workers.json.",
+    )
     return parser.parse_args(argv)
 
 
@@ -291,12 +366,32 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, _interrupt)
     args = parse_args(argv)
     data = args.data.resolve()
+    demo_workers = int(read_env_file(data / "demo.env").get("GATEWAY_WORKERS", "1"))
+    if args.redis_cluster:
+        console.rule("the demo on a Redis Cluster: bench/results/capacity-cluster.json")
+        with (
+            tempfile.TemporaryDirectory(prefix="capacity-cluster-") as folder,
+            loaded_cluster(data, Path(folder)) as overrides,
+        ):
+            run_capacity(args, data, demo_workers, "capacity-cluster", overrides)
+        return
+    for workers in args.workers:
+        name = "capacity" if workers == demo_workers else f"capacity-{workers}-workers"
+        console.rule(f"{workers} gateway worker(s): bench/results/{name}.json")
+        run_capacity(args, data, workers, name)
+
+
+def run_capacity(
+    args: argparse.Namespace, data: Path, workers: int, name: str, overrides: dict[str, str] | None = None
+) -> None:
+    """One whole run (goal, ramps) on a demo whose gateway runs `workers` processes."""
     ids = client_ids(data)
-    with ready_demo(data, "capacity", args.ready_timeout) as platform:
+    with ready_demo(data, "capacity", args.ready_timeout, workers, overrides) as platform:
         env = platform.env
         config = {
             "endpoint": "GET /v1/clients/{id}/score (reasons included by default)",
             "processes": "everything `make demo` starts: deploy/Procfile with the data's demo.env",
+            "gateway_workers": workers,
             **run_configuration(platform, data, env["DEMO_API_KEY"]),
             "clients": len(ids),
             "rate": args.rate,
@@ -311,7 +406,7 @@ def main(argv: list[str] | None = None) -> None:
             "seed": args.seed,
         }
         bench = Bench(platform, env["DEMO_API_KEY"], args)
-        with bench_run("capacity", config) as run:
+        with bench_run(name, config) as run:
             with Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),
@@ -323,6 +418,15 @@ def main(argv: list[str] | None = None) -> None:
                 rows = asyncio.run(measure(bench, ids, progress))
             run.detail("goal", rows["goal"])
             run.detail("ramp", rows["ramp"])
+            memory = gateway_memory(platform)
+            run.detail("gateway_memory", memory)
+            run.figure(
+                "gateway_rss_mb",
+                max(r["rss_mb"] for r in memory if r["entry"] == "gateway" and r["name"] != "supervisor"),
+                unit="MB",
+                label="resident memory of the largest decision-path process",
+                goal="<= 150",
+            )
             summary = record(run, rows, args)
     console.print(table(rows))
     for line in summary:

@@ -15,6 +15,8 @@ from bench.platform import GENERATOR
 from bench.stamp import BenchRun
 
 KNEE_P99_MS = 50.0  # where capacity "gives out"
+#: Issue 31's capacity: the highest rate whose p99 stays within this, with no error.
+CAPACITY_P99_MS, CAPACITY_GOAL_RPS = 15.0, 800.0
 
 
 def passes(row: dict[str, Any]) -> bool:
@@ -51,6 +53,7 @@ _COLUMNS = {  # header -> row key
     "errors": "errors",
     "lag p99": "lag_p99_ms",
     "gen CPU": "generator_cpu",
+    "gw ms CPU": "gateway_cpu_ms",
 }
 
 
@@ -83,7 +86,35 @@ def _goal_figures(run: BenchRun, row: dict[str, Any], args: argparse.Namespace) 
     run.figure(f"{mix}_errors", row["errors"], unit="", label=f"errors at {rate}, {mix}", goal="== 0")
     achieved, floor = f"achieved rate at {rate}, {mix}", f">= {0.99 * args.rate:g}"
     run.figure(f"{mix}_achieved_rps", row["achieved_rps"], unit="req/s", label=achieved, goal=floor)
+    run.figure(
+        f"{mix}_gateway_cpu_ms",
+        row["gateway_cpu_ms"],
+        unit="ms",
+        label=f"gateway CPU per decision at {rate}, {mix}",
+        goal="<= 1",
+    )
     return f"{mix} at {rate}: {_where(row)} ({row['first_visits']} of {row['sent']} first visits)"
+
+
+def capacity(rows: list[dict[str, Any]], p99_ms: float = CAPACITY_P99_MS) -> float:
+    """The highest ramp rate served whole (no error, 99 % of the rate achieved) at p99 <= `p99_ms`,
+    below the first rate that is not (0 when even the first step is not)."""
+    held = 0.0
+    for row in sorted(rows, key=lambda r: r["rate"]):
+        if row["errors"] or row["p99_ms"] > p99_ms or row["achieved_rps"] < 0.99 * row["rate"]:
+            break
+        held = row["rate"]
+    return held
+
+
+def _capacity_figure(run: BenchRun, mix: str, ramp: list[dict[str, Any]]) -> None:
+    run.figure(
+        f"{mix}_capacity_rps",
+        capacity(ramp),
+        unit="req/s",
+        label=f"capacity where p99 passes {CAPACITY_P99_MS:g} ms, {mix}",
+        goal=f">= {CAPACITY_GOAL_RPS:g}",
+    )
 
 
 def _knee_figure(run: BenchRun, mix: str, ramp: list[dict[str, Any]]) -> str:
@@ -126,6 +157,7 @@ def record(run: BenchRun, rows: dict[str, list[dict[str, Any]]], args: argparse.
         ramp = [r for r in rows["ramp"] if r["mix"] == row["mix"]]
         if ramp:
             lines.append(_knee_figure(run, row["mix"], ramp))
+            _capacity_figure(run, row["mix"], ramp)
     if not _trust_figures(run, rows["goal"], f"{args.rate:g} req/s"):
         lines.append(
             "[bold red]Not to be trusted: the generator was late or short of CPU, or the machine busy.[/]"

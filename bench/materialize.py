@@ -98,7 +98,7 @@ def _scratch_config(platform: Path, folder: Path, name: str, redis_url: str) -> 
     shutil.copy(platform / "feast" / "registry.db", registry)
     text = (REPO / "feature_repo" / "feature_store.yaml").read_text()
     text = text.replace("${CREDIT_DATA_DIR}/feast/registry.db", str(registry))
-    text = text.replace("${REDIS_CONNECTION_STRING}", redis_url)
+    text = text.replace("${REDIS_CONNECTION_STRING}", redis_url).replace("${REDIS_TYPE}", "redis")
     config = folder / f"{name}.yaml"
     config.write_text(text)
     return config

@@ -44,9 +44,10 @@ from rich.table import Table
 
 from bench.stamp import BenchRun, bench_run
 from credit_features.settings import FeatureSettings
-from credit_model.decision_log import Decision, read_log
-from gateway.log_compaction import ZSTD_LEVEL, encodings
-from gateway.prediction_log import SEGMENT_ROWS, PredictionLog
+from credit_model.decision_log import read_log
+from credit_model.journal_records import Decision
+from gateway.decisions.log_compaction import ZSTD_LEVEL, encodings
+from gateway.decisions.prediction_log import SEGMENT_ROWS, PredictionLog
 
 GOAL_BYTES = 2048
 JSON_SAMPLE = 2_000
@@ -56,7 +57,7 @@ START = datetime(2025, 3, 1, 8, tzinfo=UTC)  # one day: the decisions land in on
 _PEAK = """
 import sys
 from pathlib import Path
-from gateway.log_compaction import main
+from gateway.decisions.log_compaction import main
 main([sys.argv[1], "--log-level", "WARNING"])
 print(next(l.split()[1] for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("VmHWM")))
 """

@@ -28,9 +28,13 @@ ORDER = (
     "ingest",
     "pipeline",
     "materialize",
+    "online_memory",
+    "cluster_failover",
     "train",
     "grpc",
     "capacity",
+    "capacity-1-workers",
+    "capacity-cluster",
     "applications",
     "monotonicity",
     "drift",
@@ -95,6 +99,17 @@ def measured_at(document: dict[str, Any]) -> str:
     return f"{commit} {document['date'][:10]}, load {before:.1f} → {after:.1f}{busy}"
 
 
+def _processes(config: dict[str, Any]) -> str:
+    """ ", 2 gateway workers" for a run that says how many gateway processes it ran (capacity), and
+    ", on a Redis Cluster" for one whose online store was not one Redis."""
+    workers = config.get("gateway_workers")
+    if workers is None:
+        return ""
+    store = config.get("online_store", "one Redis")
+    where = "" if store in ("one Redis", "auto", "redis") else f", online store: {store}"
+    return f", {workers} gateway worker{'s' if workers > 1 else ''}{where}"
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
@@ -110,7 +125,7 @@ def render(stamped: list[dict[str, Any]], legacy: list[str]) -> str:
         for figure in document["figures"].values():
             unit = figure["unit"]
             cells = (
-                figure["label"],
+                figure["label"] + _processes(document["config"]),
                 quantity(figure["value"], unit),
                 goal_text(figure["goal"], unit),
                 met_text(figure["met"]),

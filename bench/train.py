@@ -300,7 +300,10 @@ def main(
     ] = False,
     variants: Annotated[
         list[str] | None,
-        typer.Option(help="Pipeline case: the measurement variants trained beside each seed (default: all)."),
+        typer.Option(
+            help="Pipeline case: the measurement variants trained beside each seed (default: all; "
+            "none: the served model alone, as for a larger search budget)."
+        ),
     ] = None,
     search_dataset: Annotated[Path | None, typer.Option(help="Training set of the search case.")] = None,
     trials: Annotated[int, typer.Option(min=1, help="Ray Tune trials of the search.")] = 30,
@@ -322,10 +325,10 @@ def main(
 
     refit_params = json.loads(params) if params else dict(LGBM_DEFAULTS)
     platform = FeatureSettings().data_dir
-    chosen_variants = tuple(variants or VARIANTS)
+    chosen_variants = () if variants == ["none"] else tuple(variants or VARIANTS)
     unknown = set(chosen_variants) - set(VARIANTS)
     if unknown:
-        raise typer.BadParameter(f"unknown variants {sorted(unknown)}: choose among {list(VARIANTS)}")
+        raise typer.BadParameter(f"unknown variants {sorted(unknown)}: choose among {list(VARIANTS)} or none")
     config: dict[str, Any] = {"seeds": seeds, "scale": scale if seeds else None, "resume": resume}
     config |= {"variants": list(chosen_variants)}
     config |= {"search_dataset": str(search_dataset) if search_dataset else None}

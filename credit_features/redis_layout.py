@@ -113,11 +113,11 @@ def timestamp_nanos(stored: bytes) -> int:
     return parsed.seconds * 1_000_000_000 + parsed.nanos
 
 
-def connection_options(connection_string: str) -> dict[str, object]:
-    """redis-py keyword arguments of Feast's connection string `host:port[,key=value...]`.
+def parse_connection_string(connection_string: str) -> tuple[list[tuple[str, int]], dict[str, object]]:
+    """The servers and the redis-py keyword options of Feast's `host:port[,host:port...][,key=value...]`.
 
     Values are JSON when they parse as JSON (db=15, ssl=true, socket_timeout=0.5), text otherwise,
-    as Feast reads them; only the first host:port is used (a single server).
+    as Feast reads them. No server named means 127.0.0.1:6379.
     """
     options: dict[str, object] = {}
     hosts = []
@@ -129,6 +129,13 @@ def connection_options(connection_string: str) -> dict[str, object]:
             except json.JSONDecodeError:
                 options[key] = value
         elif part:
-            hosts.append(part)
-    host, _, port = (hosts[0] if hosts else "127.0.0.1:6379").partition(":")
-    return {"host": host or "127.0.0.1", "port": int(port or 6379), **options}
+            host, _, port = part.partition(":")
+            hosts.append((host or "127.0.0.1", int(port or 6379)))
+    return hosts or [("127.0.0.1", 6379)], options
+
+
+def connection_options(connection_string: str) -> dict[str, object]:
+    """redis-py keyword arguments of one server: the first the connection string names."""
+    hosts, options = parse_connection_string(connection_string)
+    host, port = hosts[0]
+    return {"host": host, "port": port, **options}

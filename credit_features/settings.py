@@ -11,6 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from credit_common.paths import default_data_dir
 
 OnlineChoice = Literal["auto", "redis", "sqlite"]
+#: Feast's `redis_type`: one server, or a Redis Cluster reached through any of its nodes.
+RedisType = Literal["redis", "redis_cluster"]
 
 
 class FeatureSettings(BaseSettings):
@@ -28,13 +30,32 @@ class FeatureSettings(BaseSettings):
         validation_alias="REDIS_CONNECTION_STRING",
         description="Feast's format: host:port[,db=N][,password=...][,ssl=true][,socket_timeout=S].",
     )
+    redis_type: RedisType = Field(
+        "redis",
+        validation_alias="REDIS_TYPE",
+        description="redis (one server) or redis_cluster (REDIS_CONNECTION_STRING lists some of its nodes).",
+    )
+    redis_ack_replicas: int | None = Field(
+        None,
+        ge=0,
+        validation_alias="REDIS_ACK_REPLICAS",
+        description="Replicas that must hold a new application before it is acknowledged (WAIT); "
+        "default 1 on a cluster, 0 on one server.",
+    )
+    redis_ack_timeout_ms: int = Field(
+        200,
+        gt=0,
+        validation_alias="REDIS_ACK_TIMEOUT_MS",
+        description="How long a write waits for its replicas before the caller hears 503 (inside the "
+        "request path's 0.25 s socket timeout).",
+    )
     online_store: OnlineChoice = Field(
         "auto",
         validation_alias="FEAST_ONLINE_STORE",
         description="redis, sqlite, or auto (Redis when reachable, else the embedded SQLite store).",
     )
 
-    @field_validator("online_store", mode="before")
+    @field_validator("online_store", "redis_type", mode="before")
     @classmethod
     def _lower(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
@@ -43,3 +64,10 @@ class FeatureSettings(BaseSettings):
     @classmethod
     def _absolute(cls, value: Path) -> Path:
         return value.resolve()
+
+    @property
+    def ack_replicas(self) -> int:
+        """Replicas a new application must reach before it is acknowledged."""
+        if self.redis_ack_replicas is not None:
+            return self.redis_ack_replicas
+        return 1 if self.redis_type == "redis_cluster" else 0

@@ -29,6 +29,7 @@ def store_environment(settings: FeatureSettings) -> dict[str, str]:
         **os.environ,
         "CREDIT_DATA_DIR": str(settings.data_dir),
         "REDIS_CONNECTION_STRING": settings.redis_connection_string,
+        "REDIS_TYPE": settings.redis_type,
     }
 
 
@@ -63,7 +64,7 @@ def feast_cli(
         str(config_file(backend or online_backend(settings))),
         *args,
     ]
-    log.info("feast command", extra={"args": list(args)})
+    log.info("feast command", extra={"command": ["feast", *args]})
     done = subprocess.run(
         command, env=store_environment(settings), capture_output=True, text=True, check=False
     )

@@ -17,30 +17,19 @@ from __future__ import annotations
 
 import json
 import logging
-import struct
 import zlib
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 
-if TYPE_CHECKING:
-    from credit_model.decision_log import Decision
+from credit_model.journal_records import MAGIC, OUTCOME_CODES, PREFIX
 
 log = logging.getLogger(__name__)
 
-MAGIC = b"CDLOGJ02"
 #: Segments written before the reasons were recorded: read, never written.
 MAGIC_V1 = b"CDLOGJ01"
-_PREFIX = struct.Struct("<II")  # payload length, CRC32 of the payload
-# time µs, client id, probability, threshold, outcome code, then the lengths of the strings: id, version,
-# model name, policy version, reasons. The outcome's byte held a bool `refused` before "referred" existed:
-# 0 and 1 read the same either way (granted, refused).
-_FIXED = struct.Struct("<qqddBBHHHI")
-OUTCOME_CODES = ("granted", "refused", "referred")
 _COMMON_FIELDS = [
     ("time", "<i8"),
     ("client_id", "<i8"),
@@ -66,10 +55,6 @@ _STRINGS = (
     ("reasons", "reasons_length"),
 )
 _BLOCK_ROWS = 512
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
-_DAY_US = 86_400_000_000
-
 #: The columns of a decision besides its features, in the order tables carry them.
 SCALARS = pa.schema(
     [
@@ -92,61 +77,13 @@ class JournalError(ValueError):
     """A file is not a journal segment (no magic, or a torn header: nothing was acknowledged in it)."""
 
 
-def micros(instant: datetime) -> int:
-    """An aware instant as integer µs since the epoch (exact, unlike a float timestamp)."""
-    return (instant - _EPOCH) // _MICROSECOND
-
-
-def day_number(time_us: int) -> int:
-    """The UTC day of an instant in µs, as days since the epoch (a segment holds one day)."""
-    return time_us // _DAY_US
-
-
-def day_name(day: int) -> str:
-    """A day number as the ISO date that names its partition folder."""
-    return (_EPOCH + timedelta(days=day)).date().isoformat()
-
-
-def header(features: Sequence[str]) -> bytes:
-    """The start of a segment: MAGIC and the feature names its records' rows follow."""
-    body = json.dumps({"features": list(features)}).encode()
-    return MAGIC + _PREFIX.pack(len(body), zlib.crc32(body)) + body
-
-
-def record(decision: Decision, time_us: int) -> tuple[bytes, bytes, np.ndarray, bytes]:
-    """One decision's record as the buffers of a single writev(): prefix, fixed fields, row, strings."""
-    row = decision.values
-    if row.dtype != np.float64 or not row.flags.c_contiguous:
-        row = np.ascontiguousarray(row, dtype=np.float64)
-    if row.shape != (len(decision.features),):
-        raise ValueError(f"{row.shape[0]} values for {len(decision.features)} features")
-    texts = [
-        decision.request_id.encode(),
-        decision.model_version.encode(),
-        decision.model_name.encode(),
-        decision.policy_version.encode(),
-        decision.reasons.encode(),
-    ]
-    fixed = _FIXED.pack(
-        time_us,
-        decision.client_id,
-        decision.probability,
-        decision.threshold,
-        OUTCOME_CODES.index(decision.outcome),
-        *(len(text) for text in texts),
-    )
-    strings = b"".join(texts)
-    crc = zlib.crc32(strings, zlib.crc32(row, zlib.crc32(fixed)))
-    return _PREFIX.pack(len(fixed) + row.nbytes + len(strings), crc), fixed, row, strings
-
-
 def _features(data: bytes) -> tuple[tuple[str, ...], int, np.dtype]:
     """The segment's feature names, where its first record starts, and its format's fixed fields."""
-    start = len(MAGIC) + _PREFIX.size
+    start = len(MAGIC) + PREFIX.size
     fixed = _FIXED_DTYPES.get(data[: len(MAGIC)])
     if fixed is None or len(data) < start:
         raise JournalError("not a prediction-log journal")
-    length, crc = _PREFIX.unpack_from(data, len(MAGIC))
+    length, crc = PREFIX.unpack_from(data, len(MAGIC))
     body = data[start : start + length]
     if len(body) != length or zlib.crc32(body) != crc:
         raise JournalError("torn journal header")
@@ -156,9 +93,9 @@ def _features(data: bytes) -> tuple[tuple[str, ...], int, np.dtype]:
 def journal_features(path: Path) -> tuple[str, ...]:
     """The feature names a segment's rows follow (read from its header only)."""
     with path.open("rb") as file:
-        head = file.read(len(MAGIC) + _PREFIX.size)
-        if len(head) == len(MAGIC) + _PREFIX.size:
-            head += file.read(_PREFIX.unpack_from(head, len(MAGIC))[0])
+        head = file.read(len(MAGIC) + PREFIX.size)
+        if len(head) == len(MAGIC) + PREFIX.size:
+            head += file.read(PREFIX.unpack_from(head, len(MAGIC))[0])
     return _features(head)[0]
 
 
@@ -166,9 +103,9 @@ def _record_starts(data: bytes, offset: int, width: int) -> tuple[np.ndarray, in
     """Where each complete record's payload starts, and where the complete records end (`width`: the
     fixed fields and the row)."""
     view, size, starts = memoryview(data), len(data), []
-    while offset + _PREFIX.size <= size:
-        length, crc = _PREFIX.unpack_from(data, offset)
-        payload = offset + _PREFIX.size
+    while offset + PREFIX.size <= size:
+        length, crc = PREFIX.unpack_from(data, offset)
+        payload = offset + PREFIX.size
         if length < width or payload + length > size:
             break
         if zlib.crc32(view[payload : payload + length]) != crc:

@@ -14,54 +14,20 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from credit_model.decision_journal import SCALARS, JournalError, journal_features, read_journal
+from credit_model.journal_records import JOURNAL_SUFFIX, PART_SUFFIX
 
 log = logging.getLogger(__name__)
 
-JOURNAL_SUFFIX = ".journal"
-PART_SUFFIX = ".parquet"
 #: Schema metadata that marks a Parquet file as a part of the log (a features table is not one).
 PART_MARK = {b"credit.prediction_log": b"1"}
 _DAY_FOLDER = re.compile(r"date=(\d{4}-\d{2}-\d{2})")
-
-
-@dataclass(frozen=True)
-class Decision:
-    """What the log keeps of one decision (no name, no contact detail: ids and model inputs only).
-
-    `features` is the served model's feature order (the tuple the model gave, shared, not copied) and
-    `values` the row in that order, NaN where missing: the gateway hands over the row it scored.
-    """
-
-    request_id: str
-    time: datetime
-    client_id: int
-    model_version: str
-    probability: float
-    outcome: str  # granted, refused or referred (credit_model.lending_policy.Outcome)
-    threshold: float
-    features: tuple[str, ...]
-    values: np.ndarray
-    model_name: str = ""
-    policy_version: str = ""  # the version's lending policy ("" when it has none)
-    reasons: str = ""  # the reasons as served, JSON (credit_model.served_reasons)
-
-    @property
-    def refused(self) -> bool:
-        return self.outcome == "refused"
-
-
-def segment_file(folder: Path, day: str, segment: str, suffix: str = JOURNAL_SUFFIX) -> Path:
-    """Where a segment of a day lives, as a journal or (suffix PART_SUFFIX) as its compacted part."""
-    return folder / f"date={day}" / f"part-{segment}{suffix}"
 
 
 def day_of(file: Path) -> date | None:

@@ -10,10 +10,8 @@ before, are looked for in every partition.
 from __future__ import annotations
 
 import math
-import secrets
-import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -21,33 +19,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from credit_model.decision_ids import decision_time
 from credit_model.decision_journal import SCALARS
-from credit_model.decision_log import JOURNAL_SUFFIX, day_of, log_files, read_log_file
+from credit_model.decision_log import day_of, log_files, read_log_file
+from credit_model.journal_records import JOURNAL_SUFFIX
 from credit_model.served_reasons import ServedReasons
-
-_VERSION_7 = 7
-
-
-def new_decision_id(now: datetime | None = None) -> str:
-    """A UUID version 7 as 32 hex digits: the millisecond of `now` (default: the clock), then random."""
-    instant = now or datetime.now(tz=UTC)
-    milliseconds = int(instant.timestamp() * 1000) & ((1 << 48) - 1)
-    random = int.from_bytes(secrets.token_bytes(10))
-    value = (milliseconds << 80) | random
-    value = (value & ~(0xF << 76)) | (_VERSION_7 << 76)  # version nibble
-    value = (value & ~(0x3 << 62)) | (0x2 << 62)  # RFC 4122 variant
-    return uuid.UUID(int=value).hex
-
-
-def decision_time(decision_id: str) -> datetime | None:
-    """The millisecond a version 7 id was made at (None for an id of another shape)."""
-    try:
-        parsed = uuid.UUID(hex=decision_id)
-    except ValueError:
-        return None
-    if parsed.version != _VERSION_7:
-        return None
-    return datetime.fromtimestamp((parsed.int >> 80) / 1000, tz=UTC)
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ from credit_features.backend import online_backend
 from credit_features.online import OnlineFeatures
 from credit_features.settings import FeatureSettings
 from explain_service.explainer import ShapExplainer
-from explain_service.explanation_store import ExplanationStore
 from explain_service.servicer import ExplainerServicer
 from protos.credit.v1 import explain_pb2, explain_pb2_grpc
+from serving_base.explanation_store import ExplanationStore
 from serving_base.holder import ModelHolder
 from serving_base.messages import REASONS_EACH_WAY
 from serving_base.server import run_service

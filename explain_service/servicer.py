@@ -24,10 +24,10 @@ import numpy as np
 
 from credit_features.online import OnlineFeatures
 from explain_service.explainer import ShapExplainer
-from explain_service.explanation_store import ExplanationStore, explanation_keys
 from explain_service.responses import AnswerSizes, explanation_body
 from explain_service.warm_up import explain_population
 from protos.credit.v1 import explain_pb2, explain_pb2_grpc, scoring_pb2
+from serving_base.explanation_store import ExplanationStore, explanation_keys
 from serving_base.grpc_support import guarded, request_id
 from serving_base.holder import ModelHolder
 from serving_base.requests import check_requests, reasons_each_way, request_matrix

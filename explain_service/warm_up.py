@@ -20,8 +20,8 @@ import redis
 from credit_features.errors import FeatureStoreUnavailableError, UnknownClientError
 from credit_features.online import OnlineFeatures
 from explain_service.explainer import ShapExplainer
-from explain_service.explanation_store import ExplanationStore, explanation_keys
 from explain_service.responses import explanation_body
+from serving_base.explanation_store import ExplanationStore, explanation_keys
 
 log = logging.getLogger(__name__)
 #: Rows per native call: small enough for LightGBM to use one thread (see native_trees), large

@@ -2,26 +2,44 @@
 
 from __future__ import annotations
 
+import tempfile
 from functools import cache
 from pathlib import Path
 
 from limits import parse_many
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from credit_features.settings import FeatureSettings
-from credit_model.reviews import sqlite_url
-from gateway.auth import KeyEntry
+from gateway.admission.auth import KeyEntry
 
 
 class GatewaySettings(BaseSettings):
     """Where the gateway listens, the services it calls, its time budgets, its callers' keys and how
-    much of each caller it admits (gateway.admission)."""
+    much of each caller it admits (gateway.admission.middleware)."""
 
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="forbid")
 
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
+    workers: int = Field(
+        1, ge=1, le=64, description="Gateway processes sharing the port (SO_REUSEPORT); one per core."
+    )
+    client_file_url: str | None = Field(
+        None,
+        description="Serve the decision path only (scores, explanations, model, health, metrics) and "
+        "forward every other request to the whole gateway at this URL (gateway.api.decision_app).",
+    )
+    rate_limits: bool = Field(
+        True,
+        description="Count rate limits and lockouts here; off for a whole gateway behind a decision-path "
+        "process, which counts them (every request would come from its address).",
+    )
+    run_dir: Path | None = Field(
+        None,
+        description="The workers' shared run folder, local to the machine: never on a volume that "
+        "other replicas mount (default <temporary folder>/credit-gateway-<port>).",
+    )
     scoring_target: str = "127.0.0.1:50051"
     explain_target: str = "127.0.0.1:50052"
     score_timeout: float = Field(0.5, gt=0, description="gRPC deadline of Score, seconds.")
@@ -40,7 +58,7 @@ class GatewaySettings(BaseSettings):
     comparison_features: int = Field(20, ge=2, description="Top features (global SHAP) to compare.")
     similar_clients: int = Field(200, ge=5, description="Neighbours in the 'similar clients' group.")
     retry_after_seconds: int = 5
-    # New applications (gateway.intake_limit): the capacity bench sustains about 150 a second on 2 cores
+    # New applications (gateway.intake.limit): the capacity bench sustains about 150 a second on 2 cores
     # (bench/results/applications.json); a burst of 100 waits at most a second or so in the queue.
     intake_concurrency: int = Field(8, ge=1, description="New applications worked on at once, per process.")
     intake_queue: int = Field(
@@ -53,15 +71,15 @@ class GatewaySettings(BaseSettings):
     max_body_bytes: int = Field(
         64 * 1024, ge=1, description="Largest request body, bytes (413 beyond); an application is ~5 KB."
     )
-    # Rates are `limits` strings ("1000/second;30000/minute": every window applies), counted per gateway
-    # process. The defaults stop runaway clients only: the capacity bench sends 300 req/s for 60 s with
-    # one key from one address (18,000 a minute), and the UI sends every advisor's requests with one key
-    # from one address; a gateway process serves a few hundred requests a second at most.
+    # Rates are `limits` strings ("2000/second;100000/minute": every window applies), counted across
+    # every gateway process and replica (gateway.admission.shared_throttle). The defaults stop runaway
+    # clients only: the capacity bench's ramp sends up to 1,000 req/s with one key from one address,
+    # and the UI sends every advisor's requests with one key from one address.
     rate_limit_per_key: str = Field(
-        "1000/second;30000/minute", description="Requests admitted per API key holder (429 beyond)."
+        "2000/second;100000/minute", description="Requests admitted per API key holder (429 beyond)."
     )
     rate_limit_per_address: str = Field(
-        "1000/second;30000/minute", description="Requests admitted per client address (429 beyond)."
+        "2000/second;100000/minute", description="Requests admitted per client address (429 beyond)."
     )
     # Keys are long random strings, out of reach of guessing at any rate: the lockout caps what a flood
     # of guesses costs. Not lower: one address may carry many clients (a NAT, the UI's server).
@@ -96,7 +114,23 @@ class GatewaySettings(BaseSettings):
             return self.reviews_database_url
         folder = self.data_dir / "reviews"
         folder.mkdir(parents=True, exist_ok=True)
-        return sqlite_url(str(folder / "reviews.sqlite"))
+        return f"sqlite:///{folder / 'reviews.sqlite'}"  # SQLAlchemy's URL of a SQLite file
+
+    @field_validator("client_file_url")
+    @classmethod
+    def _no_url_is_none(cls, url: str | None) -> str | None:
+        return url.rstrip("/") or None if url is not None else None
+
+    @model_validator(mode="after")
+    def _workers_share_a_known_port(self) -> GatewaySettings:
+        if self.workers > 1 and self.port == 0:
+            raise ValueError("workers > 1 need a fixed port: each binds it with SO_REUSEPORT")
+        return self
+
+    @property
+    def run_folder(self) -> Path:
+        """Where the workers share their metrics and heartbeats."""
+        return self.run_dir or Path(tempfile.gettempdir()) / f"credit-gateway-{self.port}"
 
     @property
     def predictions(self) -> Path:

@@ -12,13 +12,15 @@ import secrets
 import sys
 from pathlib import Path
 
-from gateway.auth import hash_key
+from gateway.admission.auth import hash_key
 from ui.auth import hash_password
 
+DEMO_GATEWAY_WORKERS = 2
 PORTS = {
     "SCORING_PORT": 50051,
     "EXPLAIN_PORT": 50052,
     "GATEWAY_PORT": 8000,
+    "GATEWAY_FILE_PORT": 8001,
     "UI_PORT": 7860,
     "MLFLOW_PORT": 5000,
 }
@@ -53,6 +55,10 @@ def main() -> None:
         **{name: str(port) for name, port in ports.items()},
         "GATEWAY_SCORING_TARGET": f"127.0.0.1:{ports['SCORING_PORT']}",
         "GATEWAY_EXPLAIN_TARGET": f"127.0.0.1:{ports['EXPLAIN_PORT']}",
+        # One gateway process per core: the decision path is CPU-bound Python, one core each.
+        "GATEWAY_WORKERS": os.environ.get("GATEWAY_WORKERS", str(DEMO_GATEWAY_WORKERS)),
+        # The public gateway serves the decision path and forwards the rest to the whole gateway.
+        "GATEWAY_CLIENT_FILE_URL": f"http://127.0.0.1:{ports['GATEWAY_FILE_PORT']}",
         "GATEWAY_API_KEYS": json.dumps(
             {hash_key(api_key): {"name": "demo", "roles": ["advisor", "service"]}}
         ),

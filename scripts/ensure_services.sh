@@ -31,9 +31,9 @@ if ! command -v redis-server >/dev/null 2>&1; then
     fail "no Redis answers on 127.0.0.1:${REDIS_PORT} and redis-server is not installed: install Redis (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis) and run the command again."
   fi
 fi
-# Clients' hashes as hash tables, whatever redis.conf says (deploy/README.md, "Sizing").
+# Each client's 429 fields in one listpack, whatever redis.conf says (deploy/README.md, "Sizing").
 redis-server --daemonize yes --bind 127.0.0.1 --port "${REDIS_PORT}" --save "" --appendonly no \
-  --hash-max-listpack-entries 128 >/dev/null
+  --hash-max-listpack-entries 512 >/dev/null
 for _ in $(seq 50); do
   if answering; then
     echo "redis: started on 127.0.0.1:${REDIS_PORT}"

@@ -16,7 +16,7 @@ def main() -> None:
     # httpx logs every URL at INFO, and URLs hold client ids: keep those out of the logs.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     from ui.app import build_app
-    from ui.auth import Authenticator
+    from ui.auth import LOGIN_MESSAGE, Authenticator
     from ui.gateway_client import GatewayClient
     from ui.layout import CSS, theme
 
@@ -29,7 +29,7 @@ def main() -> None:
         server_name=settings.host,
         server_port=settings.port,
         auth=Authenticator(settings.users) if settings.users else None,
-        auth_message="Prêt à dépenser — connexion conseiller / advisor login",
+        auth_message=LOGIN_MESSAGE,
         css=CSS,
         theme=theme(),
         ssr_mode=False,

@@ -73,6 +73,7 @@ class Contribution(BaseModel):
     feature: str
     label: str
     value: float | None = None
+    display_value: str | None = None  # the value in the advisor's units, worded by the gateway
     shap: float
     points: float  # percentage points of default probability, adding up from the base probability
     family: str | None = None
@@ -152,6 +153,21 @@ class Score(BaseModel):
     explanation: Explanation | None = None
 
 
+class Outcome(BaseModel):
+    """How a group's past clients repaid, in aggregate (never the client's own outcome).
+
+    Not shown (`reason` says why) when a side has fewer than `minimum` past clients.
+    """
+
+    shown: bool
+    reason: str | None = None  # too_few_repaid, too_few_defaulted, too_few_past_clients
+    minimum: int = 20
+    repaid: int | None = None
+    defaulted: int | None = None
+    repaid_counts: list[int] | None = None  # per histogram bin
+    defaulted_counts: list[int] | None = None
+
+
 class Distribution(BaseModel):
     feature: str
     label: str
@@ -161,6 +177,7 @@ class Distribution(BaseModel):
     bin_edges: list[float]
     counts: list[int]
     missing_share: float
+    outcome: Outcome | None = None
 
 
 class Comparison(BaseModel):
@@ -178,6 +195,8 @@ class Bivariate(BaseModel):
     y_label: str
     client: tuple[float | None, float | None]
     points: list[tuple[float, float]]
+    outcomes: list[Literal["repaid", "defaulted"] | None] | None = None  # per point, when shown
+    outcome: Outcome | None = None
 
 
 class ModelInfo(BaseModel):

@@ -15,7 +15,7 @@ def _wire(page: Layout, handlers: Handlers) -> None:
     opened = [
         page.state, page.message, page.decision, page.gauge, page.reasons, page.letter, page.waterfall,
         page.family, page.family_chart, page.history, page.table, page.data_count, page.feature, page.x,
-        page.y, page.histogram, page.scatter, page.amount, page.annuity, page.whatif,
+        page.y, page.histogram, page.scatter, page.amount, page.annuity, page.whatif, page.group,
     ]  # fmt: skip
     open_inputs = [page.client_id, page.lang, page.groups, page.field_filter, page.feature]
     model_line = {"inputs": [page.lang], "outputs": [page.model_line, page.message]}
@@ -85,7 +85,9 @@ def _wire(page: Layout, handlers: Handlers) -> None:
     page.lang.change(
         handlers.on_language, inputs=[page.lang], outputs=[*page.words.components, page.message]
     ).then(handlers.on_model, **model_line).then(
-        handlers.on_reopen, inputs=[page.state, *open_inputs[1:]], outputs=opened
+        handlers.on_reopen,
+        inputs=[page.state, *open_inputs[1:], page.amount, page.annuity, page.whatif],
+        outputs=opened,
     )
 
 

@@ -18,6 +18,13 @@ log = logging.getLogger(__name__)
 
 SCHEME = "pbkdf2_sha256"
 ITERATIONS = 390_000
+#: The login page's message (Gradio's auth_message, rendered as HTML). Gradio's login page has no title
+#: of its own (WCAG 2.4.2, axe's document-title): the <title> here is the document's first one, so it is
+#: the page's title until the app, once logged in, sets its own.
+LOGIN_MESSAGE = (
+    "<title>Prêt à dépenser — connexion conseiller / advisor login</title>"
+    "Prêt à dépenser — connexion conseiller / advisor login"
+)
 
 
 def _b64(data: bytes) -> str:

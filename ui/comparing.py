@@ -35,14 +35,17 @@ class Comparing:
         lang: Language,
         feature: str | None,
     ) -> Updates:
-        """The features offered for comparison, the default one's histogram, an empty scatter plot."""
+        """The features offered for comparison, the default one's histogram, an empty scatter plot.
+
+        `feature` is kept when offered; otherwise the default is the client's strongest reason (see
+        `strongest_first`), and the scatter plot's pair its two strongest.
+        """
         page = self.page
         features = self._comparable(client_id, comparison, explanation, labels)
         values = [f for _, f in features]
-        # Default to features the client has a value for, so that the client shows on the charts.
-        known = [f for f in values if f in _known_values(comparison, explanation)] + values
-        chosen = feature if feature in values else (known[0] if known else None)
-        pair = list(dict.fromkeys(known))[:2]
+        ranked = strongest_first(values, explanation, _known_values(comparison, explanation))
+        chosen = feature if feature in values else (ranked[0] if ranked else None)
+        pair = ranked[:2]
         histogram = ""
         if isinstance(comparison, Comparison) and chosen is not None:
             histogram = self._histogram(client_id, lang, "all", {}, chosen, labels=labels)
@@ -155,6 +158,14 @@ def _group_label(group: str, filters: dict[str, str], lang: Language) -> str:
               "education": EDUCATIONS}  # fmt: skip
     words = [tables[k][v][lang] for k, v in filters.items() if v in tables[k]]
     return f"{label} — {', '.join(words)}"
+
+
+def strongest_first(offered: list[str], explanation: Explanation | None, known: set[str]) -> list[str]:
+    """The offered features, this client's strongest reasons first: the largest absolute contribution in
+    the client's explanation, features the client has a value for before the others (so that the client
+    shows on the charts), then features the explanation does not name, in the gateway's order."""
+    impact = {c.feature: abs(c.points) for c in explanation.contributions} if explanation else {}
+    return sorted(offered, key=lambda f: (f not in known, f not in impact, -impact.get(f, 0.0)))
 
 
 def _known_values(comparison: Comparison | GatewayError, explanation: Explanation | None) -> set[str]:

@@ -17,6 +17,7 @@ from typing import Any
 import gradio as gr
 
 from ui import history_views, views
+from ui.amounts import amount_text, parse_amount
 from ui.api_models import ClientData, Explanation, History, Score
 from ui.comparing import Comparing
 from ui.gateway_client import GatewayClient, GatewayError
@@ -87,19 +88,36 @@ class Handlers:
         return {self.page.client_id: picked, **self.on_open(picked, lang, groups, query, feature)}
 
     @guarded
-    def on_reopen(
-        self, state: dict | None, lang: Language, groups: list[str], query: str, feature: str | None
+    def on_reopen(  # noqa: PLR0917 (Gradio passes inputs positionally)
+        self,
+        state: dict | None,
+        lang: Language,
+        groups: list[str],
+        query: str,
+        feature: str | None,
+        amount: str | None,
+        annuity: str | None,
+        simulated: str | None,
     ) -> Updates:
         """After a language switch, show the open client again in the new language.
 
-        The what-if inputs and result are left as the advisor left them: the client is the same, and
-        a reset arriving after the advisor typed a new amount would silently simulate the old one.
+        The what-if keeps what the advisor typed, rewritten in the new language's style, and a result
+        on screen is simulated again from those inputs, so that nothing stays in the old language.
         """
         if not state:
             return gr.skip()
         updates = self.on_open(str(state["client_id"]), lang, groups, query, feature)
-        for kept in (self.page.amount, self.page.annuity, self.page.whatif):
-            updates.pop(kept, None)
+        try:
+            typed = parse_amount(amount), parse_amount(annuity)
+        except ValueError:  # the advisor's own text, left for on_simulate to name
+            typed = None
+        if typed is None:
+            for kept in (self.page.amount, self.page.annuity, self.page.whatif):
+                updates.pop(kept, None)
+            return updates
+        updates[self.page.amount], updates[self.page.annuity] = (amount_text(v, lang) for v in typed)
+        if simulated and typed[0] is not None:
+            updates.update(self._simulated(state, lang, typed[0], typed[1]))
         return updates
 
     @guarded
@@ -155,11 +173,14 @@ class Handlers:
         updates[page.table], updates[page.data_count] = frame, count
         updates.update(
             self.comparing.offer(
-                client_id, results["comparison"], explanation, labels=labels, lang=lang, feature=feature
+                client_id, results["comparison"], explanation, labels=labels, lang=lang, feature=None
             )
         )
         credit, annuity = data.value("AMT_CREDIT"), data.value("AMT_ANNUITY")
-        updates[page.amount], updates[page.annuity], updates[page.whatif] = credit, annuity, ""
+        updates[page.amount], updates[page.annuity] = amount_text(credit, lang), amount_text(annuity, lang)
+        updates[page.whatif] = ""
+        # The histogram shown is of all clients: the group choice says so, whatever was chosen before.
+        updates[page.group] = "all"
         updates[page.state] = {
             "client_id": client_id,
             "probability": score.probability,
@@ -201,7 +222,7 @@ class Handlers:
             page.waterfall: "", page.family: gr.update(choices=[], value=None), page.family_chart: "",
             page.history: "", page.letter: gr.update(visible=False, value=None), page.table: None,
             page.data_count: "", page.histogram: "", page.scatter: "",
-            page.amount: None, page.annuity: None, page.whatif: "",
+            page.amount: "", page.annuity: "", page.whatif: "", page.group: "all",
         }  # fmt: skip
 
     @guarded
@@ -298,18 +319,29 @@ class Handlers:
 
     @guarded
     def on_simulate(
-        self, state: dict | None, lang: Language, amount: float | None, annuity: float | None
+        self, state: dict | None, lang: Language, amount: str | None, annuity: str | None
     ) -> Updates:
         """The score with another credit amount (and annuity); a simulation, not a decision."""
         page = self.page
         if not state:
             return {page.message: views.message_html(t("err_no_client", lang))}
-        if amount is None or amount <= 0:
+        typed: dict[str, float | None] = {}
+        for field, text in (("credit_amount", amount), ("annuity", annuity)):
+            try:
+                typed[field] = parse_amount(text)
+            except ValueError:
+                return {page.message: views.message_html(t("err_not_amount", lang, field=t(field, lang)))}
+        credit = typed["credit_amount"]
+        if credit is None or credit <= 0:
             return {page.message: views.message_html(t("err_amount", lang))}
+        return self._simulated(state, lang, credit, typed["annuity"] or None)
+
+    def _simulated(self, state: dict, lang: Language, amount: float, annuity: float | None) -> Updates:
+        page = self.page
         try:
-            simulated, change = self.client.simulate(state["client_id"], float(amount), annuity or None, lang)
+            simulated, change = self.client.simulate(state["client_id"], amount, annuity, lang)
         except GatewayError as error:
             return {page.message: views.message_html(views.error_text(error, lang, state["client_id"]))}
         log.info("simulation", extra={"decision": simulated.decision, "flips": change.flips})
-        html = views.whatif_html(simulated, change, state["probability"], float(amount), lang)
+        html = views.whatif_html(simulated, change, state["probability"], amount, lang)
         return {page.whatif: html, page.message: ""}

@@ -46,6 +46,42 @@ figure.chart figcaption { color: #111; font-size: 0.95em; margin-top: 0.4em; }
 .ui-table th { background: #eef6fb; position: sticky; top: 0; }
 .ui-table td:nth-child(n+3) { text-align: right; font-variant-numeric: tabular-nums; }
 .ui-history h3 { margin: 0.8em 0 0.3em; }
+/* The keyboard's focus is seen (WCAG 2.4.7): Gradio removes the outline of its radios and dropdowns;
+   blue-700 on white is 6.7:1, over the 3:1 a focus indicator needs. */
+input[type=radio]:focus-visible, input[type=checkbox]:focus-visible, input[role=combobox]:focus-visible {
+  outline: 3px solid #1d4ed8 !important; outline-offset: 2px; }
+/* A dropdown opens its options on focus; tabbing on must not leave them over the next fields' labels. */
+.block:not(:focus-within) .options:has(> [role=listbox]) { display: none !important; }
+/* The title breaks between words only ("Prêt à dépe-nser" is no title). */
+#header h1 { overflow-wrap: normal; word-break: keep-all; hyphens: none; }
+/* A phone (390 px wide) shows the decision and its first reason without scrolling: full-width header,
+   smaller title, tighter gaps, and the reasons right under the decision (the letter and gauge after).
+   Gradio scopes the rules of an @media to its .contain element; the page's own padding, outside it, is
+   reached by a top-level rule (kept as written) with the query nested in it. */
+.gradio-container > .main.app { @media (max-width: 480px) { padding: 6px 6px 0 !important; } }
+@media (max-width: 480px) {
+  * { --layout-gap: 8px; --block-padding: 6px 8px; }
+  #header, #language { flex: 1 1 100% !important; min-width: 100% !important; }
+  #header h1 { font-size: 1.3em; margin: 0 0 0.2em; }
+  #header p { font-size: 0.9em; margin: 0; }
+  #open-client { padding: 0.4em 1em; min-height: 0; }
+  .column:has(> #decision) > * { order: 2; }
+  .column:has(> #decision) > #decision { order: 0; }
+  .column:has(> #decision) > #reasons { order: 1; }
+  .ui-decision { padding: 0.3em 0.6em; font-size: 0.9em; }
+  .ui-verdict { font-size: 1.3em; }
+  #gauge img { max-height: 8em; width: auto; }
+  #reasons h3 { margin: 0.3em 0 0.2em; font-size: 1.05em; }
+  /* The explanation's and comparison's charts keep a size their text reads at (ui/charts.py) and pan
+     sideways, rather than shrink to 6 px text on a 390 px screen. */
+  #waterfall figure, #family-chart figure, #histogram figure, #scatter figure { overflow-x: auto; }
+  #waterfall img, #family-chart img, #histogram img, #scatter img { max-width: none !important;
+    width: 640px; }
+}
+/* The client's file reads as text, not code: Gradio's Dataframe sets its cells in the monospace font. */
+#client-data { --font-mono: var(--font); }
+#client-data table, #client-data th, #client-data td, #client-data .header-table,
+#client-data .virtual-row { font-family: var(--font); }
 """
 
 
@@ -156,8 +192,9 @@ class Layout:
 
     def _score_tab(self) -> None:
         words = self.words
+        # The explanation's column is the wider: its charts' row labels need the room to read at 12 px.
         with self._tab("score", "score"), gr.Row():
-            with gr.Column(scale=1):
+            with gr.Column(scale=2):
                 self.decision = gr.HTML(elem_id="decision")
                 self.gauge = gr.HTML(elem_id="gauge")
                 self.reasons = gr.Markdown(elem_id="reasons")
@@ -175,7 +212,7 @@ class Layout:
                         elem_id="download-letter",
                         scale=0,
                     )
-            with gr.Column(scale=1):
+            with gr.Column(scale=3):
                 words.add(gr.Markdown, heading("waterfall_heading"))
                 self.waterfall = gr.HTML(elem_id="waterfall")
                 self.family = words.add(gr.Dropdown, text(label="family_pick"), choices=[], elem_id="family")
@@ -230,10 +267,11 @@ class Layout:
         with self._tab("whatif", "whatif"):
             words.add(gr.Markdown, text(value="whatif_intro"))
             with gr.Row(equal_height=True):
+                # Text, not gr.Number: a number input shows "11287.5" whatever the language (ui/amounts).
                 self.amount = words.add(
-                    gr.Number, text(label="credit_amount"), minimum=0, elem_id="credit-amount"
+                    gr.Textbox, text(label="credit_amount"), max_length=40, elem_id="credit-amount"
                 )
-                self.annuity = words.add(gr.Number, text(label="annuity"), minimum=0, elem_id="annuity")
+                self.annuity = words.add(gr.Textbox, text(label="annuity"), max_length=40, elem_id="annuity")
                 self.simulate = words.add(
                     gr.Button, text(value="simulate"), variant="primary", elem_id="simulate", scale=0
                 )

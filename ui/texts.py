@@ -128,7 +128,10 @@ TEXTS: dict[str, dict[Language, str]] = {
     },
     "family_pick": {"fr": "Famille à détailler", "en": "Family to look into"},
     "family_choice": {"fr": "{label} ({impact})", "en": "{label} ({impact})"},
-    "family_start": {"fr": "Sans cette famille", "en": "Without this family"},
+    "family_start": {
+        "fr": "Départ : aucun facteur de la famille (0 point)",
+        "en": "Start: none of the family's factors (0 points)",
+    },
     "family_end": {"fr": "Total : {label}", "en": "Total: {label}"},
     "family_axis": {
         "fr": "Effet sur la probabilité de défaut (points de %) : à droite, plus risqué",
@@ -203,16 +206,60 @@ TEXTS: dict[str, dict[Language, str]] = {
     },
     "client_marker": {"fr": "Client", "en": "Client"},
     "group_marker": {"fr": "Clients du groupe", "en": "Clients of the group"},
+    # Past clients' outcomes in a comparison: in aggregate only, never the open client's own.
+    "outcome_repaid": {"fr": "Anciens clients : ont remboursé", "en": "Past clients: repaid"},
+    "outcome_defaulted": {"fr": "Anciens clients : en défaut", "en": "Past clients: defaulted"},
+    "outcome_unknown": {"fr": "Issue pas encore connue", "en": "Outcome not known yet"},
+    "outcome_rate_axis": {"fr": "Taux de défaut", "en": "Default rate"},
+    "outcome_rate_marker": {
+        "fr": "Taux de défaut (tranches d'au moins {minimum} anciens clients)",
+        "en": "Default rate (bins of at least {minimum} past clients)",
+    },
+    "outcome_summary": {
+        "fr": "Anciens clients du groupe, hors ce client : {repaid} ont remboursé, {defaulted} ont fait "
+        "défaut (taux de défaut {rate}).",
+        "en": "Past clients of the group, this client aside: {repaid} repaid, {defaulted} defaulted "
+        "(default rate {rate}).",
+    },
+    "outcome_near_client": {
+        "fr": "Taux de défaut des anciens clients de la même tranche que le client : {rate} ({count} "
+        "anciens clients).",
+        "en": "Default rate of past clients in the client's bin: {rate} ({count} past clients).",
+    },
+    "outcome_too_few_defaulted": {
+        "fr": "Remboursé / en défaut non affiché : moins de {minimum} anciens clients du groupe ont fait "
+        "défaut, trop peu pour ne rien révéler d'une personne.",
+        "en": "Repaid / defaulted not shown: fewer than {minimum} past clients of the group defaulted, "
+        "too few to reveal nothing about one person.",
+    },
+    "outcome_too_few_repaid": {
+        "fr": "Remboursé / en défaut non affiché : moins de {minimum} anciens clients du groupe ont "
+        "remboursé, trop peu pour ne rien révéler d'une personne.",
+        "en": "Repaid / defaulted not shown: fewer than {minimum} past clients of the group repaid, "
+        "too few to reveal nothing about one person.",
+    },
+    "outcome_too_few_past_clients": {
+        "fr": "Remboursé / en défaut non affiché : moins de {minimum} anciens clients du groupe de chaque "
+        "côté, trop peu pour ne rien révéler d'une personne.",
+        "en": "Repaid / defaulted not shown: fewer than {minimum} past clients of the group on each "
+        "side, too few to reveal nothing about one person.",
+    },
+    "outcome_points": {
+        "fr": "Couleurs des points : {repaid} anciens clients ont remboursé, {defaulted} ont fait défaut "
+        "({rate}) ; les autres n'ont pas encore d'issue connue.",
+        "en": "Dot colours: {repaid} past clients repaid, {defaulted} defaulted ({rate}); the others have "
+        "no known outcome yet.",
+    },
     "whatif_intro": {
         "fr": "Changez le montant du crédit (et l'annuité) pour voir le nouveau score. "
         "Simulation seulement : rien n'est enregistré.",
         "en": "Change the credit amount (and the annuity) to see the new score. "
         "Simulation only: nothing is recorded.",
     },
-    "credit_amount": {"fr": "Montant du crédit", "en": "Credit amount"},
+    "credit_amount": {"fr": "Montant du crédit (€)", "en": "Credit amount (€)"},
     "annuity": {
-        "fr": "Annuité (laisser vide pour garder l'actuelle)",
-        "en": "Annuity (empty keeps the current one)",
+        "fr": "Annuité en € (laisser vide pour garder l'actuelle)",
+        "en": "Annuity in € (empty keeps the current one)",
     },
     "simulate": {"fr": "Simuler", "en": "Simulate"},
     "whatif_result": {
@@ -264,6 +311,12 @@ TEXTS: dict[str, dict[Language, str]] = {
     "col_asked": {"fr": "Montant demandé", "en": "Amount asked"},
     "col_granted": {"fr": "Montant accordé", "en": "Amount granted"},
     "years_ago": {"fr": "il y a {value} an{value!p}", "en": "{value} year{value!p} ago"},
+    "duration_years": {"fr": "{value} an{value!p}", "en": "{value} year{value!p}"},
+    "duration_months": {"fr": "{value} mois", "en": "{value} month{value!p}"},
+    "duration_under_month": {"fr": "moins d'un mois", "en": "less than a month"},
+    "not_employed": {"fr": "Sans emploi ou retraité", "en": "Not employed or pensioner"},
+    "yes": {"fr": "Oui", "en": "Yes"},
+    "no": {"fr": "Non", "en": "No"},
     "table_rows": {
         "fr": "{count} sur {total}, du plus récent au plus ancien",
         "en": "{count} of {total}, most recent first",
@@ -343,6 +396,10 @@ TEXTS: dict[str, dict[Language, str]] = {
         "en": "Please enter a client ID made of digits.",
     },
     "err_no_client": {"fr": "Ouvrez d'abord un client.", "en": "Open a client first."},
+    "err_not_amount": {
+        "fr": "« {field} » : saisissez un montant en euros, par exemple 150 000 ou 11 287,50.",
+        "en": "“{field}”: please enter an amount in euros, for example 150,000 or 11,287.50.",
+    },
     "err_amount": {
         "fr": "Saisissez un montant de crédit positif.",
         "en": "Please enter a positive credit amount.",
@@ -458,20 +515,52 @@ def number(value: float | None, lang: Language) -> str:
     return _localise(f"{value:.3g}", lang)
 
 
-def money(value: float | None, lang: Language) -> str:
+def money(value: float | None, lang: Language, *, cents: bool = False) -> str:
     """An amount in euros as each language writes it: 1 234 € in French, €1,234 in English (the letter
-    and the offer lend in euros)."""
+    and the offer lend in euros); with `cents`, to the cent as a client's file records it (1 234,56 €,
+    €1,234.56)."""
     shown = number(value, lang)
     if shown == "—":
         return shown
+    if cents:
+        shown = _localise(f"{value:,.2f}", lang)
     return f"{shown}\u00a0€" if lang == "fr" else f"€{shown}"
+
+
+def number_text(value: float, lang: Language) -> str:
+    """An amount as an advisor types it: thousands separated, cents only when there are any
+    ("11 287,50", "600 000"; "11,287.50", "600,000")."""
+    return _localise(f"{value:,.2f}".removesuffix(".00"), lang)
+
+
+def _tenths(value: float, lang: Language) -> str:
+    """A value to one decimal, without a trailing zero decimal ("2,5", "1")."""
+    return _localise(f"{value:.1f}", lang).removesuffix(",0").removesuffix(".0")
 
 
 def years_ago(value: float | None, lang: Language) -> str:
     """How long ago something happened, in years to one decimal ("il y a 2,5 ans")."""
     if value is None:
         return "—"
-    return t("years_ago", lang, value=_localise(f"{value:.1f}", lang).removesuffix(",0").removesuffix(".0"))
+    return t("years_ago", lang, value=_tenths(value, lang))
+
+
+#: Days in a year on average (the data counts days; advisors read years and months).
+DAYS_PER_YEAR = 365.25
+
+
+def duration(days: float | None, lang: Language) -> str:
+    """A number of days (either sign) as a duration: in years to one decimal ("30,9 ans", "1 year"), in
+    months under a year ("5 mois", "1 month"), "less than a month" under half a month."""
+    if days is None or days != days:  # noqa: PLR0124 (NaN test)
+        return "—"
+    years = abs(days) / DAYS_PER_YEAR
+    months = round(years * 12)
+    if months < 1:
+        return t("duration_under_month", lang)
+    if months < 12:
+        return t("duration_months", lang, value=months)
+    return t("duration_years", lang, value=_tenths(years, lang))
 
 
 def signed(value: float, lang: Language) -> str:

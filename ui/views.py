@@ -5,7 +5,9 @@ Every chart's words live here too (its alt text and caption), so that nothing is
 
 from __future__ import annotations
 
+import bisect
 import html
+import re
 
 import pandas as pd
 
@@ -19,7 +21,9 @@ from ui.api_models import (
     Distribution,
     Explanation,
     FamilyContribution,
+    Field,
     Offer,
+    Outcome,
     Review,
     Score,
     Simulation,
@@ -29,7 +33,9 @@ from ui.texts import (
     GROUP_NAMES,
     REVIEW_OUTCOMES,
     REVIEW_REASONS,
+    TEXTS,
     Language,
+    duration,
     group_key,
     group_name,
     money,
@@ -44,6 +50,16 @@ from ui.texts import (
 FAMILY_REASONS = 5
 #: Features a family's drill-down shows at least, before any "other factors" bar.
 FAMILY_FEATURES = 8
+#: Building statistics: every application column ending in _AVG, _MODE or _MEDI (APARTMENTS_AVG, ...,
+#: HOUSETYPE_MODE, EMERGENCYSTATE_MODE), exactly the 47 the data's profile describes as "normalized
+#: information about building where the client lives" (tests/ui checks it against the profile).
+BUILDING_STATISTIC = re.compile(r"[A-Z_]+_(AVG|MODE|MEDI)")
+#: Yes/no fields coded 0/1 (or Y/N): FLAG_* (documents, phones, car, realty) and the addresses'
+#: region and city mismatches (REG_REGION_NOT_LIVE_REGION, ...).
+YES_NO_FIELD = re.compile(r"FLAG_\w+|(REG|LIVE)_(REGION|CITY)_NOT_(LIVE|WORK)_(REGION|CITY)")
+#: The data's DAYS_EMPLOYED for a client without employment (mostly pensioners): not a duration.
+NOT_EMPLOYED_DAYS = 365243
+_YES_NO = {1: "yes", 0: "no", "Y": "yes", "N": "no", "Yes": "yes", "No": "no"}
 
 
 def message_html(text: str, kind: str = "error") -> str:
@@ -186,11 +202,24 @@ def feature_rows(
     count = min(minimum, len(ranked))
     while count < len(ranked) and abs(sum(c.points for c in ranked[count:])) >= abs(ranked[0].points):
         count += 1
-    rows = [(f"{c.label} = {number(c.value, lang)}", c.points) for c in ranked[:count]]
+    rows = [
+        (_feature_row(c.label, c.display_value or number(c.value, lang)), c.points) for c in ranked[:count]
+    ]
     rest = [c for c in ranked[count:] if c.points != 0]
     if rest:
         rows.append((t("family_others", lang, count=len(rest)), sum(c.points for c in rest)))
     return rows
+
+
+def _feature_row(label: str, value: str) -> str:
+    """A feature's "label = value" row: its label is cut, never its value, so that two features whose
+    labels begin alike stay apart."""
+    return _kept_end(label, f"= {value}")
+
+
+def _kept_end(text: str, end: str) -> str:
+    """`text end` within a waterfall row's width, `text` cut if need be and `end` always whole."""
+    return f"{charts.shortened(text, charts.ROW_LABEL_WIDTH - len(end) - 1)} {end}"
 
 
 def family_html(family: FamilyContribution, lang: Language) -> str:
@@ -210,8 +239,8 @@ def family_html(family: FamilyContribution, lang: Language) -> str:
     figure = charts.waterfall(
         rows,
         0.0,
-        start_label=f"{t('family_start', lang)} (0)",
-        end_label=f"{t('family_end', lang, label=family.label)} ({signed(family.points, lang)})",
+        start_label=t("family_start", lang),
+        end_label=_kept_end(t("family_end", lang, label=family.label), f"({signed(family.points, lang)})"),
         axis=t("family_axis", lang),
         lang=lang,
     )
@@ -221,18 +250,49 @@ def family_html(family: FamilyContribution, lang: Language) -> str:
 def data_frame(
     client: ClientData, groups: list[str] | None, query: str | None, lang: Language
 ) -> tuple[pd.DataFrame, str]:
-    """The client's fields of the chosen groups whose label or name holds `query`, and a count line."""
+    """The client's fields of the chosen groups whose label or name holds `query`, in the advisor's units
+    (field_value), and a count line; building statistics are left out (shown_in_file)."""
     words = (query or "").strip().lower()
     order = {group: index for index, group in enumerate(GROUP_NAMES)}
-    keyed = [(group_key(f.group), f) for f in client.fields]
+    fields = [f for f in client.fields if shown_in_file(f.name)]
+    keyed = [(group_key(f.group), f) for f in fields]
     keyed.sort(key=lambda pair: order.get(pair[0], len(order)))  # stable: API order within a group
     rows = [
-        (group_name(key, lang), f.label, f.value_label or _display(f.value, lang))
+        (group_name(key, lang), f.label, field_value(f, lang))
         for key, f in keyed
         if key in (groups or []) and (not words or words in f.label.lower() or words in f.name.lower())
     ]
     frame = pd.DataFrame(rows, columns=[t("col_group", lang), t("col_field", lang), t("col_value", lang)])
-    return frame, t("data_count", lang, shown=len(rows), total=len(client.fields))
+    return frame, t("data_count", lang, shown=len(rows), total=len(fields))
+
+
+def shown_in_file(name: str) -> bool:
+    """Whether the advisor's view of the client's file shows a field: all but the building statistics.
+
+    The building statistics (APARTMENTS_AVG, FLOORSMAX_MEDI, HOUSETYPE_MODE, ...) are the data's
+    normalised figures about the building the client lives in (an average, mode or median scaled to 0-1,
+    often missing): they mean nothing to an advisor, who can neither read nor check them with the client.
+    They are left out of this view only: the gateway still sends them (its API keeps every raw field) and
+    they still feed the model.
+    """
+    return not BUILDING_STATISTIC.fullmatch(name)
+
+
+def field_value(field: Field, lang: Language) -> str:
+    """A field's value in the advisor's units: DAYS_* as a duration (DAYS_BIRTH is the age, DAYS_EMPLOYED's
+    365243 is "not employed"), yes/no fields as words, amounts (AMT_*, not the AMT_REQ_* counts of
+    enquiries) in euros, the rest as the gateway words it or as a number."""
+    name, value = field.name, field.value
+    numeric = isinstance(value, int | float) and not isinstance(value, bool)
+    if YES_NO_FIELD.fullmatch(name) and isinstance(value, int | float | str) and value in _YES_NO:
+        return t(_YES_NO[value], lang)
+    if name.startswith("DAYS_") and numeric:
+        return t("not_employed", lang) if value == NOT_EMPLOYED_DAYS else duration(value, lang)
+    if name.startswith("AMT_") and not name.startswith("AMT_REQ_") and numeric:
+        return money(value, lang, cents=True)
+    if name == "OWN_CAR_AGE" and numeric:  # in years already
+        return t("duration_years", lang, value=number(value, lang))
+    return field.value_label or _display(value, lang)
 
 
 def suggestion(client: ClientSummary) -> str:
@@ -258,7 +318,7 @@ def histogram_html(
     common = {
         "label": distribution.label,
         "group": group_label,
-        "size": comparison.group_size,
+        "size": number(comparison.group_size, lang),
         "median": median,
     }
     if distribution.client_value is None or distribution.client_percentile is None:
@@ -272,7 +332,49 @@ def histogram_html(
             missing=percent(distribution.missing_share, lang),
             **common,
         )
+    summary = " ".join([summary, *_outcome_words(distribution, lang)])
     return charts.figure_html(charts.histogram(distribution, lang), summary, summary)
+
+
+def _outcome_words(distribution: Distribution, lang: Language) -> list[str]:
+    """How the group's past clients repaid, in words: the sides, the default rate in the client's bin
+    (when that bin holds enough past clients), or why there is no split."""
+    outcome = distribution.outcome
+    if outcome is None:
+        return []
+    split = charts.split_counts(distribution)
+    if split is None:
+        return [_outcome_hidden(outcome, lang)] if outcome.reason else []
+    repaid, defaulted = sum(split[0]), sum(split[1])
+    words = [
+        t(
+            "outcome_summary",
+            lang,
+            repaid=number(repaid, lang),
+            defaulted=number(defaulted, lang),
+            rate=percent(defaulted / (repaid + defaulted), lang),
+        )
+    ]
+    index = _bin_of(distribution.bin_edges, distribution.client_value)
+    if index is not None:
+        rate = charts.bin_default_rates(*split, outcome.minimum)[index]
+        past = split[0][index] + split[1][index]
+        if rate is not None:
+            words.append(t("outcome_near_client", lang, rate=percent(rate, lang), count=number(past, lang)))
+    return words
+
+
+def _outcome_hidden(outcome: Outcome, lang: Language) -> str:
+    """Why a chart shows the group undivided (a side with fewer past clients than the minimum)."""
+    key = f"outcome_{outcome.reason}"
+    return t(key if key in TEXTS else "outcome_too_few_past_clients", lang, minimum=outcome.minimum)
+
+
+def _bin_of(edges: list[float], value: float | None) -> int | None:
+    """The histogram bin holding `value` (the last bin includes its right edge), None outside."""
+    if value is None or len(edges) < 2 or not edges[0] <= value <= edges[-1]:
+        return None
+    return min(bisect.bisect_right(edges, value) - 1, len(edges) - 2)
 
 
 def scatter_html(bivariate: Bivariate, group_label: str, lang: Language) -> str:
@@ -282,12 +384,26 @@ def scatter_html(bivariate: Bivariate, group_label: str, lang: Language) -> str:
     summary = t(
         "bivariate_summary",
         lang,
-        count=len(bivariate.points),
+        count=number(len(bivariate.points), lang),
         group=group_label,
         x_part=_axis(bivariate.x_label, bivariate.client[0], xs, lang),
         y_part=_axis(bivariate.y_label, bivariate.client[1], ys, lang),
     )
-    figure = charts.scatter(bivariate.points, bivariate.client, bivariate.x_label, bivariate.y_label, lang)
+    outcomes = bivariate.outcomes
+    shown = bivariate.outcome is not None and bivariate.outcome.shown and outcomes is not None
+    if shown and outcomes is not None and len(outcomes) == len(bivariate.points):
+        repaid, defaulted = outcomes.count("repaid"), outcomes.count("defaulted")
+        rate = percent(defaulted / (repaid + defaulted), lang) if repaid + defaulted else "—"
+        summary += " " + t(
+            "outcome_points", lang, repaid=number(repaid, lang), defaulted=number(defaulted, lang), rate=rate
+        )
+    else:
+        outcomes = None  # never coloured unless the gateway shows the split
+        if bivariate.outcome is not None and bivariate.outcome.reason:
+            summary += " " + _outcome_hidden(bivariate.outcome, lang)
+    figure = charts.scatter(
+        bivariate.points, bivariate.client, bivariate.x_label, bivariate.y_label, lang, outcomes=outcomes
+    )
     return charts.figure_html(figure, summary, summary)
 
 

@@ -6,7 +6,7 @@ import argparse
 
 import pytest
 
-from bench.capacity_report import knee, record
+from bench.capacity_report import capacity, knee, record
 from bench.stamp import BenchRun
 
 pytestmark = pytest.mark.unit
@@ -23,6 +23,7 @@ def _row(rate: float, p99: float, errors: int = 0, mix: str = "cold", **extra: o
             "first_visits": 3562,
             "generator_cpu": 0.05,
             "lag_p99_ms": 0.4,
+            "gateway_cpu_ms": 0.9 * 1000 / rate,
             "cores": cores,
         }
         | extra
@@ -55,19 +56,32 @@ def test_figures_hold_the_goal_of_the_issue_and_say_where_capacity_gives_out() -
         "cold_p99_ms": True,
         "cold_errors": True,
         "cold_achieved_rps": True,
+        "cold_gateway_cpu_ms": False,
         "cold_knee_rps": None,
+        "cold_capacity_rps": False,
         "warm_p99_ms": False,
         "warm_errors": True,
         "warm_achieved_rps": False,
+        "warm_gateway_cpu_ms": False,
         "warm_knee_rps": None,
+        "warm_capacity_rps": False,
         "generator_cpu": True,
         "generator_lag_p99_ms": True,
         "outside_cores": True,
     }
     assert run.figures["cold_knee_rps"].value == 300
+    assert run.figures["cold_capacity_rps"].value == 200, "the last rate before p99 passed 15 ms"
+    assert run.figures["cold_gateway_cpu_ms"].value == 4.5, "0.9 cores for 200 decisions a second"
     assert "not reached" in run.figures["warm_knee_rps"].label, "the warm ramp held up to its top rate"
     assert any(line.startswith("cold: capacity gives out at 300 req/s") for line in lines)
     assert not any("Not to be trusted" in line for line in lines)
+
+
+def test_capacity_is_the_last_rate_served_whole_within_15_ms() -> None:
+    assert capacity([_row(100, 5), _row(200, 9), _row(400, 14.9), _row(800, 15.1)]) == 400
+    assert capacity([_row(100, 5), _row(200, 9, errors=1), _row(400, 9)]) == 100, "an error ends it"
+    assert capacity([_row(100, 5), _row(200, 9, achieved_rps=190)]) == 100, "so does a rate not achieved"
+    assert capacity([_row(100, 16)]) == 0
 
 
 def test_a_late_generator_or_a_busy_machine_makes_the_run_untrusted() -> None:

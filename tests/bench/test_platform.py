@@ -53,7 +53,7 @@ def test_every_address_follows_its_port() -> None:
 
 
 def test_demo_procfile_and_runner_output() -> None:
-    assert procfile_names()[:5] == ["mlflow", "scoring", "explain", "gateway", "ui"]
+    assert procfile_names()[:6] == ["mlflow", "scoring", "explain", "gateway", "gateway-file", "ui"]
     output = (
         "03:13:15 procfile | scoring started (pid=10573)\n"
         '{"service": "scoring", "event": "gateway started (pid=1)"}\n'

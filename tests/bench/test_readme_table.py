@@ -67,6 +67,21 @@ def test_a_row_per_figure_beside_its_goal_and_where_it_was_measured(tmp_path: Pa
     ], "one row per figure: value with unit, goal, met, commit/date/load"
 
 
+def test_capacity_rows_say_how_many_gateway_workers_served(tmp_path: Path) -> None:
+    # given the same capacity figure measured with 2 workers and with 1
+    figure = {"rps": _figure("capacity where p99 passes 15 ms, cold", 600, "req/s", ">= 800", False)}
+    for name, workers in (("capacity", 2), ("capacity-1-workers", 1)):
+        document = _stamped(name, figure)
+        document["config"] = {"gateway_workers": workers}
+        _write(tmp_path, name, document)
+    # then each row names its count, the demo's first
+    rows = [line.split(" | ")[0] for line in render(*load_results(tmp_path)).splitlines()[2:4]]
+    assert rows == [
+        "| capacity where p99 passes 15 ms, cold, 2 gateway workers",
+        "| capacity where p99 passes 15 ms, cold, 1 gateway worker",
+    ]
+
+
 def test_a_busy_machine_and_uncommitted_changes_are_said(tmp_path: Path) -> None:
     # given a run started at a 1-minute load of 2.6 from a checkout with uncommitted changes
     document = _stamped("datagen", {"s": _figure("datagen time", 66.1, "s", "< 300", True)}, load_before=2.6)

@@ -63,7 +63,7 @@ START_PATHS = """
 import sys
 import gateway.__main__, scoring_service.__main__, explain_service.__main__, serving_base.server
 from credit_common.tracing import grpc_client_interceptors, grpc_server_interceptors, start_tracing
-from gateway.app import create_app
+from gateway.api.app import create_app
 started = start_tracing("credit-gateway")
 interceptors = (grpc_server_interceptors(), grpc_client_interceptors())
 create_app()

@@ -18,6 +18,7 @@ from credit_features.redis_layout import (
     connection_options,
     decode_doubles,
     feature_field,
+    parse_connection_string,
     value_protos,
 )
 
@@ -67,3 +68,13 @@ def test_connection_string_options_are_read_as_feast_reads_them() -> None:
     nodes, params = RedisOnlineStore._parse_connection_string(text)
     assert connection_options(text) == {"host": nodes[0]["host"], "port": 6380, **params}
     assert connection_options("")["port"] == 6379
+
+
+def test_a_cluster_connection_string_lists_its_nodes_as_feast_reads_them() -> None:
+    text = "node-a:7000,node-b:7001,password=s3cr=t"
+    nodes, params = RedisOnlineStore._parse_connection_string(text)
+    hosts, options = parse_connection_string(text)
+    assert (
+        hosts == [(node["host"], int(node["port"])) for node in nodes] == [("node-a", 7000), ("node-b", 7001)]
+    )
+    assert options == params

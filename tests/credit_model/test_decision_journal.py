@@ -12,20 +12,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from credit_model.decision_journal import (
-    MAGIC,
-    MAGIC_V1,
-    SCALARS,
-    JournalError,
-    day_name,
-    day_number,
-    header,
-    journal_features,
-    micros,
-    read_journal,
-    record,
-)
-from credit_model.decision_log import Decision
+from credit_model.decision_journal import MAGIC_V1, SCALARS, JournalError, journal_features, read_journal
+from credit_model.journal_records import MAGIC, Decision, day_name, day_number, header, micros, record
 
 pytestmark = pytest.mark.unit
 

@@ -13,11 +13,13 @@ import numpy as np
 import pytest
 
 from credit_common.paths import REPO_ROOT
-from credit_model.decision_log import Decision, log_files
-from credit_model.decision_records import decision_time, find_decision, new_decision_id
+from credit_model.decision_ids import decision_time, new_decision_id
+from credit_model.decision_log import log_files
+from credit_model.decision_records import find_decision
+from credit_model.journal_records import Decision
 from credit_model.lending_policy import PolicyReason
 from credit_model.served_reasons import ServedReasons
-from gateway.prediction_log import PredictionLog
+from gateway.decisions.prediction_log import PredictionLog
 
 pytestmark = pytest.mark.unit
 
@@ -38,8 +40,8 @@ _OTHER_PROCESS = """
 import sys
 from pathlib import Path
 import numpy as np
-from credit_model.decision_log import Decision
-from gateway.prediction_log import PredictionLog, now
+from credit_model.journal_records import Decision
+from gateway.decisions.prediction_log import PredictionLog, now
 log = PredictionLog(Path(sys.argv[1]))
 row = np.array([1.0, np.nan, 3.0])
 log.append(Decision(sys.argv[2], now(), 2, "4", 0.5, "refused", 0.3, ("A", "B", "C"), row,

@@ -20,8 +20,11 @@ pytestmark = pytest.mark.unit
 
 def test_the_demo_procfile_parses_into_its_processes() -> None:
     processes = parse_procfile(Path("deploy/Procfile").read_text())
-    assert list(processes)[:5] == ["mlflow", "scoring", "explain", "gateway", "ui"]
+    assert list(processes)[:6] == ["mlflow", "scoring", "explain", "gateway", "gateway-file", "ui"]
     assert processes["gateway"] == ".venv/bin/python -m gateway"
+    # the whole gateway behind the public one: its own port, one process, no forwarding, no counting
+    assert processes["gateway-file"].startswith("GATEWAY_PORT=$GATEWAY_FILE_PORT GATEWAY_WORKERS=1 ")
+    assert "GATEWAY_CLIENT_FILE_URL= GATEWAY_RATE_LIMITS=false" in processes["gateway-file"]
 
 
 @pytest.mark.parametrize(

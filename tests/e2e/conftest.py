@@ -44,27 +44,34 @@ def e2e_gateway(
     explain_server,  # noqa: F811
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Service]:
-    """`python -m gateway` on a free port, knowing the UI's key (role advisor) by its hash only."""
-    from gateway.auth import hash_key
+    """The gateway as `make demo` runs it, knowing the UI's key (role advisor) by its hash only: the
+    decision path on the port the UI calls, the whole gateway behind it for everything else."""
+    from gateway.admission.auth import hash_key
 
     folder = tmp_path_factory.mktemp("e2e-gateway")
+    env = {
+        "GATEWAY_SCORING_TARGET": scoring_server.target,
+        "GATEWAY_EXPLAIN_TARGET": explain_server.target,
+        "GATEWAY_API_KEYS": json.dumps({hash_key(API_KEY): {"name": "ui", "roles": ["advisor"]}}),
+        "GATEWAY_PREDICTION_LOG_DIR": str(folder / "predictions"),
+        # The browser waits on every answer: a loaded CI box must not drop the explanation.
+        "GATEWAY_EXPLAIN_TIMEOUT": "5",
+        "GATEWAY_SCORE_TIMEOUT": "5",
+    }
+    whole = start_service(
+        "gateway", folder / "whole", port_env="GATEWAY_PORT", env=env | {"GATEWAY_RATE_LIMITS": "false"}
+    )
+    whole.wait_ready("/v1/health")
     server = start_service(
         "gateway",
-        folder,
+        folder / "public",
         port_env="GATEWAY_PORT",
-        env={
-            "GATEWAY_SCORING_TARGET": scoring_server.target,
-            "GATEWAY_EXPLAIN_TARGET": explain_server.target,
-            "GATEWAY_API_KEYS": json.dumps({hash_key(API_KEY): {"name": "ui", "roles": ["advisor"]}}),
-            "GATEWAY_PREDICTION_LOG_DIR": str(folder / "predictions"),
-            # The browser waits on every answer: a loaded CI box must not drop the explanation.
-            "GATEWAY_EXPLAIN_TIMEOUT": "5",
-            "GATEWAY_SCORE_TIMEOUT": "5",
-        },
+        env=env | {"GATEWAY_CLIENT_FILE_URL": whole.url},
     )
     server.wait_ready("/v1/health")
     yield server
     server.stop()
+    whole.stop()
 
 
 def start_ui(folder: Path, gateway_url: str) -> Service:
@@ -99,6 +106,27 @@ def gateway_api(e2e_gateway: Service) -> Iterator[httpx.Client]:
     """The gateway seen by the tests themselves (to pick clients worth showing)."""
     with httpx.Client(base_url=e2e_gateway.url, headers={"X-API-Key": API_KEY}, timeout=30) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def client_to_show(gateway_api: httpx.Client) -> tuple[int, float]:
+    """A client whose score moves visibly when the credit is tripled (and a credit amount that does it)."""
+    candidates = gateway_api.get("/v1/clients", params={"search": "1", "limit": 40}).json()
+    assert candidates, "the session platform should have clients"
+    best: tuple[float, int, float] | None = None
+    for row in candidates:
+        amount = (row["credit_amount"] or 500_000) * 3
+        before = gateway_api.get(f"/v1/clients/{row['client_id']}/score").json()["probability"]
+        after = gateway_api.post(
+            f"/v1/clients/{row['client_id']}/simulation", json={"credit_amount": amount}
+        ).json()["probability"]
+        change = abs(after - before)
+        if best is None or change > best[0]:
+            best = (change, row["client_id"], amount)
+    assert best is not None
+    # The app shows probabilities to 0.1 point: a change under 0.2 point may round to the same text.
+    assert best[0] > 0.002, f"no client's score moves visibly with a tripled credit (best change {best[0]})"
+    return best[1], best[2]
 
 
 @pytest.fixture(scope="session")

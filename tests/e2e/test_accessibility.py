@@ -1,5 +1,6 @@
-"""Accessibility measured in the real browser: axe-core on every tab in both languages, a keyboard-only
-walk from the login to every tab, and the screenshots of every tab (tab-lang.png)."""
+"""Accessibility measured in the real browser: axe-core on the login page and on every tab in both
+languages, a keyboard-only walk from the login to every tab (with a visible focus and no option list left
+open), the decision on a phone, and the screenshots of every tab (tab-lang.png)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from playwright.sync_api import Page, expect
 from credit_common.processes import Service
 from tests.e2e.conftest import ADVISOR, PASSWORD, serious_violations
 from tests.e2e.test_advisor_app import login, open_client, settled, shot
+from ui import charts
 from ui.texts import TEXTS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -23,9 +25,13 @@ TABS = {
     "data": "#client-data table",
     "history": "#history table",
     "compare": "#histogram img",
-    "whatif": "#credit-amount input",
+    "whatif": "#credit-amount input, #credit-amount textarea",
     "review": "#client-view textarea",
 }
+
+
+#: The phone the advisors' app must fit: an iPhone 12-14's viewport.
+PHONE = {"width": 390, "height": 844}
 
 
 def tab_name(tab: str, lang: str) -> str:
@@ -40,6 +46,27 @@ def client_with_history(gateway_api: httpx.Client) -> int:
         if history["bureau"] and history["previous"] and history["installments"]["by_year"]:
             return row["client_id"]
     pytest.fail("no client of the session platform has a full history")
+
+
+@pytest.mark.parametrize(("locale", "lang"), [("fr-FR", "fr"), ("en-US", "en")])
+def test_the_login_page_in_both_languages_has_no_serious_wcag_violation(
+    browser, ui_server: Service, axe_source: str, screenshots: Path, locale: str, lang: str
+) -> None:
+    # given Gradio's own login page, which it words in the browser's language
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale=locale)
+    try:
+        page = context.new_page()
+        page.goto(ui_server.url)
+        expect(page.locator("input[type=password]")).to_be_visible()
+        settled(page)
+        shot(page, screenshots, f"login-{lang}")
+        # then it says its language and has a title, and axe-core finds no serious or critical violation
+        expect(page.locator("html")).to_have_attribute("lang", lang)
+        assert "Prêt à dépenser" in page.title()
+        violations = serious_violations(page, axe_source)
+        assert not violations, f"axe-core on the login page ({locale}): {violations}"
+    finally:
+        context.close()
 
 
 def test_every_tab_in_both_languages_has_no_serious_wcag_violation(
@@ -77,6 +104,14 @@ IS_TAB = (
     "(n) => document.activeElement?.getAttribute('role') === 'tab'"
     " && document.activeElement.textContent.trim() === n"
 )
+
+
+#: The focused element's outline style ('none': no focus ring), and how many option lists show.
+OUTLINE = "() => getComputedStyle(document.activeElement).outlineStyle"
+OPEN_LISTS = """() => [...document.querySelectorAll('[role=listbox]')].filter((list) => {
+  const box = list.getBoundingClientRect();
+  return box.width > 0 && box.height > 0 && getComputedStyle(list).visibility !== 'hidden';
+}).length"""
 
 
 def _focus_on(page: Page, target: str, test: str = MATCHES, limit: int = 120) -> None:
@@ -124,9 +159,87 @@ def test_a_keyboard_only_walk_reaches_every_tab(
         page.keyboard.press("Enter")
         expect(page.get_by_role("tab", name=tab_name(tab, "fr"))).to_have_attribute("aria-selected", "true")
         expect(page.locator(content).first).to_be_visible()
-    # and the language is switched with the arrow keys
+    # and the language is switched with the arrow keys, on a radio whose focus is seen
     _focus_on(page, "#language input[type=radio]")
+    assert page.evaluate(OUTLINE) != "none", "a focused radio shows a focus ring"
     page.keyboard.press("ArrowDown")
     expect(page.get_by_role("tab", name=tab_name("score", "en"))).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("#decision")).to_contain_text(re.compile("Credit granted|Credit refused"))
+    # and the comparison's filters are tabbed through: each dropdown's focus seen, none left open
+    _focus_on(page, tab_name("compare", "en"), IS_TAB)
+    page.keyboard.press("Enter")
+    expect(page.locator(TABS["compare"]).first).to_be_visible()
+    _focus_on(page, "#group input[type=radio]")
+    assert page.evaluate(OUTLINE) != "none", "a focused radio of the comparison shows a focus ring"
+    _focus_on(page, "input[role=combobox]")
+    for _ in range(4):  # the four filters, one after the other
+        assert page.evaluate(OUTLINE) != "none", "a focused dropdown shows a focus ring"
+        page.keyboard.press("Tab")
+        page.wait_for_timeout(200)
+        assert page.evaluate(OPEN_LISTS) <= 1, "only the focused dropdown may show its options"
+    _focus_on(page, "#compare")
+    assert page.evaluate(OPEN_LISTS) == 0, "no option list is left open after tabbing past the filters"
+
+
+#: Each word of the element's text and the lines it is set on (a word split across lines has two tops).
+WORD_LINES = """(selector) => {
+  const element = document.querySelector(selector);
+  const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+  const words = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (const match of node.textContent.matchAll(/\\S+/g)) {
+      const range = document.createRange();
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      const tops = new Set([...range.getClientRects()].map((rect) => Math.round(rect.top)));
+      words.push([match[0], tops.size]);
+    }
+  }
+  return words;
+}"""
+#: The bottom of the first element a selector finds, in CSS pixels from the top of the page.
+BOTTOM = "(s) => document.querySelector(s).getBoundingClientRect().bottom + window.scrollY"
+
+
+def test_on_a_phone_the_decision_and_its_first_reason_show_without_scrolling_under_an_unbroken_title(
+    browser, ui_server: Service, client_with_history: int, screenshots: Path
+) -> None:
+    # given an advisor on a phone
+    context = browser.new_context(viewport=PHONE, locale="en-US", is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        login(page, ui_server.url)
+        # when a client is opened
+        open_client(page, client_with_history)
+        expect(page.locator("#decision .ui-verdict")).to_be_visible()
+        expect(page.locator("#reasons li").first).to_be_visible()
+        settled(page)
+        shot(page, screenshots, "phone-score-fr")
+        # then the decision and its first reason are above the fold
+        assert page.evaluate("() => window.scrollY") == 0
+        for part in ("#decision .ui-decision", "#reasons li"):
+            bottom = page.evaluate(BOTTOM, part)
+            assert bottom <= PHONE["height"], (
+                f"{part} ends at {bottom:.0f} px, below the {PHONE['height']} px fold"
+            )
+        # and the title breaks between words only, without hyphens, on at most two lines
+        words = page.evaluate(WORD_LINES, "#header h1")
+        assert words, "the title has words"
+        split = [word for word, lines in words if lines != 1]
+        assert not split, f"title words split across lines: {split}"
+        assert page.evaluate("() => getComputedStyle(document.querySelector('#header h1')).hyphens") != "auto"
+        # and the explanation's chart keeps a size its text reads at, panning sideways within its figure
+        scale = page.eval_on_selector("#waterfall img", "(i) => i.clientWidth / i.naturalWidth")
+        assert scale >= charts.MIN_SHOWN_SCALE, f"the waterfall is shrunk to {scale:.2f} on a phone"
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"], "no page pan"
+        title = page.locator("#header h1").bounding_box()
+        line = float(
+            page.evaluate(
+                "() => parseFloat(getComputedStyle(document.querySelector('#header h1')).lineHeight)"
+            )
+        )
+        assert title is not None
+        assert title["height"] <= 2 * line + 1, "the title fits on two lines"
+    finally:
+        context.close()

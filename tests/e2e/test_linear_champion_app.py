@@ -38,7 +38,7 @@ def linear_app(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[Service, Service]]:
     """A gateway over the linear services that knows the UI's key (role advisor), and the UI on it."""
-    from gateway.auth import hash_key
+    from gateway.admission.auth import hash_key
 
     folder = tmp_path_factory.mktemp("linear-app")
     keys = json.dumps({hash_key(API_KEY): {"name": "ui", "roles": ["advisor"]}})

@@ -13,7 +13,7 @@ from credit_features.application import application_row
 from credit_features.application_levels import RARE_LEVELS, accepted_levels
 from credit_features.field_bounds import field_bounds
 from credit_features.tables import columns
-from gateway.schemas import ApplicationIn
+from gateway.api.schemas import ApplicationIn
 from training.data.datagen import generate
 
 

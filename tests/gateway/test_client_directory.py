@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.client_data import CACHE_FILE, FIELDS, ClientDirectory
+from gateway.client_file.directory import CACHE_FILE, FIELDS, ClientDirectory
 from tests.training.test_features import FULL, MESSY, NO_HISTORY_TEST, ROWS, write_tiny_parquet
 
 pytestmark = pytest.mark.unit

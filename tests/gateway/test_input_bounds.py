@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from credit_features.application import application_row
 from credit_features.field_bounds import field_bounds
 from credit_features.tables import columns
-from gateway.routers.clients import simulated_annuity
-from gateway.schemas import MAX_TERM_YEARS, MIN_TERM_YEARS, ApplicationIn, SimulationIn
+from gateway.api.routers.clients import simulated_annuity
+from gateway.api.schemas import MAX_TERM_YEARS, MIN_TERM_YEARS, ApplicationIn, SimulationIn
 
 pytestmark = pytest.mark.unit
 

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from gateway.intake_limit import IntakeBusyError, IntakeLimit
+from gateway.intake.limit import IntakeBusyError, IntakeLimit
 from tests.async_run import run_coroutine
 
 pytestmark = pytest.mark.unit

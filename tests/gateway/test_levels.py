@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from credit_features.tables import columns
-from gateway.levels import LEVELS_FR, level_label
+from gateway.client_file.levels import LEVELS_FR, level_label
 
 pytestmark = pytest.mark.unit
 
-#: The history's text columns (gateway/history.py reads these and words them).
+#: The history's text columns (gateway/client_file/history.py reads these and words them).
 HISTORY_COLUMNS = {
     "bureau": ("CREDIT_ACTIVE", "CREDIT_TYPE"),
     "previous_application": ("NAME_CONTRACT_TYPE", "NAME_CONTRACT_STATUS"),

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from credit_model.lending_policy import PolicyDecision, PolicyReason
-from gateway.offers import STEP, Loan, Served, largest_granted, offer
+from gateway.intake.offers import STEP, Loan, Served, largest_granted, offer
 from tests.async_run import run_coroutine
 
 pytestmark = pytest.mark.unit

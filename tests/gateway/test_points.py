@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from gateway.points import points_per_log_odds, sigmoid
+from gateway.decisions.points import points_per_log_odds, sigmoid
 
 pytestmark = pytest.mark.unit
 

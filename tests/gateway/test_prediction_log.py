@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,10 +17,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from credit_model.decision_journal import SCALARS, header, read_journal
-from credit_model.decision_log import Decision, log_files, read_log
-from gateway.log_compaction import write_part
-from gateway.prediction_log import PredictionLog
+from credit_model.decision_journal import SCALARS, read_journal
+from credit_model.decision_log import log_files, read_log
+from credit_model.journal_records import Decision, header
+from gateway.decisions.log_compaction import write_part
+from gateway.decisions.prediction_log import PredictionLog
 
 pytestmark = pytest.mark.unit
 
@@ -31,8 +33,8 @@ _CHILD = """
 import sys
 from pathlib import Path
 import numpy as np
-from credit_model.decision_log import Decision
-from gateway.prediction_log import PredictionLog, now
+from credit_model.journal_records import Decision
+from gateway.decisions.prediction_log import PredictionLog, now
 features = tuple(f"F{i:03d}" for i in range(400))
 log = PredictionLog(Path(sys.argv[1]))
 i = 0
@@ -184,6 +186,38 @@ def test_a_compaction_that_died_before_deleting_its_journal_counts_once(tmp_path
     PredictionLog(tmp_path).close()
     assert not journal.exists(), "the journal of a written part is deleted"
     assert read_log(tmp_path)["request_id"].to_pylist() == [f"r{i}" for i in range(5)]
+
+
+def test_a_gateway_stopping_on_a_busy_machine_compacts_its_journals_at_once(tmp_path: Path) -> None:
+    # given a dead process's journal (a start-up compaction will take it in the background)
+    log = PredictionLog(tmp_path, sync_seconds=60)
+    for i in range(5):
+        log.append(_decision(i, _row(i)))
+    (journal,) = tmp_path.rglob("*.journal")
+    shutil.copy(journal, tmp_path / "kept")
+    log.close()
+    for part in tmp_path.rglob("*.parquet"):
+        part.unlink()
+    shutil.move(tmp_path / "kept", journal)
+    # and every core kept busy at normal priority, as other services and tests keep CI's
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 1)]
+    try:
+        # when a gateway starts, logs one decision and stops
+        log = PredictionLog(tmp_path, sync_seconds=60)
+        log.append(_decision(5, _row(5)))
+        closing = threading.Thread(target=log.close)
+        closing.start()
+        closing.join(timeout=15)  # under a second here; 43 s when it waited
+        # then it stopped, though the background compaction only gets CPU time nothing else wants
+        assert not closing.is_alive(), "the stop waited on a compaction starved by the busy cores"
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+    closing.join()
+    # and every decision, the dead process's and its own, is in a part
+    assert {f.suffix for f in log_files(tmp_path)} == {".parquet"}, "no journal left behind"
+    assert read_log(tmp_path)["request_id"].to_pylist() == [f"r{i}" for i in range(6)]
 
 
 def test_a_journal_without_a_whole_record_leaves_no_part(tmp_path: Path) -> None:

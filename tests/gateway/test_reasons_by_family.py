@@ -7,9 +7,9 @@ from dataclasses import replace
 import pytest
 
 from explain_service.client import Contribution, Explanation, FamilyImpact
-from gateway.families import by_family
-from gateway.labels import feature_labels, field_group, field_labels
-from gateway.reasons import display, family_reasons, top_reasons
+from gateway.decisions.families import by_family
+from gateway.decisions.labels import feature_labels, field_group, field_labels
+from gateway.decisions.reasons import display, family_reasons, top_reasons
 
 
 def explanation() -> Explanation:
@@ -85,7 +85,7 @@ def test_top_reasons_each_way_carry_their_family() -> None:
 
 
 def test_values_read_the_french_way() -> None:
-    assert display("APP_AMT_CREDIT", 600000.0, "fr") == "600\u202f000"
+    assert display("APP_AMT_CREDIT", 600000.0, "fr") == "600\u202f000\u00a0€"
     assert display("BURO_DAYS_CREDIT_MEAN", -800.0, "fr") == "2,2 ans"
     assert display("BURO_DAYS_CREDIT_MEAN", -800.0, "en") == "2.2 years"
     assert display("APP_EXT_SOURCE_MEAN", 0.213, "fr") == "0,213"
@@ -104,7 +104,7 @@ def test_labels_follow_the_language() -> None:
 
 
 def test_family_points_add_up_from_the_base_probability_to_the_clients_probability() -> None:
-    from gateway.points import sigmoid
+    from gateway.decisions.points import sigmoid
 
     given = explanation()
     reasons = family_reasons(given, "en")

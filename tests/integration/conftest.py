@@ -14,15 +14,17 @@ from mlflow import MlflowClient
 from mlflow.tracking._tracking_service.utils import _use_tracking_uri
 
 from credit_common.processes import Service, free_port, start_service
-from gateway.auth import hash_key
+from gateway.admission.auth import hash_key
 from tests.async_run import run_coroutine  # noqa: F401 (the integration tests import it from here)
 from training.model import tracking
 
 __all__ = [
     "ADVISOR_KEY",
+    "FIVE_FIELD_APPLICATION",
     "SERVICE_KEY",
     "Service",
     "free_port",
+    "memory_kb",
     "mlflow_on",
     "register_copy_of_champion",
     "start_gateway",
@@ -31,6 +33,22 @@ __all__ = [
 ]
 
 ADVISOR_KEY, SERVICE_KEY = "test-advisor-key", "test-service-key"
+#: A new application with the five fields an application needs and nothing else.
+FIVE_FIELD_APPLICATION = {
+    "AMT_INCOME_TOTAL": 90000.0,
+    "AMT_CREDIT": 300000.0,
+    "AMT_ANNUITY": 15000.0,
+    "DAYS_BIRTH": -12000,
+    "NAME_CONTRACT_TYPE": "Cash loans",
+}
+
+
+def memory_kb(server: Service, field: str) -> int:
+    """VmRSS (now) or VmHWM (peak since the last reset) of a server's process, kB."""
+    for line in Path(f"/proc/{server.process.pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    raise LookupError(field)
 
 
 @contextmanager

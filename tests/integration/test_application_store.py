@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -20,7 +21,7 @@ from credit_features.catalog import feature_catalog
 from credit_features.redis_layout import client_keys, connection_options
 from credit_features.settings import FeatureSettings
 from credit_features.store import get_store
-from gateway.application_store import APPLICATION_VIEW, ApplicationStore, feature_hash
+from gateway.intake.application_store import APPLICATION_VIEW, RECORD_FIELD, ApplicationStore, feature_hash
 
 pytestmark = pytest.mark.integration
 T = TypeVar("T")
@@ -74,7 +75,10 @@ def test_an_application_is_written_as_feast_writes_it(features_platform) -> None
     assert np.isnan(values).any(), "missing values are part of the comparison"
     pushed_key, added_key = client_keys(project_name(), [pushed_id, added_id])
     client = _redis()
-    assert client.hgetall(added_key) == client.hgetall(pushed_key), "the same bytes as Feast's write"
+    added_hash = client.hgetall(added_key)
+    raw = json.loads(added_hash.pop(RECORD_FIELD))
+    assert added_hash == client.hgetall(pushed_key), "the same bytes as Feast's write"
+    assert raw == {**RAW, "SK_ID_CURR": added_id}, "and the raw fields beside them, in the same key"
 
 
 def test_an_existing_client_is_never_overwritten(features_platform) -> None:
@@ -103,3 +107,24 @@ def test_ids_are_drawn_in_their_own_range_above_the_floor_and_never_twice(featur
     assert run(lambda store: store.allocate_id(floor=10)) > max(ids), "a lower floor never moves back"
     above = max(ids) + 1_000
     assert run(lambda store: store.allocate_id(floor=above)) == above + 1, "above the tables' largest id"
+
+
+def test_the_search_lists_written_applications_only_in_id_order_up_to_its_limit(features_platform) -> None:
+    # given five applications posted under one prefix, and an id indexed whose write was refused
+    # (the client exists: the search's index is written before the client, and may point at nothing)
+    prefix = "99100000"
+    posted = [int(f"{prefix}{n}") for n in (5, 1, 3, 2, 4)]
+    fields = feature_hash(["APP_AGE_YEARS"], np.array([30.0]), 0)
+
+    async def post(store: ApplicationStore) -> tuple[list[bool], list[list[Any]], dict[str, Any] | None]:
+        written = [await store.add(i, {**RAW, "SK_ID_CURR": i}, fields) for i in posted]
+        refused = await store.add(posted[0], {**RAW, "SK_ID_CURR": posted[0], "AMT_CREDIT": 9.0}, fields)
+        pages = [[row["SK_ID_CURR"] for row in await store.search(prefix, limit)] for limit in (2, 10)]
+        return [*written, refused], pages, await store.get(int(f"{prefix}9"))
+
+    written, (first_two, every), never_posted = run(post)
+    # then the refused write changed nothing, and the search pages through the index in id order
+    assert written == [True] * 5 + [False]
+    assert first_two == sorted(posted)[:2], "the limit holds"
+    assert every == sorted(posted), "each written application once, in the order of their ids"
+    assert never_posted is None

@@ -12,10 +12,12 @@ from pypdf import PdfReader
 
 from credit_features.catalog import feature_catalog
 from credit_features.families import FAMILY_BY_KEY, feature_families
-from gateway.history import MAX_ROWS
-from gateway.levels import level_label
+from gateway.client_file.history import MAX_ROWS
+from gateway.client_file.letter_wording import family_phrase
+from gateway.client_file.levels import level_label
+from gateway.decisions.labels import feature_labels
 
-from .conftest import ADVISOR_KEY, SERVICE_KEY, Service
+from .conftest import ADVISOR_KEY, FIVE_FIELD_APPLICATION, SERVICE_KEY, Service
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 ADVISOR = {"X-API-Key": ADVISOR_KEY}
@@ -59,8 +61,11 @@ def test_explanation_by_family_sums_exactly_in_both_languages(
     assert all(c["family"] == catalog[c["feature"]] for c in french["contributions"]), (
         "every contribution carries its catalog family (filled by the explain service)"
     )
-    labels_fr = {s.name: s.label("fr") for specs in feature_catalog().values() for s in specs}
-    labels_en = {s.name: s.label("en") for specs in feature_catalog().values() for s in specs}
+    # the catalog's labels, a day count's named as the duration it is shown as (gateway.decisions.labels)
+    labels_fr, labels_en = feature_labels("fr"), feature_labels("en")
+    assert labels_fr["APP_AMT_CREDIT"] == next(
+        s.label("fr") for specs in feature_catalog().values() for s in specs if s.name == "APP_AMT_CREDIT"
+    )
     assert all(c["label"] == labels_fr[c["feature"]] for c in french["contributions"]), "French labels"
     assert all(c["label"] == labels_en[c["feature"]] for c in english["contributions"]), "English labels"
     assert {f["label"] for f in families} <= {f.fr for f in FAMILY_BY_KEY.values()}, "French family names"
@@ -124,15 +129,8 @@ def test_history_auth_unknown_and_new_application(gateway_server: Service) -> No
     assert get(gateway_server, "/v1/clients/999999999/history").status_code == 404, "unknown client"
     assert get(gateway_server, "/v1/clients/1/history", headers=SERVICE).status_code == 403, "advisors only"
     assert httpx.get(gateway_server.url + "/v1/clients/1/history", timeout=10).status_code == 401
-    application = {
-        "AMT_INCOME_TOTAL": 90000.0,
-        "AMT_CREDIT": 300000.0,
-        "AMT_ANNUITY": 15000.0,
-        "DAYS_BIRTH": -12000,
-        "NAME_CONTRACT_TYPE": "Cash loans",
-    }
     created = httpx.post(
-        gateway_server.url + "/v1/applications", headers=SERVICE, json=application, timeout=20
+        gateway_server.url + "/v1/applications", headers=SERVICE, json=FIVE_FIELD_APPLICATION, timeout=20
     )
     assert created.status_code == 201, created.text
     empty = get(gateway_server, f"/v1/clients/{created.json()['client_id']}/history").json()
@@ -159,8 +157,10 @@ def test_letter_is_a_one_page_pdf_in_the_language(
     assert len(pdf.pages) == 1, "one page"
     text = " ".join(pdf.pages[0].extract_text().split())
     score = get(gateway_server, f"/v1/clients/{rich_client}/score", lang=lang).json()
-    top = score["reasons"]["families"][0]["label"]
-    assert " ".join(top.split()) in text, f"the strongest family ({top}) is named"
+    top = family_phrase(score["reasons"]["families"][0]["family"], lang).replace("[[bureau]]", "")
+    assert " ".join(top.split()) in text, f"the strongest family ({top}) is named, in the client's words"
+    assert "the client" not in text.lower(), "the client is spoken to, not of"
+    assert "du client" not in text
     if lang == "fr":
         decision = {"granted": "acceptée", "refused": "ne pouvons pas accepter", "referred": "un conseiller"}[
             score["decision"]

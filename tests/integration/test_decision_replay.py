@@ -21,13 +21,13 @@ from mlflow import MlflowClient
 from pypdf import PdfReader
 
 from credit_common.paths import REPO_ROOT
-from credit_model.decision_log import Decision
 from credit_model.decision_records import DecisionRecord, find_decision
+from credit_model.journal_records import Decision
 from credit_model.loading import MlflowRegistry
 from credit_model.registry import CHAMPION, MODEL_NAME
 from credit_model.served_reasons import ServedReasons
 from credit_model.settings import ModelSettings
-from gateway.prediction_log import PredictionLog
+from gateway.decisions.prediction_log import PredictionLog
 from training.model.replay import replay
 
 from .conftest import ADVISOR_KEY, SERVICE_KEY, Service, free_port, start_gateway

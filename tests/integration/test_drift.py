@@ -15,8 +15,8 @@ import pytest
 from mlflow import MlflowClient
 from typer.testing import CliRunner
 
-from credit_model.decision_log import Decision
-from gateway.prediction_log import PredictionLog
+from credit_model.journal_records import Decision
+from gateway.decisions.prediction_log import PredictionLog
 from training.cli import app
 from training.data.datagen import generate
 from training.data.ingest import ingest_folder

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import checks
 from schemathesis.core.failures import Failure, FailureGroup
 
+from credit_common.client_ids import FIRST_ALLOCATED_ID
 from credit_model.decision_log import read_log
 
 from .conftest import (
@@ -229,6 +230,18 @@ def test_new_application_is_scored_pushed_online_and_logged(gateway_server: Serv
     assert again["probability"] == pytest.approx(created.json()["probability"], abs=1e-9), "pushed features"
     logged = read_log(gateway_server.log.parent / "predictions", ["client_id"])
     assert new_id in logged["client_id"].to_pylist(), "the decision is in the prediction log"
+    # and the advisors' search lists it first among the ids it starts like, with its own fields
+    (found, *_) = get(gateway_server, "/v1/clients", search=str(new_id), lang="fr").json()
+    assert found == {
+        "client_id": new_id,
+        "contract_type": "Cash loans",
+        "income_type": None,
+        "credit_amount": 600000.0,
+        "contract_type_label": "Prêts personnels",
+        "income_type_label": None,
+    }
+    listed = [row["client_id"] for row in get(gateway_server, "/v1/clients", search=str(new_id)[:6]).json()]
+    assert listed[0] >= FIRST_ALLOCATED_ID, "posted applications come before the tables' clients"
 
 
 def test_invalid_application_is_422_naming_each_field(gateway_server: Service) -> None:

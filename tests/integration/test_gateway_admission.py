@@ -18,9 +18,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gateway.auth import hash_key
+from gateway.admission.auth import hash_key
 
-from .conftest import ADVISOR_KEY, SERVICE_KEY, Service, start_gateway
+from .conftest import ADVISOR_KEY, SERVICE_KEY, Service, memory_kb, start_gateway
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -72,14 +72,6 @@ def answer(sock: socket.socket) -> tuple[int, dict]:
     reply = http.client.HTTPResponse(sock)
     reply.begin()
     return reply.status, json.loads(reply.read())
-
-
-def memory_kb(gateway: Service, field: str) -> int:
-    """VmRSS (now) or VmHWM (peak since the last reset) of the gateway process, kB."""
-    for line in Path(f"/proc/{gateway.process.pid}/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1])
-    raise LookupError(field)
 
 
 def test_300_wrong_keys_lock_the_address_out_but_not_the_probes_nor_other_addresses(

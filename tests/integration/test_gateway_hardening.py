@@ -23,7 +23,7 @@ from credit_common.client_ids import FIRST_ALLOCATED_ID, MAX_CLIENT_ID, MAX_POST
 from credit_features.backend import redis_address
 from credit_features.redis_layout import connection_options
 from credit_features.settings import FeatureSettings
-from gateway.application_store import PREFIX
+from gateway.intake.application_store import PREFIX
 
 from .conftest import ADVISOR_KEY, SERVICE_KEY, Service, free_port, start_gateway, start_server
 from .tcp_fault import FaultyRelay

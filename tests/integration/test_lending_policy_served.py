@@ -104,7 +104,7 @@ def test_referred_flows_through_grpc_the_log_and_the_letter(
     assert letter.status_code == 200, letter.text
     text = " ".join(PdfReader(io.BytesIO(letter.content)).pages[0].extract_text().split())
     assert "an advisor will review your file" in text
-    assert "external credit score" in text
+    assert "credit score from an outside agency" in text, "what is missing, in plain words"
 
 
 def test_the_what_if_keeps_the_term_says_the_change_and_whether_the_decision_flips(

@@ -31,11 +31,16 @@ from credit_model.registries import open_registry
 from credit_model.registry import MODEL_NAME, ModelUri
 from credit_model.settings import ModelSettings
 from explain_service.explainer import ShapExplainer
-from explain_service.explanation_store import ExplanationStore, explanation_keys, population_key
 from explain_service.responses import explanation_body
 from explain_service.warm_up import explain_population
 from protos.credit.v1 import explain_pb2_grpc, scoring_pb2
 from serving_base.bundle import ModelBundle
+from serving_base.explanation_store import (
+    ExplanationStore,
+    encode_answer,
+    explanation_keys,
+    population_key,
+)
 from tests.linear_champion import (
     SERVED_NAME,
     SERVED_URI,
@@ -207,7 +212,7 @@ def test_the_population_is_explained_ahead_and_a_stored_answer_is_a_fresh_one(
     row = open_online_features().matrix([client_id], explainer.bundle.features)
     key = explanation_keys(SERVED_NAME, linear_champion.served_version, [3], row)[0]
     fresh = explanation_body(explainer, 3, explainer.explain(row)[0])
-    assert store.get(key) == fresh.SerializeToString(), "the stored answer is the exact one"
+    assert store.get(key) == encode_answer(fresh), "the stored answer is the exact one"
 
 
 def test_a_warm_up_rides_out_a_stalled_store(

@@ -98,7 +98,9 @@ def _scratch_store(root: Path, name: str, db: int) -> FeatureStore:
     host = os.environ.get("REDIS_HOST", "127.0.0.1")
     yaml = (FEATURE_REPO / "feature_store.yaml").read_text()
     yaml = yaml.replace("${CREDIT_DATA_DIR}/feast/registry.db", str(registry))
-    yaml = yaml.replace("${REDIS_CONNECTION_STRING}", f"{host}:6379,db={db}")
+    yaml = yaml.replace("${REDIS_CONNECTION_STRING}", f"{host}:6379,db={db}").replace(
+        "${REDIS_TYPE}", "redis"
+    )
     config = root / f"{name}.yaml"
     config.write_text(yaml)
     return FeatureStore(repo_path=str(FEATURE_REPO), fs_yaml_file=config)

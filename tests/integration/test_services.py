@@ -26,11 +26,11 @@ from credit_model.registries import open_registry
 from credit_model.registry import ModelUri
 from explain_service.client import ExplainClient
 from explain_service.explainer import TreeExplainer
-from explain_service.explanation_store import explanation_keys, population_key
 from explain_service.responses import explanation_body
 from protos.credit.v1 import explain_pb2, explain_pb2_grpc, scoring_pb2, scoring_pb2_grpc
 from scoring_service.client import ScoringClient
 from serving_base.bundle import ModelBundle
+from serving_base.explanation_store import decode_answer, encode_answer, explanation_keys, population_key
 from serving_base.messages import feature_row, outcome_of, score_request
 from training.model import tracking
 
@@ -383,7 +383,7 @@ def test_a_reused_explanation_equals_a_fresh_one_and_comes_from_the_store(
     row = open_online_features().matrix([client_id], explainer.bundle.features)
     key = explanation_keys(first.model.name, first.model.version, [3], row)[0]
     store = redis_store()
-    body = explain_pb2.ExplainResponse.FromString(store.get(key))
+    body = decode_answer(store.get(key))
     expected = explain_pb2.ExplainResponse()
     expected.CopyFrom(first)
     expected.ClearField("request_id")
@@ -391,12 +391,12 @@ def test_a_reused_explanation_equals_a_fresh_one_and_comes_from_the_store(
     assert body == expected, "the store keeps the answer without its ids"
     # and it equals a fresh computation by the same model version, outside the service
     fresh = explanation_body(explainer, 3, explainer.explain(row)[0])
-    assert fresh.SerializeToString() == store.get(key), "a reused explanation is bit-for-bit a fresh one"
+    assert encode_answer(fresh) == store.get(key), "a reused explanation is bit-for-bit a fresh one"
     # when the stored entry is replaced, the service answers from the store (the reuse path is real)
     marked = explain_pb2.ExplainResponse()
     marked.CopyFrom(body)
     marked.base_value = 123.0
-    store.set(key, marked.SerializeToString())
+    store.set(key, encode_answer(marked))
     assert stub.Explain(request, timeout=5).base_value == 123.0
     # and once it is gone, the same answer is computed again, the ids of this call attached
     store.delete(key)

@@ -13,10 +13,18 @@ from typing import cast
 import numpy as np
 import pytest
 
+from credit_features.catalog import feature_catalog
+from credit_features.families import FAMILY_BY_KEY, family_key
 from credit_features.settings import FeatureSettings
-from explain_service.explanation_store import ExplanationStore, explanation_keys, served_key
 from protos.credit.v1 import explain_pb2
 from serving_base.bundle import ModelBundle
+from serving_base.explanation_store import (
+    ExplanationStore,
+    decode_answer,
+    encode_answer,
+    explanation_keys,
+    served_key,
+)
 
 pytestmark = pytest.mark.unit
 REDIS = f"{os.environ.get('REDIS_HOST', '127.0.0.1')}:6379,db={os.environ.get('TEST_REDIS_DB', '15')}"
@@ -36,6 +44,23 @@ def test_keys_are_equal_exactly_when_version_reasons_and_row_are() -> None:
     changed = row.copy()
     changed[0, 2] = np.nextafter(3.5, 4.0)  # the smallest change a float allows
     assert explanation_keys("m", "1", [3], changed)[0] != key, "another row"
+
+
+def test_an_answer_is_stored_in_under_half_its_bytes_and_read_back_identical() -> None:
+    # given an answer as the explain service gives one: 33 reasons of catalog features, 12 families
+    rng = np.random.default_rng(0)
+    names = [spec.name for specs in feature_catalog().values() for spec in specs]
+    answer = explain_pb2.ExplainResponse(base_value=-2.49, raw_score=-4.29, probability=0.0135, omitted=388)
+    for name in rng.choice(names, 33, replace=False):
+        answer.contributions.add(
+            feature=name, value=rng.lognormal(), shap=rng.normal(), family=family_key(name)
+        )
+    for key in list(FAMILY_BY_KEY)[:12]:
+        answer.families.add(family=key, impact=rng.normal(), features=int(rng.integers(1, 90)))
+    # when it is stored, then it takes less than half its protobuf bytes and decodes to the same answer
+    stored = encode_answer(answer)
+    assert len(stored) < 0.5 * answer.ByteSize(), f"{len(stored)} of {answer.ByteSize()} bytes"
+    assert decode_answer(stored) == answer
 
 
 def test_every_nan_payload_is_the_same_missing_value() -> None:

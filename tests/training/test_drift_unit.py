@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from credit_model.decision_log import Decision, log_files
-from gateway.prediction_log import PredictionLog
+from credit_model.decision_log import log_files
+from credit_model.journal_records import Decision
+from gateway.decisions.prediction_log import PredictionLog
 from training.cli import app
 from training.monitoring.drift import EXIT_ALERT, EXIT_INPUT, EXIT_OK, is_alert
 from training.monitoring.drift_sources import (

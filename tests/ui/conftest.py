@@ -8,7 +8,7 @@ import pytest
 
 from ui.api_models import Contribution, Explanation, FamilyContribution
 
-#: Points per log-odds of the fixture's explanations (the gateway's own rule, gateway.points).
+#: Points per log-odds of the fixture's explanations (the gateway's own rule, gateway.decisions.points).
 SCALE = 3.0
 
 

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.ui.conftest import family
-from ui import views
+from ui import charts, views
 from ui.api_models import Explanation, FamilyReason, Reason, Reasons, Score
 
 pytestmark = pytest.mark.unit
@@ -127,3 +127,54 @@ def test_missing_reasons_are_worded_in_the_chosen_language():
     assert views.reasons_markdown(_score(None), "fr") == (
         "ℹ Les raisons ne sont pas disponibles pour le moment ; le score reste valable."
     )
+
+
+def test_drill_down_rows_cut_long_labels_but_keep_each_value():
+    # given two factors whose long labels differ only after the row's width, with different values
+    common = "Nombre de demandes de crédit refusées auprès d'autres établissements au cours des"
+    drill = family("bureau", "unused", [0.3, 0.2]).features
+    drill = [
+        drill[0].model_copy(update={"label": f"{common} 12 derniers mois", "value": 3.0}),
+        drill[1].model_copy(update={"label": f"{common} 24 derniers mois", "value": 5.0}),
+    ]
+    # when the drill-down rows are worded
+    rows = [label for label, _ in views.feature_rows(drill, "fr")]
+    # then each row fits the chart's width, ends with its own value, and the two rows differ
+    assert all(len(label) <= charts.ROW_LABEL_WIDTH for label in rows), rows
+    assert [label.rsplit(" = ", 1)[1] for label in rows] == ["3", "5"], rows
+    assert len(set(rows)) == 2, rows
+
+
+def test_a_drill_down_starts_from_zero_points_in_words(
+    explanation: Explanation, monkeypatch: pytest.MonkeyPatch
+):
+    built = []
+    monkeypatch.setattr(charts, "figure_html", lambda figure, *_: built.append(figure) or "")
+    views.family_html(next(f for f in explanation.families if f.family == "external_scores"), "fr")
+    (figure,) = built
+    first = figure.axes[0].get_yticklabels()[0].get_text()
+    assert first == "Départ : aucun facteur de la famille (0 point)"
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_no_chart_text_is_smaller_than_the_readable_size(explanation: Explanation, lang: str):
+    figures = [
+        charts.waterfall([("a", 1.0), ("b", -0.5)], 8.0, start_label="s", end_label="e", axis="x", lang=lang),
+        charts.gauge(0.12, 0.09, lang),
+    ]
+    for figure in figures:
+        sizes = [text.get_fontsize() for text in figure.findobj(match=lambda a: hasattr(a, "get_fontsize"))]
+        assert sizes, "the figure holds text"
+        assert min(sizes) >= charts.SMALLEST_TEXT_PT, sorted(set(sizes))
+
+
+def test_drill_down_rows_show_values_in_the_advisors_units_when_the_gateway_words_them():
+    days, share = family("previous_applications", "unused", [0.3, 0.2]).features
+    days = days.model_copy(
+        update={"label": "Temps depuis la décision", "value": -1535.0, "display_value": "4,2 ans"}
+    )
+    share = share.model_copy(
+        update={"label": "Part des demandes refusées", "value": 0.286, "display_value": "29 %"}
+    )
+    rows = [label for label, _ in views.feature_rows([days, share], "fr")]
+    assert rows == ["Temps depuis la décision = 4,2 ans", "Part des demandes refusées = 29 %"]

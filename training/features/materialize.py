@@ -32,20 +32,18 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pyarrow as pa
-import redis
 from feast import FeatureStore, FeatureView
 from feast.feature_view import FeatureViewState
-from feast.infra.online_stores.redis import RedisType
 from feast.value_type import ValueType
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from credit_features.backend import OnlineBackend, online_backend
+from credit_features.redis_client import open_redis
 from credit_features.redis_layout import (
     ENTITY,
     client_keys,
-    connection_options,
     encode_doubles,
     feature_field,
     timestamp_bytes,
@@ -61,7 +59,7 @@ from training.features.latest_rows import (
     source_path,
     stream_batches,
 )
-from training.features.redis_pipeline import RedisPipeline
+from training.features.redis_pipeline import open_pipeline
 from training.features.whole_hashes import holds_no_client, load_whole_hashes, server_takes_whole_hashes
 from training.settings import TrainingSettings
 
@@ -140,8 +138,7 @@ def _fast_path_reason(store: FeatureStore, view: FeatureView) -> str | None:
     source = view.batch_source
     entities = [(e.name, e.dtype.to_value_type()) for e in view.entity_columns]
     checks = {
-        "online store is not a single Redis server": getattr(online, "type", None) != "redis"
-        or online.redis_type != RedisType.redis,
+        "online store is not Redis": getattr(online, "type", None) != "redis",
         "batch source is not a Parquet FileSource": source is None or type(source).__name__ != "FileSource",
         "batch source has a field mapping": bool(source is not None and source.field_mapping),
         f"entity is not the int64 {ENTITY}": entities != [(ENTITY, ValueType.INT64)],
@@ -187,7 +184,7 @@ def _write_view(
     """Stream the view's latest rows into Redis, one pipelined batch at a time."""
     started = time.perf_counter()
     online = store.config.online_store
-    client = redis.Redis(**connection_options(online.connection_string))  # type: ignore[arg-type]
+    client = open_redis(online.connection_string, online.redis_type.value)
     batch_size = store.config.materialization_config.online_write_batch_size or 10_000
     memory_limit = TrainingSettings().materialize_duckdb_memory
     total, batches = _latest_rows(view, source_path(store, view), window, batch_size, memory_limit)
@@ -196,13 +193,13 @@ def _write_view(
     task = progress.add_task(view.name, total=total) if progress else None
     rows = written = 0
     n_keys = len(view.entity_columns)
-    pipeline = RedisPipeline(client)
+    pipeline = open_pipeline(client)
     failed = True
     try:
         for batch in batches:
             keys = client_keys(store.project, batch.column(0).to_pylist())
             if not online.skip_dedup:  # asked now, answered after the previous batch's writes
-                pipeline.send([pipeline.pack("HMGET", key, encoder.ts_field) for key in keys])
+                pipeline.send([pipeline.pack("HMGET", key, encoder.ts_field) for key in keys], keys)
             micros = batch.column(n_keys).to_numpy(zero_copy_only=False).astype(np.int64)
             values = np.column_stack(
                 [batch.column(i).to_numpy(zero_copy_only=False) for i in range(n_keys + 1, batch.num_columns)]
@@ -216,7 +213,7 @@ def _write_view(
                     commands = [c for c, kept in zip(commands, keep, strict=True) if kept]
             if ttl:
                 commands += [pipeline.pack("EXPIRE", key, ttl) for key in keys]
-            pipeline.send(commands)
+            pipeline.send(commands, keys + keys if ttl else keys)
             rows += batch.num_rows
             written += len(keys)
             if progress is not None and task is not None:
@@ -287,7 +284,8 @@ def _takes_whole_hashes(store: FeatureStore, windows: list[tuple[FeatureView, Wi
         return False
     if any(_fast_path_reason(store, view) for view, _ in windows):
         return False
-    client = redis.Redis(**connection_options(store.config.online_store.connection_string))  # type: ignore[arg-type]
+    online = store.config.online_store
+    client = open_redis(online.connection_string, online.redis_type.value)
     views = [view for view, _ in windows]
     return server_takes_whole_hashes(client, views) and holds_no_client(client, store.project)
 

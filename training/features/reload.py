@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import duckdb
-import redis
 from feast import FeatureStore
 
 from credit_features.application import quote
 from credit_features.backend import OnlineBackend, online_backend
-from credit_features.redis_layout import client_id_of, client_key_pattern, connection_options
+from credit_features.redis_client import SyncRedis, open_redis
+from credit_features.redis_layout import client_id_of, client_key_pattern
 from credit_features.settings import FeatureSettings
 from credit_features.store import feast_cli, get_store
 from training.features.latest_rows import source_path
@@ -67,20 +67,21 @@ def event_span(store: FeatureStore) -> tuple[datetime, datetime, int]:
     return first, last, int(clients)
 
 
-def redis_clients(client: redis.Redis, project: str) -> list[bytes]:
-    """Every client key of the project in the Redis database."""
+def redis_clients(client: SyncRedis, project: str) -> list[bytes]:
+    """Every client key of the project in the Redis database (on every master of a cluster)."""
     keys = client.scan_iter(match=client_key_pattern(project), count=_SCAN_COUNT)
     return [key for key in keys if client_id_of(key, project) is not None]
 
 
-def _redis(store: FeatureStore) -> redis.Redis:
-    return redis.Redis(**connection_options(store.config.online_store.connection_string))
+def _redis(store: FeatureStore) -> SyncRedis:
+    online = store.config.online_store
+    return open_redis(online.connection_string, online.redis_type.value)
 
 
 def _clear_redis(store: FeatureStore) -> int:
     client = _redis(store)
     keys = redis_clients(client, store.project)
-    for start in range(0, len(keys), _SCAN_COUNT):
+    for start in range(0, len(keys), _SCAN_COUNT):  # a cluster client splits the keys per slot
         client.unlink(*keys[start : start + _SCAN_COUNT])
     return len(keys)
 

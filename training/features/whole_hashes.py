@@ -29,11 +29,11 @@ import redis
 from feast import FeatureStore, FeatureView
 from rich.progress import Progress
 
+from credit_features.redis_client import SyncRedis, masters, open_redis
 from credit_features.redis_layout import (
     ENTITY,
     client_key_pattern,
     client_keys,
-    connection_options,
     encode_doubles,
     feature_field,
     timestamp_bytes,
@@ -54,7 +54,7 @@ from training.features.latest_rows import (
     source_path,
     stream_batches,
 )
-from training.features.redis_pipeline import RedisPipeline
+from training.features.redis_pipeline import open_pipeline
 from training.settings import TrainingSettings
 
 log = logging.getLogger(__name__)
@@ -84,10 +84,14 @@ class LoadResult:
     seconds: float
 
 
-def server_takes_whole_hashes(client: redis.Redis, views: Sequence[FeatureView]) -> bool:
-    """Whether the server takes a hash as a listpack in RESTORE (Redis 7.0 or later) and keeps the
+def server_takes_whole_hashes(client: SyncRedis, views: Sequence[FeatureView]) -> bool:
+    """Whether every master takes a hash as a listpack in RESTORE (Redis 7.0 or later) and keeps the
     views' longest field in a listpack as HSET would (hash-max-listpack-value; a server that hides
     its configuration gets the per-view path)."""
+    return all(_takes_whole_hashes(server, views) for server in masters(client))
+
+
+def _takes_whole_hashes(client: redis.Redis, views: Sequence[FeatureView]) -> bool:
     version = str(client.info("server")["redis_version"])
     if tuple(int(part) for part in version.split(".")[:2]) < FIRST_RESTORING_VERSION:
         return False
@@ -98,7 +102,7 @@ def server_takes_whole_hashes(client: redis.Redis, views: Sequence[FeatureView])
     return limit >= max(_LONGEST_VALUE, *(len(timestamp_field(view.name)) for view in views))
 
 
-def holds_no_client(client: redis.Redis, project: str) -> bool:
+def holds_no_client(client: SyncRedis, project: str) -> bool:
     """Whether the database holds no client hash of the project (stops at the first one found)."""
     return next(iter(client.scan_iter(match=client_key_pattern(project), count=10_000)), None) is None
 
@@ -164,8 +168,8 @@ class _Encoder:
         self.views = [_ViewCells(view) for view in views]
         self.ttl_ms = int(ttl_seconds or 0) * 1000
 
-    def commands(self, batch: pa.RecordBatch) -> tuple[list[bytes], np.ndarray]:
-        """One RESTORE per row, and which views each row holds (rows × views)."""
+    def commands(self, batch: pa.RecordBatch) -> tuple[list[bytes], list[bytes], np.ndarray]:
+        """One RESTORE per row, its key, and which views each row holds (rows × views)."""
         keys = client_keys(self.project, batch.column(0).to_pylist())
         blocks, ends, micros, present = [], [], [], []
         column = 1
@@ -202,7 +206,7 @@ class _Encoder:
             parts.append(LISTPACK_END)
             payload = hash_payload(parts, LISTPACK_OVERHEAD + content)
             commands.append(_restore_command(key, self.ttl_ms, payload))
-        return commands, held
+        return commands, keys, held
 
 
 def _joined_rows(
@@ -246,7 +250,7 @@ def load_whole_hashes(
     """Create the hash of every client of the views' latest rows in the window that has none yet."""
     started = time.perf_counter()
     online = store.config.online_store
-    client = redis.Redis(**connection_options(online.connection_string))  # type: ignore[arg-type]
+    client = open_redis(online.connection_string, online.redis_type.value)
     batch_size = store.config.materialization_config.online_write_batch_size or 10_000
     total, batches = _joined_rows(views, store, window, batch_size)
     encoder = _Encoder(store.project, views, online.key_ttl_seconds)
@@ -262,13 +266,13 @@ def load_whole_hashes(
         written[:] += sent[~refused].sum(axis=0)
         busy += int(refused.sum())
 
-    pipeline = RedisPipeline(client)
+    pipeline = open_pipeline(client)
     failed = True
     try:
         for batch in batches:
-            commands, held = encoder.commands(batch)
+            commands, keys, held = encoder.commands(batch)
             settle()  # the previous batch's, read while Redis applied them
-            pipeline.send(commands)
+            pipeline.send(commands, keys)
             sent = held
             clients += batch.num_rows
             read += held.sum(axis=0)

@@ -20,16 +20,14 @@ import pyarrow as pa
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
-from credit_model.decision_journal import micros
 from credit_model.decision_log import (
-    JOURNAL_SUFFIX,
-    PART_SUFFIX,
     day_of,
     file_columns,
     is_log_file,
     log_files,
     read_log_file,
 )
+from credit_model.journal_records import JOURNAL_SUFFIX, PART_SUFFIX, micros
 
 log = logging.getLogger(__name__)
 

@@ -4,18 +4,21 @@ Two choices make the served model a lender's model rather than the most accurate
 constraints (risk grows with the loan) and protected attributes left out of the inputs. Their price is
 a difference between trainings on the same data with and without the choice, which one registry does
 not hold, so `bench/train.py` measures it on three seeds at scale 0.1 and commits it to
-bench/results/train.json; the methodology note quotes it from there with its commit and date.
+bench/results/train.json. A run at a larger search budget may measure only some variants; the run it
+replaced is kept beside it as train-<trials>-trials.json, and the methodology note quotes every run,
+each with its commit, date and budget, newest first: a price is only read within one run.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from credit_common.paths import REPO_ROOT
 
-RESULTS = REPO_ROOT / "bench" / "results" / "train.json"
+RESULTS_DIR = REPO_ROOT / "bench" / "results"
 #: Each measured variant: how it is trained, and the served model's choice it prices.
 CHOICES = {
     "unconstrained": ("trained without the monotone constraints", "the monotone constraints"),
@@ -23,14 +26,33 @@ CHOICES = {
 }
 
 
-def price_lines(results: Path = RESULTS) -> list[str]:
-    """Markdown lines: the served model's and each variant's AUC and policy cost against the oracle's."""
-    if not results.is_file():
-        return ["Not measured: bench/results/train.json is absent (`python -m bench.train`)."]
-    recorded = json.loads(results.read_text())
-    seeds = recorded.get("details", {}).get("cases", {}).get("seeds")
-    if not seeds:
-        return ["Not measured: bench/results/train.json holds no seeds case."]
+def training_results(folder: Path = RESULTS_DIR) -> list[Path]:
+    """The training benchmark's results files: train.json and the earlier runs kept beside it."""
+    return sorted(folder.glob("train*.json"))
+
+
+def price_lines(results: Sequence[Path] | None = None) -> list[str]:
+    """Markdown lines: per run, newest first, the served model's and each variant's AUC and policy
+    cost against the oracle's."""
+    runs = [_seeds_run(path) for path in (training_results() if results is None else results)]
+    measured = sorted((run for run in runs if run is not None), key=lambda run: run["date"], reverse=True)
+    if not measured:
+        return ["Not measured: no bench/results/train*.json holds a seeds case (`python -m bench.train`)."]
+    lines: list[str] = []
+    for recorded in measured:
+        lines += ([""] if lines else []) + _run_lines(recorded)
+    return lines
+
+
+def _seeds_run(path: Path) -> dict[str, Any] | None:
+    if not path.is_file():
+        return None
+    recorded = json.loads(path.read_text())
+    return recorded if recorded.get("details", {}).get("cases", {}).get("seeds") else None
+
+
+def _run_lines(recorded: dict[str, Any]) -> list[str]:
+    seeds = recorded["details"]["cases"]["seeds"]
     summary = seeds["summary"]
     lines = [
         f"Measured by `bench/train.py` at commit `{recorded['commit']}` on {recorded['date'][:10]}: "

@@ -1,0 +1,74 @@
+"""What the whole gateway opens at start-up and closes at shutdown: the decision path's state, and the
+client's file (directory, history, population), intake and reviews beside it."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends
+
+from credit_model.registries import open_registry
+from credit_model.registry import CHAMPION_URI, ModelUri
+from credit_model.reviews import ReviewStore
+from gateway.api.decision_state import DecisionState, open_decision_state
+from gateway.api.deps import get_state
+from gateway.api.metrics import GatewayMetrics
+from gateway.client_file.directory import ClientDirectory
+from gateway.client_file.history import HistoryReader
+from gateway.client_file.population import Population
+from gateway.intake.application_store import ApplicationStore
+from gateway.intake.limit import IntakeLimit
+from gateway.settings import GatewaySettings
+
+log = logging.getLogger(__name__)
+#: The champion's global SHAP importance, logged by training beside the model.
+IMPORTANCE_ARTIFACT = "shap_importance.json"
+
+
+@dataclass
+class GatewayState(DecisionState):
+    """The decision path's objects, and those of the client's file, intake and reviews."""
+
+    directory: ClientDirectory
+    history: HistoryReader
+    population: Population
+    intake: IntakeLimit
+    reviews: ReviewStore
+
+    async def close(self) -> None:
+        await super().close()
+        if self.directory.applications is not None:
+            await self.directory.applications.close()
+        self.reviews.close()
+
+
+State = Annotated[GatewayState, Depends(get_state)]
+
+
+def comparison_features(count: int) -> list[str]:
+    """The champion's most important features (global SHAP), the ones worth comparing."""
+    importance = open_registry().run_json(ModelUri.parse(CHAMPION_URI), IMPORTANCE_ARTIFACT)
+    return list(importance)[:count]
+
+
+async def open_state(settings: GatewaySettings, metrics: GatewayMetrics) -> GatewayState:
+    """The decision path's state, then the directory, the comparison population and intake."""
+    decision = open_decision_state(settings, metrics)
+    features = comparison_features(settings.comparison_features)
+    population = Population.load(settings.data_dir / "features", features, settings.similar_clients)
+    # New applications live in Redis (durable, shared by every gateway process); none without it.
+    redis = decision.online_backend == "redis"
+    applications = ApplicationStore.open(decision.feature_settings) if redis else None
+    directory = ClientDirectory(settings.data_dir / "parquet", applications)
+    history = HistoryReader(settings.data_dir / "parquet")
+    log.info("gateway ready", extra={"comparison_features": len(features), "clients": len(population.ids)})
+    return GatewayState(
+        **vars(decision),
+        directory=directory,
+        history=history,
+        population=population,
+        intake=IntakeLimit(settings.intake_concurrency, settings.intake_queue, settings.intake_wait_seconds),
+        reviews=ReviewStore(settings.reviews_url),
+    )

@@ -1,0 +1,1 @@
+"""The client's file beside the decision: directory, history, comparisons, the letter and data labels."""
