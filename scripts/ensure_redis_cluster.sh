@@ -17,6 +17,7 @@ set -euo pipefail
 REDIS_CLUSTER_PORT="${REDIS_CLUSTER_PORT:-7000}"
 REDIS_CLUSTER_DIR="${REDIS_CLUSTER_DIR:-${TMPDIR:-/tmp}/credit-redis-cluster-${REDIS_CLUSTER_PORT}}"
 NODE_TIMEOUT_MS="${REDIS_CLUSTER_NODE_TIMEOUT_MS:-1000}"
+START_TIMEOUT_S="${REDIS_CLUSTER_START_TIMEOUT_S:-120}"
 PORTS=()
 for offset in 0 1 2 3 4 5; do
   PORTS+=("$((REDIS_CLUSTER_PORT + offset))")
@@ -27,7 +28,11 @@ fail() {
   exit 1
 }
 
-answering() {
+answering() {  # a process listens on the port (one still loading its data answers LOADING)
+  redis-cli -p "$1" ping 2>/dev/null | grep -qE '^(PONG|LOADING)'
+}
+
+serving_commands() {
   redis-cli -p "$1" ping 2>/dev/null | grep -q PONG
 }
 
@@ -73,12 +78,16 @@ for port in "${PORTS[@]}"; do
     --repl-diskless-sync-delay 0 --hash-max-listpack-entries 512 \
     --logfile "${REDIS_CLUSTER_DIR}/redis-${port}.log" >/dev/null
 done
+# A restarted node replays its append-only file before it answers: a second on a quiet machine, many
+# more on a busy one.
 for port in "${PORTS[@]}"; do
-  for _ in $(seq 50); do
-    answering "${port}" && break
+  for _ in $(seq "$((START_TIMEOUT_S * 10))"); do
+    serving_commands "${port}" && break
     sleep 0.1
   done
-  answering "${port}" || fail "redis-server on port ${port} does not answer; see ${REDIS_CLUSTER_DIR}/redis-${port}.log"
+  serving_commands "${port}" || fail "redis-server on port ${port} does not answer within ${START_TIMEOUT_S} s; \
+its log (${REDIS_CLUSTER_DIR}/redis-${port}.log) ends with:
+$(tail -n 15 "${REDIS_CLUSTER_DIR}/redis-${port}.log" 2>/dev/null)"
 done
 if member="$(serving_node)"; then
   # A node alone (new, or one that lost its node file) joins as a replica of the master with the fewest.

@@ -55,6 +55,20 @@ def wait_healthy(server: Service, timeout: float = 180) -> dict:
     raise TimeoutError(f"not healthy after {timeout} s:\n{server.log.read_text()[-3000:]}")
 
 
+def wait_exited(pid: int, timeout: float = 30) -> None:
+    """Return once process `pid` has exited (gone, or a zombie its supervisor has yet to reap)."""
+    deadline = time.monotonic() + timeout
+    status = Path(f"/proc/{pid}/status")
+    while time.monotonic() < deadline:
+        try:
+            if "\nState:\tZ" in status.read_text():
+                return
+        except FileNotFoundError:
+            return
+        time.sleep(0.01)
+    raise TimeoutError(f"process {pid} still runs {timeout} s after SIGKILL")
+
+
 def worker_pids(run: Path) -> set[int]:
     return {json.loads(beat.read_text())["pid"] for beat in (run / "workers").glob("*.json")}
 
@@ -89,6 +103,9 @@ def test_a_killed_worker_is_replaced_and_health_says_so_meanwhile(two_workers: t
     before = worker_pids(folder / "run")
     victim = min(before)
     os.kill(victim, signal.SIGKILL)
+    # (a connection the kernel handed to the dying worker's socket is reset: SO_REUSEPORT gives each
+    # worker its own accept queue, and the kernel sends no new one there once the process has exited)
+    wait_exited(victim)
     # while its replacement starts, health names the missing worker
     deadline = time.monotonic() + 30
     degraded = None
