@@ -12,7 +12,11 @@ the served version), the Redis time of the gateway's whole-client read (HGETALL,
 command statistics), and the incremental per-view write (the `application` view of every client
 updated, as a scheduled `materialize` writes it).
 
-    python -m bench.online_memory [--data data] [--layouts listpack,hash_table,cluster]
+With `--scale`, the clients are those of synthetic tables at that scale (1.0 = Kaggle size, 356,255
+clients), prepared as bench.features prepares them (kept in `--work`, reused), and served by the data
+folder's model: what each client costs does not depend on which model explains it.
+
+    python -m bench.online_memory [--data data] [--layouts listpack,hash_table,cluster] [--scale 1.0]
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.child import REPO, run_child
+from bench.features import prepare
 from bench.stamp import bench_run
 from credit_common.processes import free_port, start_service
 from credit_features.redis_client import SyncRedis, masters, open_redis
@@ -134,9 +139,10 @@ def cluster_redis(folder: Path) -> Iterator[str]:
             )
 
 
-def scratch_data(data: Path, folder: Path) -> Path:
+def scratch_data(data: Path, folder: Path, features: Path | None = None) -> Path:
     """The platform's folder seen through links, with its own Feast registry and feature tables (applied
-    again there: a load records its window in the registry; the incremental step rewrites a table)."""
+    again there: a load records its window in the registry; the incremental step rewrites a table);
+    the feature tables copied from `features` when given, else the platform's own."""
     root = folder / "data"
     root.mkdir()
     for entry in data.iterdir():
@@ -144,7 +150,20 @@ def scratch_data(data: Path, folder: Path) -> Path:
             shutil.copytree(entry, root / entry.name)
         else:
             (root / entry.name).symlink_to(entry)
+    if features is not None:
+        shutil.rmtree(root / "features")
+        shutil.copytree(features, root / "features")
     return root
+
+
+def scaled_features(work: Path, scale: float) -> Path:
+    """The feature tables of synthetic data at `scale`, prepared and built once in `work`, then reused."""
+    parquet, _ = prepare(work, scale, random_data=False)
+    features = parquet.parent / "features"
+    if not (features / "application.parquet").is_file():
+        console.print(f"building the features at scale {scale:g}")
+        run_child(_BUILD, str(parquet), str(features))
+    return features
 
 
 def newer_applications(root: Path) -> tuple[str, str]:
@@ -158,6 +177,15 @@ def newer_applications(root: Path) -> tuple[str, str]:
     )
     first, last = pc.min(times).as_py(), pc.max(times).as_py()
     return first.isoformat(), (last + timedelta(days=1)).isoformat()
+
+
+_BUILD = """
+import json, sys
+from pathlib import Path
+from training.features.build import build_features
+r = build_features(Path(sys.argv[1]), Path(sys.argv[2]), progress=True)
+print(json.dumps({"rows": r.rows}))
+"""
 
 
 def explain_population(env: dict[str, str], client: SyncRedis, folder: Path) -> float:
@@ -210,9 +238,9 @@ def loaded_cluster(data: Path, folder: Path) -> Iterator[dict[str, str]]:
         yield overrides
 
 
-def measure(layout: str, data: Path, folder: Path) -> dict[str, Any]:
-    """Every figure of one layout, on a server (or cluster) of its own."""
-    root = scratch_data(data, folder)
+def measure(layout: str, data: Path, folder: Path, features: Path | None = None) -> dict[str, Any]:
+    """Every figure of one layout, on a server (or cluster) of its own (clients of `features` if given)."""
+    root = scratch_data(data, folder, features)
     server = cluster_redis(folder) if layout == "cluster" else single_redis(LISTPACK_ENTRIES[layout])
     with server as connection:
         redis_type = "redis_cluster" if layout == "cluster" else "redis"
@@ -263,8 +291,13 @@ def main(
     layouts: Annotated[str, typer.Option(help="Comma-separated: listpack, hash_table, cluster.")] = (
         "listpack,hash_table,cluster"
     ),
+    scale: Annotated[
+        float | None, typer.Option(help="Clients of synthetic data at this scale (default: the data's own).")
+    ] = None,
+    work: Annotated[Path, typer.Option(help="Where scaled data is prepared and kept.")] = Path("data/bench"),
 ) -> None:
-    """Measure each layout and write bench/results/online_memory.json."""
+    """Measure each layout and write bench/results/online_memory.json (online_memory-<scale>.json with
+    --scale)."""
     chosen = [name.strip() for name in layouts.split(",") if name.strip()]
     unknown = sorted(set(chosen) - set(LISTPACK_ENTRIES))
     if unknown:
@@ -272,26 +305,30 @@ def main(
     data = data.resolve()
     if not (data / "features" / "application.parquet").is_file():
         raise typer.BadParameter(f"{data} holds no feature tables: build the platform first (make demo)")
-    config = {"data": str(data), "layouts": chosen, "redis_server": shutil.which("redis-server")}
-    with bench_run("online_memory", config) as run:
+    config = {"data": str(data), "layouts": chosen, "scale": scale}
+    config["redis_server"] = shutil.which("redis-server")
+    features = None if scale is None else scaled_features(work.resolve(), scale)
+    name = "online_memory" if scale is None else f"online_memory-{scale:g}"
+    with bench_run(name, config) as run:
         results = {}
         for layout in chosen:
             with tempfile.TemporaryDirectory(prefix=f"online-{layout}-") as folder:
-                results[layout] = measure(layout, data, Path(folder))
+                results[layout] = measure(layout, data, Path(folder), features)
         for layout, figures in results.items():
             goal = "<= 8192" if layout != "hash_table" else None
+            where = f"{layout}, {figures['clients']:,} clients"
             run.figure(
                 f"{layout}_bytes_per_client",
                 figures["bytes_per_client"],
                 unit="B",
-                label=f"Redis memory per client, hash + explanation ({layout})",
+                label=f"Redis memory per client, hash + explanation ({where})",
                 goal=goal,
             )
             run.figure(
                 f"{layout}_hgetall_us",
                 figures["hgetall_redis_us"],
                 unit="µs",
-                label=f"Redis time of a whole-client read ({layout})",
+                label=f"Redis time of a whole-client read ({where})",
                 goal="<= 100" if layout != "hash_table" else None,
             )
         run.detail("layouts", results)

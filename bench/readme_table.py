@@ -29,6 +29,7 @@ ORDER = (
     "pipeline",
     "materialize",
     "online_memory",
+    "online_memory-1",
     "cluster_failover",
     "train",
     "grpc",
