@@ -7,6 +7,7 @@ import asyncio
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -273,6 +274,32 @@ def test_the_default_rates_admit_the_capacity_bench_with_headroom(field: str) ->
         seconds = window.get_expiry()
         needed = CAPACITY_BENCH_RATE * min(seconds, 60)
         assert window.amount >= 1.5 * needed, f"{window}: {needed} requests in {seconds} s at 1,000 req/s"
+
+
+def test_the_admission_defaults_are_the_readmes() -> None:
+    # given the README's configuration row for admission
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    row = next(line for line in readme.splitlines() if line.startswith("| `GATEWAY_MAX_BODY_BYTES`"))
+    documented = row.split(" | ")[1]
+    # then it states the settings' defaults
+    fields = GatewaySettings.model_fields
+    per_key, per_address = fields["rate_limit_per_key"].default, fields["rate_limit_per_address"].default
+    assert per_address == per_key, "the README says 'the same'"
+    body, failures = fields["max_body_bytes"].default, fields["auth_failures_per_minute"].default
+    assert documented == f"{body}, `{per_key}`, the same, {failures}"
+
+
+def test_the_default_body_limit_is_64_kib() -> None:
+    # given the default settings
+    with client(small_app()) as http:
+        # when a body of exactly 64 KiB comes, then one byte more
+        padding, headers = 65536 - len(b'{"a": ""}'), {**ADVISOR, "Content-Type": "application/json"}
+        at_limit = http.post("/v1/echo", headers=headers, content=b'{"a": "' + b"x" * padding + b'"}')
+        over = http.post("/v1/echo", headers=headers, content=b'{"a": "' + b"x" * (padding + 1) + b'"}')
+    # then the first reaches the route and the second is 413 naming the limit
+    assert at_limit.json() == {"fields": 1}, f"{at_limit.status_code} {at_limit.text[:200]}"
+    assert over.status_code == 413, over.text[:200]
+    assert over.json() == {"detail": "request body larger than 65536 bytes"}
 
 
 def test_every_gateway_route_is_open_or_requires_a_role_and_documents_the_key_headers() -> None:

@@ -42,10 +42,11 @@ def test_every_numeric_application_field_has_a_range() -> None:
 
 
 def test_the_profile_of_the_real_data_lies_within_the_ranges() -> None:
-    for column in columns("application_test"):
-        bounds = field_bounds().get(column.name)
-        if bounds is None or not column.quantiles:
-            continue
+    profiled = [c for c in columns("application_test") if c.name in field_bounds() and c.quantiles]
+    # every ranged field the real data's profile describes is checked (all but a handful)
+    assert len(profiled) >= 0.9 * len(field_bounds()), f"{len(profiled)} of {len(field_bounds())} profiled"
+    for column in profiled:
+        bounds = field_bounds()[column.name]
         for value in column.quantiles.values():
             inside = bounds.low <= value <= bounds.high or value in bounds.codes
             assert inside, f"{column.name}: the real value {value} is outside [{bounds.low}, {bounds.high}]"

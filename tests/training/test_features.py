@@ -18,6 +18,7 @@ from credit_features.application import ApplicationVariants, application_row
 from credit_features.catalog import VIEW_PREFIXES, VIEWS, feature_catalog, feature_names, sql_path
 from credit_features.tables import Column, columns
 from tests.feature_equality import compare
+from training.data.ingest import ingest_folder
 from training.features.build import FeatureBuildResult, build_features
 
 pytestmark = pytest.mark.unit
@@ -477,9 +478,8 @@ def test_features_do_not_change_when_target_is_removed(built, tmp_path: Path) ->
 
 def test_build_reads_the_ingest_output(tiny_raw_folder: Path, tmp_path: Path) -> None:
     """The build runs on what the real ingest writes (dtypes, application_time), not only on our fixture."""
-    ingest = pytest.importorskip("training.data.ingest")
     parquet = tmp_path / "parquet"
-    ingest.ingest_folder(raw=tiny_raw_folder, out=parquet)
+    ingest_folder(raw=tiny_raw_folder, out=parquet)
     result = build_features(parquet, tmp_path / "features", progress=False)
     applications = pq.read_table(parquet / "application_time.parquet").num_rows
     assert result.rows == dict.fromkeys(VIEWS, applications), "one row per ingested application per view"
