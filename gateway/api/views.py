@@ -6,7 +6,7 @@ import math
 
 from credit_features.families import family
 from credit_model.lending_policy import PolicyReason
-from explain_service.client import Contribution
+from explain_service.client import Contribution, Explanation
 from gateway.api.schemas import (
     ContributionOut,
     ExplanationOut,
@@ -67,7 +67,11 @@ def score_out(decision: ScoredDecision, language: Language, *, with_explanation:
         explanation_available=explanation is not None,
         explanation_missing_reason=decision.explanation_missing_reason,
         reasons=reasons,
-        explanation=explanation_out(decision, language) if with_explanation else None,
+        explanation=(
+            explanation_out(decision.client_id, explanation, language)
+            if with_explanation and explanation is not None
+            else None
+        ),
     )
 
 
@@ -82,11 +86,8 @@ def policy_reason_out(reason: PolicyReason, language: Language) -> PolicyReasonO
     )
 
 
-def explanation_out(decision: ScoredDecision, language: Language = "en") -> ExplanationOut | None:
+def explanation_out(client_id: int, explanation: Explanation, language: Language = "en") -> ExplanationOut:
     """Every contribution of an explained decision, strongest first, and their sums by family."""
-    explanation = decision.explanation
-    if explanation is None:
-        return None
     labels = feature_labels(language)
     scale = scale_of(explanation)
 
@@ -102,7 +103,7 @@ def explanation_out(decision: ScoredDecision, language: Language = "en") -> Expl
         )
 
     return ExplanationOut(
-        client_id=decision.client_id,
+        client_id=client_id,
         model_version=explanation.model_version,
         probability=explanation.probability,
         base_value=explanation.base_value,

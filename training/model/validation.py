@@ -12,6 +12,7 @@ the threshold learned from them, optimistic.)
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -29,6 +30,13 @@ from training.model.metrics import Scores, score_predictions
 FoldCallback = Callable[[int, float], None]
 #: Share of each training fold set aside for early stopping.
 INNER_SHARE = 0.15
+
+# A rare feature can be missing in every row of a fold: the logistic candidates' median imputer then
+# drops it for that fold, as intended (the fold's model never saw it), and says so once per fold and
+# prediction. Set here, the filter holds in every process that evaluates a fold (Ray's trials too).
+warnings.filterwarnings(
+    "ignore", message="Skipping features without any observed values", category=UserWarning
+)
 
 
 @dataclass(frozen=True)

@@ -133,8 +133,7 @@ async def get_letter(client_id: ClientId, state: State, caller: Advisor, lang: L
     """The one-page letter for the client: decision, main reasons, data it rests on, how to contest. The
     decision it communicates is logged, and the letter quotes its id: GET /v1/decisions/{id} produces it."""
     await _known(state, client_id)
-    decision = await explained_decision(state, client_id, full=False, record=True)
-    assert decision.explanation is not None, "checked by explained_decision"
+    decision, explanation = await explained_decision(state, client_id, full=False, record=True)
     lendable = None
     if decision.score.outcome == "refused":
         record = await _known(state, client_id)
@@ -149,7 +148,7 @@ async def get_letter(client_id: ClientId, state: State, caller: Advisor, lang: L
         policy_reasons=[sentence(reason, lang, client=True) for reason in decision.score.policy_reasons],
         offer=lendable,
         model_version=decision.score.model_version,
-        families=family_reasons(decision.explanation, lang),
+        families=family_reasons(explanation, lang),
         history=await state.history.history(client_id),
         language=lang,
         day=datetime.now(tz=UTC).date(),

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, status
 
+from explain_service.client import Explanation
 from gateway.api.deps import AnyCaller, DecisionPath
 from gateway.api.openapi import AUTHENTICATED, responses
 from gateway.api.schemas import ClientIdPath as ClientId
@@ -50,16 +51,14 @@ async def explain_client(
     client_id: ClientId, state: DecisionPath, caller: AnyCaller, lang: Lang = "en"
 ) -> ExplanationOut:
     """Every feature's contribution to the client's score, and their sums by family."""
-    decision = await explained_decision(state, client_id, full=True)
-    explained = explanation_out(decision, lang)
-    assert explained is not None, "an explained decision has its explanation"
-    return explained
+    _, explanation = await explained_decision(state, client_id, full=True)
+    return explanation_out(client_id, explanation, lang)
 
 
 async def explained_decision(
     state: DecisionPath, client_id: int, *, full: bool, record: bool = False
-) -> ScoredDecision:
-    """The client's decision with its explanation (logged only when `record`: a view takes no new
+) -> tuple[ScoredDecision, Explanation]:
+    """The client's decision and its explanation (logged only when `record`: a view takes no new
     decision, a letter communicates one); 503 when the explanation is unavailable."""
     decision = await state.decisions.decide_client(client_id, full_explanation=full, record=record)
     if decision.explanation is None:
@@ -68,4 +67,4 @@ async def explained_decision(
             decision.explanation_missing_reason or "explanation unavailable",
             headers={"Retry-After": str(state.settings.retry_after_seconds)},
         )
-    return decision
+    return decision, decision.explanation
