@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -11,12 +12,42 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+#: Ports this process has handed out: a service binds its port only once started, seconds later.
+_HANDED_OUT: set[int] = set()
+#: How far below the kernel's ephemeral range ports are drawn.
+_SPAN = 10_000
+
+
+def _ephemeral_low() -> int:
+    """The first port of the range the kernel takes outgoing connections' ports from."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
+
 
 def free_port() -> int:
-    """A TCP port free on the loopback interface right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A TCP port free on the loopback interface now, that nothing else is likely to take before the
+    service binds it, seconds later (a gateway binds once its start-up is done).
+
+    Drawn below the ephemeral range, where no outgoing connection takes its port (a port asked of the
+    kernel with bind(0) comes from that range, and a test's client connections once took one before
+    its gateway was up), and never the same twice in a process.
+    """
+    low = _ephemeral_low()
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randrange(max(1024, low - _SPAN), low)
+        if port in _HANDED_OUT:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
+        return port
+    raise RuntimeError(f"no free port found below {low}")
 
 
 @dataclass
