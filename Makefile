@@ -48,6 +48,7 @@ test: install
 	$(BIN)/python -m protos.build --check
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/ci.yml
 	TEST_REDIS_CLUSTER_PORT=$(TEST_REDIS_CLUSTER_PORT) $(BIN)/python -m pytest
 
 ## protos: regenerate the gRPC code from protos/credit/v1/*.proto

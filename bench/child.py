@@ -45,6 +45,10 @@ def run_child(code: str, *args: str, env: dict[str, str] | None = None, cwd: Pat
     )
     if done.returncode != 0:
         raise ChildFailedError(f"measured child exited with {done.returncode}:\n{done.stderr[-3000:]}")
-    report = json.loads(done.stdout.strip().splitlines()[-1])
+    # Its report is the last line that is a JSON object: a library may print after it (at exit, say).
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if not lines:
+        raise ChildFailedError(f"measured child printed no JSON report:\n{done.stdout[-3000:]}")
+    report = json.loads(lines[-1])
     report["process_seconds"] = round(time.perf_counter() - started, 2)
     return report

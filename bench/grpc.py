@@ -28,6 +28,7 @@ from rich.table import Table
 
 from bench.latency import summarise
 from bench.stamp import BenchRun, bench_run
+from credit_common.data_layout import DataLayout
 from credit_common.processes import start_service
 from credit_features.settings import FeatureSettings
 from protos.credit.v1 import explain_pb2_grpc, scoring_pb2, scoring_pb2_grpc
@@ -42,7 +43,7 @@ app = typer.Typer(add_completion=False)
 
 def _client_ids(count: int) -> list[int]:
     """`count` training clients of the platform, a seeded sample."""
-    table = FeatureSettings().data_dir / "parquet" / "application_train.parquet"
+    table = DataLayout(FeatureSettings().data_dir).parquet / "application_train.parquet"
     return [
         int(row[0])
         for row in duckdb.sql(

@@ -43,6 +43,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from bench.stamp import BenchRun, bench_run
+from credit_common.data_layout import DataLayout
 from credit_features.settings import FeatureSettings
 from credit_model.decision_log import read_log
 from credit_model.journal_records import Decision
@@ -327,7 +328,7 @@ def main(
     ] = None,
 ) -> dict[str, Any]:
     """Log, compact and read back real rows; print a table and write bench/results/prediction_log.json."""
-    folder_of_views = features_dir or FeatureSettings().data_dir / "features"
+    folder_of_views = features_dir or DataLayout(FeatureSettings().data_dir).features
     names, rows, ids = load_rows(folder_of_views)
     config = {
         "decisions": count,

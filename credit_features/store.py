@@ -15,6 +15,7 @@ import yaml
 from feast import FeatureStore
 from feast.repo_config import RepoConfig
 
+from credit_common.data_layout import DataLayout
 from credit_features.backend import FEATURE_REPO, FEATURE_SERVICE, OnlineBackend, config_file, online_backend
 from credit_features.errors import FeatureStoreError
 from credit_features.settings import FeatureSettings
@@ -45,7 +46,7 @@ def repo_config(settings: FeatureSettings, backend: OnlineBackend) -> RepoConfig
 def get_store(settings: FeatureSettings | None = None, backend: OnlineBackend | None = None) -> FeatureStore:
     """A FeatureStore over feature_repo/ with the chosen (or configured) online backend."""
     settings = settings or FeatureSettings()
-    (settings.data_dir / "feast").mkdir(parents=True, exist_ok=True)
+    DataLayout(settings.data_dir).feast.mkdir(parents=True, exist_ok=True)
     config = repo_config(settings, backend or online_backend(settings))
     return FeatureStore(repo_path=str(FEATURE_REPO), config=config)
 
@@ -55,7 +56,7 @@ def feast_cli(
 ) -> None:
     """Run the real `feast` CLI on the repo (a subprocess, so definitions import with fresh paths)."""
     settings = settings or FeatureSettings()
-    (settings.data_dir / "feast").mkdir(parents=True, exist_ok=True)
+    DataLayout(settings.data_dir).feast.mkdir(parents=True, exist_ok=True)
     command = [
         str(Path(sys.executable).with_name("feast")),
         "--chdir",

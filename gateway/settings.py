@@ -10,6 +10,7 @@ from limits import parse_many
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from credit_common.data_layout import DataLayout
 from credit_features.settings import FeatureSettings
 from gateway.admission.auth import KeyEntry
 
@@ -112,9 +113,9 @@ class GatewaySettings(BaseSettings):
         """The reviews' database: the configured URL, else the embedded SQLite file."""
         if self.reviews_database_url:
             return self.reviews_database_url
-        folder = self.data_dir / "reviews"
-        folder.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{folder / 'reviews.sqlite'}"  # SQLAlchemy's URL of a SQLite file
+        database = DataLayout(self.data_dir).reviews_database
+        database.parent.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{database}"  # SQLAlchemy's URL of a SQLite file
 
     @field_validator("client_file_url")
     @classmethod
@@ -135,7 +136,7 @@ class GatewaySettings(BaseSettings):
     @property
     def predictions(self) -> Path:
         """Folder of the prediction log (default <data>/predictions)."""
-        return self.prediction_log_dir or self.data_dir / "predictions"
+        return self.prediction_log_dir or DataLayout(self.data_dir).predictions
 
 
 @cache

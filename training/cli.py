@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from credit_common.data_layout import DataLayout
 from credit_common.logging import configure_logging
 from training.model.sampling import SEARCH_ROWS
 
@@ -21,6 +22,16 @@ SearchRows = Annotated[
         help="Rows the model comparison and the search draw (stratified); 0: all of them. "
         "The chosen model is refit on all rows.",
     ),
+]
+
+#: Where the ingested tables are read from.
+Parquet = Annotated[
+    Path | None, typer.Option(help="Folder of ingested Parquet tables [default: $CREDIT_DATA_DIR/parquet].")
+]
+#: The training set's parquet file.
+TrainSet = Annotated[
+    Path | None,
+    typer.Option("--dataset", help="Training set parquet [default: $CREDIT_DATA_DIR/dataset/train.parquet]."),
 ]
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Offline jobs of the credit platform.")
@@ -47,9 +58,10 @@ def print_summary(title: str, result: Any) -> None:
 
 @app.command()
 def datagen(
-    out: Annotated[Path, typer.Option(help="Folder for the 8 CSV files and the truth file.")] = Path(
-        "data/raw"
-    ),
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder for the 8 CSV files and the truth file [default: $CREDIT_DATA_DIR/raw]."),
+    ] = None,
     scale: Annotated[float, typer.Option(min=0.0001, max=2.0, help="1.0 = full Kaggle size.")] = 0.01,
     seed: Annotated[int, typer.Option(help="Same seed, same bytes.")] = 42,
     drift: Annotated[bool, typer.Option(help="Plant drift in the 'production' (test) applications.")] = False,
@@ -57,20 +69,28 @@ def datagen(
     """Generate synthetic Home Credit tables with the real schema and planted default risk."""
     from training.data.datagen import generate
 
+    out = out or DataLayout.from_environment().raw
     print_summary("synthetic data", generate(out=out, scale=scale, seed=seed, drift=drift))
 
 
 @app.command()
 def ingest(
-    raw: Annotated[Path, typer.Option(help="Folder of the 8 Kaggle CSV files (real or synthetic).")] = Path(
-        "data/raw"
-    ),
-    out: Annotated[Path, typer.Option(help="Folder for the validated Parquet tables.")] = Path(
-        "data/parquet"
-    ),
+    raw: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder of the 8 Kaggle CSV files, real or synthetic [default: $CREDIT_DATA_DIR/raw]."
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder for the validated Parquet tables [default: $CREDIT_DATA_DIR/parquet]."),
+    ] = None,
 ) -> None:
     """Validate the 8 raw files against the real schema and convert them to Parquet."""
     from training.data.ingest import IngestError, ingest_folder
+
+    layout = DataLayout.from_environment()
+    raw, out = raw or layout.raw, out or layout.parquet
 
     try:
         result = ingest_folder(raw=raw, out=out)
@@ -82,13 +102,19 @@ def ingest(
 
 @app.command()
 def features(
-    parquet: Annotated[Path, typer.Option(help="Folder of ingested Parquet tables.")] = Path("data/parquet"),
-    out: Annotated[Path, typer.Option(help="Folder for the feature tables (one per view).")] = Path(
-        "data/features"
-    ),
+    parquet: Parquet = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder for the feature tables, one per view [default: $CREDIT_DATA_DIR/features]."
+        ),
+    ] = None,
 ) -> None:
     """Build the feature tables with the DuckDB SQL of feature_repo/sql."""
     from training.features.build import build_features
+
+    layout = DataLayout.from_environment()
+    parquet, out = parquet or layout.parquet, out or layout.features
 
     print_summary("features", build_features(parquet_dir=parquet, out=out))
 
@@ -119,14 +145,18 @@ def materialize() -> None:
 
 @app.command()
 def dataset(
-    parquet: Annotated[Path, typer.Option(help="Folder of ingested Parquet tables.")] = Path("data/parquet"),
-    out: Annotated[Path, typer.Option(help="Folder for the training/production sets.")] = Path(
-        "data/dataset"
-    ),
+    parquet: Parquet = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder for the training/production sets [default: $CREDIT_DATA_DIR/dataset]."),
+    ] = None,
     split: Annotated[str, typer.Option(help="train (with TARGET) or test (production clients).")] = "train",
 ) -> None:
     """Point-in-time features of every application of a split, from Feast's offline store."""
     from training.model.dataset import build_dataset
+
+    layout = DataLayout.from_environment()
+    parquet, out = parquet or layout.parquet, out or layout.dataset
 
     if split not in ("train", "test"):
         raise typer.BadParameter("split must be train or test", param_hint="--split")
@@ -135,9 +165,7 @@ def dataset(
 
 @app.command()
 def train(
-    dataset_path: Annotated[Path, typer.Option("--dataset", help="Training set parquet.")] = Path(
-        "data/dataset/train.parquet"
-    ),
+    dataset_path: TrainSet = None,
     trials: Annotated[int, typer.Option(min=1, help="Ray Tune trials (search budget).")] = 30,
     folds: Annotated[int, typer.Option(min=2, help="Cross-validation folds.")] = 5,
     seed: Annotated[int, typer.Option(help="Seed of splits, search and models.")] = 42,
@@ -173,18 +201,22 @@ def train(
         monotone=not unconstrained,
         protected=with_protected,
     )
-    print_summary("training", run_training(dataset_path, options))
+    print_summary("training", run_training(dataset_path or DataLayout.from_environment().train_set, options))
 
 
 @app.command()
 def evaluate(
-    dataset_path: Annotated[Path, typer.Option("--dataset", help="Training set parquet.")] = Path(
-        "data/dataset/train.parquet"
-    ),
+    dataset_path: TrainSet = None,
     raw: Annotated[
-        Path, typer.Option(help="Raw folder (synthetic ones hold the truth file of the oracle).")
-    ] = Path("data/raw"),
-    out: Annotated[Path, typer.Option(help="JSON file for the figures.")] = Path("data/evaluation.json"),
+        Path | None,
+        typer.Option(
+            help="Raw folder; synthetic ones hold the oracle's truth file [default: $CREDIT_DATA_DIR/raw]."
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="JSON file for the figures [default: $CREDIT_DATA_DIR/evaluation.json]."),
+    ] = None,
     version: Annotated[
         str | None, typer.Option(help="A registered version to evaluate instead of the champion.")
     ] = None,
@@ -192,6 +224,8 @@ def evaluate(
     """The champion's hold-out figures, beside the oracle's (planted probability) on synthetic data."""
     from training.model.evaluate import evaluate as run_evaluation
 
+    layout = DataLayout.from_environment()
+    dataset_path, raw, out = dataset_path or layout.train_set, raw or layout.raw, out or layout.evaluation
     title = f"version {version} on the hold-out" if version else "champion on the hold-out"
     print_summary(title, run_evaluation(dataset_path, raw, out, version_name=version))
 
@@ -242,7 +276,7 @@ def replay(
     from training.model.replay import replay as replay_decision
 
     settings = ModelSettings()
-    folder = log_dir or settings.data_dir / "predictions"
+    folder = log_dir or DataLayout(settings.data_dir).predictions
     record = find_decision(folder, decision_id)
     if record is None:
         console.print(f"[bold red]replay refused:[/] no decision {decision_id} in {folder}")
@@ -278,14 +312,13 @@ def replay(
 
 @app.command()
 def report(
-    dataset_path: Annotated[Path, typer.Option("--dataset", help="Training set parquet.")] = Path(
-        "data/dataset/train.parquet"
-    ),
+    dataset_path: TrainSet = None,
     docs: Annotated[Path, typer.Option(help="Folder for methodology.md/.html and figures.")] = Path("docs"),
 ) -> None:
     """Write the methodology note from the MLflow runs of the champion."""
     from training.reporting.report import write_report
 
+    dataset_path = dataset_path or DataLayout.from_environment().train_set
     print_summary("methodology note", write_report(dataset_path, docs))
 
 

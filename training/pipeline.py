@@ -21,6 +21,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from credit_common.data_layout import DataLayout
 from credit_features import store
 from credit_features.settings import FeatureSettings
 from training.data.raw_source import RawSource, file_digest, folder_digest, resolve
@@ -78,7 +79,7 @@ def _source_step(options: PipelineOptions, root: Path) -> tuple[_Step | None, Pa
     from training.data.datagen import generate
 
     if options.raw is None:
-        raw = root / "raw"
+        raw = DataLayout(root).raw
         step = _Step(
             "datagen",
             lambda: generate(out=raw, scale=options.scale, seed=options.seed),
@@ -88,7 +89,7 @@ def _source_step(options: PipelineOptions, root: Path) -> tuple[_Step | None, Pa
     given = Path(options.raw).expanduser().resolve()
     if given.is_dir():
         return None, given
-    unpacked = root / "raw_zip"
+    unpacked = DataLayout(root).raw_zip
     return _Step("unpack", lambda: resolve(given, unpacked), lambda: file_digest(given)), unpacked
 
 
@@ -102,7 +103,8 @@ def _steps(options: PipelineOptions, root: Path) -> tuple[list[_Step], Path]:
     from training.reporting.report import write_report
 
     first, raw = _source_step(options, root)
-    parquet, features, dataset = root / "parquet", root / "features", root / "dataset"
+    layout = DataLayout(root)
+    parquet, features, dataset = layout.parquet, layout.features, layout.dataset
 
     def raw_digest() -> str:
         return folder_digest(raw)
@@ -117,7 +119,7 @@ def _steps(options: PipelineOptions, root: Path) -> tuple[list[_Step], Path]:
         (
             "train",
             lambda: train(
-                dataset / "train.parquet",
+                layout.train_set,
                 TrainOptions(
                     trials=options.trials,
                     folds=options.folds,
@@ -126,10 +128,10 @@ def _steps(options: PipelineOptions, root: Path) -> tuple[list[_Step], Path]:
                 ),
             ),
         ),
-        ("evaluate", lambda: evaluate(dataset / "train.parquet", raw, root / "evaluation.json")),
+        ("evaluate", lambda: evaluate(layout.train_set, raw, layout.evaluation)),
     ]
     if options.docs is not None:
-        jobs.append(("report", lambda: write_report(dataset / "train.parquet", options.docs)))
+        jobs.append(("report", lambda: write_report(layout.train_set, options.docs)))
     steps = [_Step(name, job, raw_digest) for name, job in jobs]
     return ([first] if first else []) + steps, raw
 
@@ -143,7 +145,9 @@ def _summary(result: object) -> dict:
 
 def step_output(name: str) -> dict:
     """What a finished step recorded (e.g. step_output('train')['model_version'])."""
-    return json.loads((FeatureSettings().data_dir / ".done" / name.replace(" ", "_")).read_text())
+    return json.loads(
+        (DataLayout(FeatureSettings().data_dir).done_markers / name.replace(" ", "_")).read_text()
+    )
 
 
 def _built_from(marker: Path) -> str | None:
@@ -156,7 +160,7 @@ def _built_from(marker: Path) -> str | None:
 def run_pipeline(options: PipelineOptions) -> PipelineResult:
     """Run every step not yet built from the same data, in order; stop at the first failure."""
     root = FeatureSettings().data_dir
-    markers = root / ".done"
+    markers = DataLayout(root).done_markers
     markers.mkdir(parents=True, exist_ok=True)
     seconds: dict[str, float] = {}
     reused: list[str] = []

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends
 
+from credit_common.data_layout import DataLayout
 from credit_model.registries import open_registry
 from credit_model.registry import CHAMPION_URI, ModelUri
 from credit_model.reviews import ReviewStore
@@ -57,12 +58,13 @@ async def open_state(settings: GatewaySettings, metrics: GatewayMetrics) -> Gate
     """The decision path's state, then the directory, the comparison population and intake."""
     decision = open_decision_state(settings, metrics)
     features = comparison_features(settings.comparison_features)
-    population = Population.load(settings.data_dir / "features", features, settings.similar_clients)
+    layout = DataLayout(settings.data_dir)
+    population = Population.load(layout, features, settings.similar_clients)
     # New applications live in Redis (durable, shared by every gateway process); none without it.
     redis = decision.online_backend == "redis"
     applications = ApplicationStore.open(decision.feature_settings) if redis else None
-    directory = ClientDirectory(settings.data_dir / "parquet", applications)
-    history = HistoryReader(settings.data_dir / "parquet")
+    directory = ClientDirectory(layout, applications)
+    history = HistoryReader(layout.parquet)
     log.info("gateway ready", extra={"comparison_features": len(features), "clients": len(population.ids)})
     return GatewayState(
         **vars(decision),

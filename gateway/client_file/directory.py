@@ -25,11 +25,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from credit_common.data_layout import DataLayout
 from credit_features.tables import column_names
 from gateway.intake.application_store import ApplicationStore
 
 FIELDS = column_names("application_test")  # the application fields, without TARGET
-CACHE_FILE = Path("cache") / "applications.arrow"
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +61,8 @@ def _mapped_applications(sources: list[Path], cache: Path) -> pa.Table:
 class ClientDirectory:
     """Looks up a client's application fields and lists clients for the advisors' search."""
 
-    def __init__(self, parquet_dir: Path, applications: ApplicationStore | None) -> None:
-        sources = [parquet_dir / f"{t}.parquet" for t in ("application_train", "application_test")]
+    def __init__(self, layout: DataLayout, applications: ApplicationStore | None) -> None:
+        sources = [layout.parquet / f"{t}.parquet" for t in ("application_train", "application_test")]
         missing = [str(p) for p in sources if not p.exists()]
         if missing:
             raise FileNotFoundError(f"application tables not found: {', '.join(missing)}")
@@ -73,7 +73,7 @@ class ClientDirectory:
             f"UNION ALL SELECT {columns} FROM read_parquet('{sources[1]}')"
         )
         self.applications = applications
-        self._table = _mapped_applications(sources, parquet_dir.parent / CACHE_FILE)
+        self._table = _mapped_applications(sources, layout.applications_cache)
         self._ids = self._table["SK_ID_CURR"].to_numpy()
         # The tables do not change under a running gateway: the largest id is read once.
         self._max_id = int(self._ids[-1]) if len(self._ids) else 0

@@ -16,13 +16,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
 from sklearn.neighbors import NearestNeighbors
 
+from credit_common.data_layout import DataLayout
 from gateway.client_file.errors import GroupError
 
 log = logging.getLogger(__name__)
@@ -129,12 +129,11 @@ class Population:
         )
 
     @classmethod
-    def load(
-        cls, features_dir: Path, features: Sequence[str], similar_k: int, outcomes: Path | None = None
-    ) -> Population:
+    def load(cls, layout: DataLayout, features: Sequence[str], similar_k: int) -> Population:
         """Read the needed columns from the feature tables (DuckDB joins the views by client), and past
-        clients' outcomes from `outcomes` (default: the ingested training applications beside the feature
-        tables; without that file no group's outcomes are shown)."""
+        clients' outcomes from the ingested training applications (without that file no group's
+        outcomes are shown)."""
+        features_dir = layout.features
         wanted = {*features, *FILTER_FEATURES.values()}
         con = duckdb.connect()
         frames = []
@@ -153,7 +152,7 @@ class Population:
         if not frames:
             raise FileNotFoundError(f"no feature tables with comparison features under {features_dir}")
         frame = pd.concat(frames, axis=1).reset_index()
-        outcomes = outcomes or features_dir.parent / "parquet" / "application_train.parquet"
+        outcomes = layout.parquet / "application_train.parquet"
         if outcomes.is_file():
             labels = con.execute(f"SELECT SK_ID_CURR, {OUTCOME} FROM read_parquet(?)", [str(outcomes)]).df()
             frame = frame.merge(labels, on="SK_ID_CURR", how="left", validate="one_to_one")

@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from credit_common.data_layout import DataLayout
 from gateway.admission import middleware as admission
 from gateway.admission.auth import KeyEntry, hash_key
 from gateway.api import errors
@@ -171,7 +172,7 @@ def test_load_reads_the_outcome_beside_the_feature_tables(tmp_path: Path) -> Non
     past = whole.dropna(subset=["TARGET"])[["SK_ID_CURR", "TARGET"]].astype({"TARGET": "int64"})
     past.to_parquet(tmp_path / "parquet" / "application_train.parquet")
     # when the population loads
-    people = Population.load(tmp_path / "features", FEATURES, 10)
+    people = Population.load(DataLayout(tmp_path), FEATURES, 10)
     # then each client has its outcome, never a feature to compare or filter on
     assert np.nansum(people.outcomes) == 20
     assert np.isnan(people.outcomes).sum() == 20
@@ -179,7 +180,7 @@ def test_load_reads_the_outcome_beside_the_feature_tables(tmp_path: Path) -> Non
     assert "TARGET" not in people.features
     # and without the training applications nothing is split
     (tmp_path / "parquet" / "application_train.parquet").unlink()
-    assert np.isnan(Population.load(tmp_path / "features", FEATURES, 10).outcomes).all()
+    assert np.isnan(Population.load(DataLayout(tmp_path), FEATURES, 10).outcomes).all()
 
 
 def api(people: Population) -> TestClient:

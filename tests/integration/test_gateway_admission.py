@@ -95,7 +95,9 @@ def test_300_wrong_keys_lock_the_address_out_but_not_the_probes_nor_other_addres
     # and the right key does not unlock the address; the probes and other addresses are not affected
     assert right.status_code == 429, f"locked out whatever the key: {right.status_code} {right.text}"
     assert live.status_code == 200, f"liveness answers a locked-out address: {live.status_code}"
-    assert ready.status_code == 200, f"readiness answers a locked-out address: {ready.status_code} {ready.text}"
+    assert ready.status_code == 200, (
+        f"readiness answers a locked-out address: {ready.status_code} {ready.text}"
+    )
     assert elsewhere.status_code == 200, f"another address: {elsewhere.status_code} {elsewhere.text}"
 
 

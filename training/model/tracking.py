@@ -23,6 +23,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 from sklearn.pipeline import Pipeline
 
+from credit_common.data_layout import DataLayout
 from credit_model.estimators import unwrap_lightgbm
 from credit_model.lending_policy import FILE as POLICY_FILE
 from credit_model.lending_policy import FOLDER as POLICY_FOLDER
@@ -73,7 +74,7 @@ def configure() -> str:
         # A tracking server owns its artifact store (a shared volume or S3): let it choose.
         experiment_id = mlflow.create_experiment(EXPERIMENT)
     elif experiment is None:
-        artifacts = (ModelSettings().data_dir / "mlartifacts").resolve()
+        artifacts = DataLayout(ModelSettings().data_dir).mlflow_artifacts.resolve()
         artifacts.mkdir(parents=True, exist_ok=True)
         experiment_id = mlflow.create_experiment(EXPERIMENT, artifact_location=artifacts.as_uri())
     else:

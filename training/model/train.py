@@ -24,6 +24,7 @@ from rich.progress import Progress
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 
+from credit_common.data_layout import DataLayout
 from credit_features.backend import FEATURE_SERVICE
 from credit_features.catalog import risk_directions
 from credit_features.settings import FeatureSettings
@@ -357,7 +358,7 @@ def train(dataset: Path, options: TrainOptions = TrainOptions()) -> TrainResult:
         )
         contenders = _compare_candidates(x_search, y_search, options, progress)
         task = progress.add_task(f"Ray Tune: {options.trials} trials", total=None)
-        storage = FeatureSettings().data_dir / "ray_results"
+        storage = DataLayout(FeatureSettings().data_dir).ray_results
         tuned, searched = _tuned_contender(x_search, y_search, options, storage)
         contenders.append(tuned)
         progress.update(task, total=1, completed=1)

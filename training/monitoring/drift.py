@@ -30,6 +30,7 @@ import pandas as pd
 from mlflow.exceptions import MlflowException
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from credit_common.data_layout import DataLayout
 from credit_features.settings import FeatureSettings
 from credit_model.lending_policy import LendingPolicy
 from credit_model.registry import ModelUri
@@ -288,10 +289,12 @@ def detect_drift(
     Defaults follow the data folder: dataset/train.parquet, predictions/ and drift/.
     """
     started = time.perf_counter()
-    data_dir = FeatureSettings().data_dir
-    reference = reference or data_dir / "dataset" / "train.parquet"
-    current = current or data_dir / "predictions"
-    out = out or data_dir / "drift"
+    layout = DataLayout(FeatureSettings().data_dir)
+    reference, current, out = (
+        reference or layout.train_set,
+        current or layout.predictions,
+        out or layout.drift,
+    )
     _validate(options)
     since, until = parse_instant(options.since, "--since"), parse_instant(options.until, "--until")
     if since and until and since >= until:
@@ -338,7 +341,7 @@ def detect_drift(
         )
         alert = is_alert(comparison.drifted, len(comparison.features), options.alert_share)
         step("writing the report and the MLflow run")
-        overrides = read_override_rates(options.reviews_url or default_reviews_url(data_dir))
+        overrides = read_override_rates(options.reviews_url or default_reviews_url(layout.root))
         stamp = datetime.now(tz=UTC)
         params = {
             "alert_share": options.alert_share,

@@ -11,12 +11,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
+from credit_common.data_layout import DataLayout
 from credit_model.reviews import Review, ReviewStore, sqlite_url
 
 
 def default_reviews_url(data_dir: Path) -> str | None:
     """The embedded reviews database the gateway writes by default, when it exists."""
-    path = data_dir / "reviews" / "reviews.sqlite"
+    path = DataLayout(data_dir).reviews_database
     return sqlite_url(str(path)) if path.is_file() else None
 
 
