@@ -87,7 +87,7 @@ BENCH_REDIS_DB ?= 3
 BENCHES := bench-datagen bench-features bench-ingest bench-pipeline bench-materialize bench-online-memory \
   bench-cluster-failover bench-train bench-grpc bench-capacity bench-applications bench-monotonicity bench-drift
 BENCH_ENV = set -a && . $(BENCH_DATA)/demo.env && set +a &&
-.PHONY: $(BENCHES) bench-platform bench-demo-platform
+.PHONY: $(BENCHES) bench-platform bench-demo-platform bench-serving
 
 bench: install
 	bash scripts/ensure_services.sh
@@ -135,6 +135,13 @@ bench-demo-platform:
 
 bench-capacity: bench-demo-platform
 	$(BIN)/python -m bench.capacity --data $(DATA)
+
+## bench-serving: the serving figures again (capacity on the demo, gRPC on the bench platform), then
+##   the README's table; what to run when the table marks them stale
+bench-serving: install
+	bash scripts/ensure_services.sh
+	$(MAKE) --no-print-directory bench-capacity bench-grpc
+	$(BIN)/python -m bench.readme_table
 
 bench-applications: bench-demo-platform
 	$(BIN)/python -m bench.applications --data $(DATA)

@@ -11,11 +11,13 @@ runs the same check, so a result committed without its README table fails `make 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from bench.staleness import staleness
 from bench.stamp import RESULTS
 
 README = RESULTS.parent.parent / "README.md"
@@ -92,12 +94,17 @@ def met_text(met: bool | None) -> str:
     return "yes" if met else "**no**"
 
 
-def measured_at(document: dict[str, Any]) -> str:
-    """`commit` (+ uncommitted changes), date, 1-minute load before → after, and "busy" when it was."""
+def measured_at(document: dict[str, Any], changes: int | None) -> str:
+    """`commit` (+ uncommitted changes), date, 1-minute load before → after, "busy" when it was, and
+    "stale" when the code it measures changed since (`changes`: commits, plus one for the tree)."""
     commit = f"`{document['commit'][:7]}`" + ("+changes" if document["uncommitted_changes"] else "")
     before, after = document["machine"]["load_before"][0], document["machine"]["load_after"][0]
     busy = " **busy**" if before > BUSY_LOAD else ""
-    return f"{commit} {document['date'][:10]}, load {before:.1f} → {after:.1f}{busy}"
+    if changes is None:
+        stale = " **stale** (its commit is not in this history)"
+    else:
+        stale = f" **stale** ({changes} change{'s' if changes > 1 else ''} since)" if changes else ""
+    return f"{commit} {document['date'][:10]}, load {before:.1f} → {after:.1f}{busy}{stale}"
 
 
 def _processes(config: dict[str, Any]) -> str:
@@ -115,14 +122,19 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def render(stamped: list[dict[str, Any]], legacy: list[str]) -> str:
-    """The generated block: the table, then the legend and the files still to re-run."""
+def render(
+    stamped: list[dict[str, Any]],
+    legacy: list[str],
+    staleness_of: Callable[[dict[str, Any]], int | None] = staleness,
+) -> str:
+    """The generated block: the table, then the legend and the files still to re-run (`staleness_of`:
+    how many changes to what a result measures came after it)."""
     lines = [
         "| what | figure | goal | met | measured at |",
         "|---|---|---|---|---|",
     ]
     for document in stamped:
-        where = measured_at(document)
+        where = measured_at(document, staleness_of(document))
         for figure in document["figures"].values():
             unit = figure["unit"]
             cells = (
@@ -137,7 +149,9 @@ def render(stamped: list[dict[str, Any]], legacy: list[str]) -> str:
         "",
         "Load: the 1-minute load average before → after the run; **busy** when it was above "
         f"{BUSY_LOAD:g} before (other work shared the cores, so the figures are pessimistic). "
-        "`+changes`: measured from a checkout with uncommitted changes.",
+        "`+changes`: measured from a checkout with uncommitted changes. **stale**: commits (or "
+        "uncommitted changes) since then touched the code the figure measures (bench/staleness.py); "
+        "`make bench-serving` re-measures the serving figures.",
     ]
     if legacy:
         names = ", ".join(f"`{name}`" for name in legacy)

@@ -27,6 +27,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.staleness import measured_paths
+
 RESULTS = Path(__file__).resolve().parent / "results"
 REPO = RESULTS.parent.parent
 _GOAL = re.compile(r"^\s*(<=|>=|<|>|==)\s*(-?[\d.]+)\s*$")
@@ -119,6 +121,7 @@ def bench_run(name: str, config: dict[str, Any]) -> Iterator[BenchRun]:
             "load_after": _load(),
         },
         "config": run.config,
+        "measures": list(measured_paths(name)),
         "figures": {key: asdict(figure) for key, figure in run.figures.items()},
         "details": run.details,
     }
