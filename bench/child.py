@@ -45,10 +45,20 @@ def run_child(code: str, *args: str, env: dict[str, str] | None = None, cwd: Pat
     )
     if done.returncode != 0:
         raise ChildFailedError(f"measured child exited with {done.returncode}:\n{done.stderr[-3000:]}")
-    # Its report is the last line that is a JSON object: a library may print after it (at exit, say).
-    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-    if not lines:
-        raise ChildFailedError(f"measured child printed no JSON report:\n{done.stdout[-3000:]}")
-    report = json.loads(lines[-1])
+    # Its report is the last JSON object it printed: a library may print around it (a progress bar
+    # left without its newline, a line at exit).
+    report = _last_report(done.stdout)
     report["process_seconds"] = round(time.perf_counter() - started, 2)
     return report
+
+
+def _last_report(stdout: str) -> dict[str, Any]:
+    """The last line's JSON object, from its first brace (what came before on the line is not ours)."""
+    for line in reversed(stdout.splitlines()):
+        start = line.find("{")
+        if start >= 0:
+            try:
+                return json.loads(line[start:])
+            except json.JSONDecodeError:
+                continue
+    raise ChildFailedError(f"measured child printed no JSON report:\n{stdout[-3000:]}")
