@@ -77,8 +77,10 @@ def latest_rows_sql(
 def duckdb_connection(memory_limit: str) -> duckdb.DuckDBPyConnection:
     """A connection reading event times in UTC, within the memory the materialization may use (no
     progress bar: DuckDB prints one to stdout for any query past 2 s, into the job's own output)."""
-    connection = duckdb.connect(config={"enable_progress_bar": False})
-    connection.execute(f"SET TimeZone = 'UTC'; SET memory_limit = '{memory_limit}'")
+    connection = duckdb.connect()
+    connection.execute(
+        f"SET TimeZone = 'UTC'; SET memory_limit = '{memory_limit}'; SET enable_progress_bar = false"
+    )
     return connection
 
 

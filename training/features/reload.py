@@ -54,8 +54,8 @@ class ReloadResult:
 def event_span(store: FeatureStore) -> tuple[datetime, datetime, int]:
     """(first, last) event time over the online views' tables, to the second, and the clients they hold."""
     tables = ", ".join(quote(source_path(store, view)) for view in online_views(store))
-    with duckdb.connect(config={"enable_progress_bar": False}) as con:
-        con.execute("SET TimeZone = 'UTC'")
+    with duckdb.connect() as con:
+        con.execute("SET TimeZone = 'UTC'; SET enable_progress_bar = false")
         first, last, clients = con.execute(
             f"SELECT min(event_timestamp), max(event_timestamp), count(DISTINCT SK_ID_CURR) "
             f"FROM read_parquet([{tables}], union_by_name = true)"
