@@ -16,6 +16,8 @@ from types import SimpleNamespace
 import pytest
 import redis
 
+from credit_common.data_layout import DataLayout
+
 # Fixtures shared by an integration and an e2e module, built once per session: registered here.
 from tests.linear_champion import linear_champion, linear_registry, linear_services  # noqa: F401
 
@@ -62,12 +64,13 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         patch.setenv("RAY_AUTH_MODE", "disabled")
         result = run_pipeline(PipelineOptions(scale=SCALE, seed=7, trials=3, folds=2))
         assert not result.reused, "a fresh folder rebuilds every step"
+        layout = DataLayout(root)
         yield Platform(
             root=root,
-            raw=root / "raw",
-            parquet=root / "parquet",
-            features=root / "features",
-            dataset=root / "dataset" / "train.parquet",
+            raw=layout.raw,
+            parquet=layout.parquet,
+            features=layout.features,
+            dataset=layout.train_set,
             train_result=SimpleNamespace(**step_output("train")),
         )
         ray.shutdown()
