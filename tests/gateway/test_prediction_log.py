@@ -3,6 +3,7 @@ segments that roll, nothing acknowledged lost to kill -9, and recovery of what a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -131,8 +132,14 @@ def test_segments_roll_on_a_new_feature_order_a_new_day_and_a_full_segment(tmp_p
 
 def test_a_killed_writer_loses_no_acknowledged_decision_and_its_journal_is_recovered(tmp_path: Path) -> None:
     # given a child process appending decisions and reporting each one once its append returned
+    # (in a process group of its own: kill -9 takes its compaction child too, as a container's end would;
+    # a compaction outliving it could turn the journal into a part while this test looks at it)
     child = subprocess.Popen(
-        [sys.executable, "-c", _CHILD, str(tmp_path)], stdout=subprocess.PIPE, text=True, bufsize=1
+        [sys.executable, "-c", _CHILD, str(tmp_path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        bufsize=1,
+        start_new_session=True,
     )
     acknowledged = []
     try:
@@ -145,10 +152,11 @@ def test_a_killed_writer_loses_no_acknowledged_decision_and_its_journal_is_recov
         PredictionLog(tmp_path).close()
         assert [f.suffix for f in log_files(tmp_path)] == [".journal"], "a live journal is never compacted"
         # and the child is killed mid-stream
-        child.send_signal(signal.SIGKILL)
+        os.killpg(child.pid, signal.SIGKILL)
         acknowledged += [f"r{int(line)}" for line in child.stdout.read().split()]
     finally:
-        child.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
         child.wait()
     (journal,) = log_files(tmp_path)
     with journal.open("ab") as file:  # and a machine crash would have left a torn record at the end
