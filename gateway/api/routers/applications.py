@@ -15,7 +15,7 @@ from gateway.api.deps import AnyCaller
 from gateway.api.openapi import AUTHENTICATED, responses
 from gateway.api.schemas import ApplicationIn, ScoreOut
 from gateway.api.state import GatewayState, State
-from gateway.api.views import score_out
+from gateway.api.views import score_body
 from gateway.decisions.reasons import Language
 from gateway.decisions.service import ScoredDecision
 from gateway.intake.application_store import ApplicationStore, feature_hash
@@ -96,7 +96,7 @@ async def _decide_and_store(
     decision = _for_client(decision, client_id)
     state.decisions.record(decision)
     state.metrics.model_answered(decision.score.model_version)
-    return score_out(decision, lang)
+    return ScoreOut.model_validate(score_body(decision, lang))
 
 
 async def _store_once(

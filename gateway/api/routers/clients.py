@@ -29,7 +29,7 @@ from gateway.api.schemas import (
 )
 from gateway.api.schemas import ClientIdPath as ClientId
 from gateway.api.state import GatewayState, State
-from gateway.api.views import score_out
+from gateway.api.views import score_body
 from gateway.client_file.errors import GroupError
 from gateway.client_file.letter import ChangedDecision, letter_content, render_letter
 from gateway.client_file.levels import level_label
@@ -327,9 +327,8 @@ async def simulate(
         features = await state.decisions.client_features(client_id)
         features.update(recomputed)
         decision = await state.decisions.decide_values(client_id, features, record=False)
-    simulated = score_out(decision, lang)
     return SimulationOut(
-        **simulated.model_dump(),
+        **score_body(decision, lang),
         annuity=annuity,
         term_years=body.credit_amount / annuity if annuity else None,
         current_probability=current.score.probability,

@@ -22,7 +22,7 @@ from gateway.api.schemas import (
     RecordedReasonsOut,
 )
 from gateway.api.state import State
-from gateway.api.views import policy_reason_out
+from gateway.api.views import policy_reason_body
 from gateway.decisions.reasons import Language
 
 router = APIRouter(prefix="/v1/decisions", tags=["decisions"], responses=AUTHENTICATED)
@@ -73,7 +73,7 @@ def decision_record_out(record: DecisionRecord, language: Language) -> DecisionR
         threshold=record.threshold,
         decision=record.outcome,  # type: ignore[arg-type]
         policy_version=record.policy_version,
-        policy_reasons=[policy_reason_out(r, language) for r in served.policy_reasons] if served else [],
+        policy_reasons=[policy_reason_body(r, language) for r in served.policy_reasons] if served else [],
         features=values,
         reasons=reasons,
     )

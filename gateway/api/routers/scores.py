@@ -9,10 +9,11 @@ from fastapi import APIRouter, HTTPException, Query, status
 
 from explain_service.client import Explanation
 from gateway.api.deps import AnyCaller, DecisionPath
+from gateway.api.json_answer import JSONAnswer
 from gateway.api.openapi import AUTHENTICATED, responses
 from gateway.api.schemas import ClientIdPath as ClientId
 from gateway.api.schemas import ExplanationOut, ScoreOut
-from gateway.api.views import explanation_out, score_out
+from gateway.api.views import explanation_body, score_body
 from gateway.decisions.reasons import Language
 from gateway.decisions.service import ScoredDecision
 
@@ -25,11 +26,15 @@ Include = Annotated[
 
 
 @router.get(
-    "/{client_id}/score", operation_id="score_client", response_model=ScoreOut, responses=responses(404, 503)
+    "/{client_id}/score",
+    operation_id="score_client",
+    response_model=ScoreOut,
+    response_class=JSONAnswer,
+    responses=responses(404, 503),
 )
 async def score_client(
     client_id: ClientId, state: DecisionPath, caller: AnyCaller, lang: Lang = "en", include: Include = None
-) -> ScoreOut:
+) -> JSONAnswer:
     """Probability, decision at the business threshold, and the top reasons each way.
 
     With `include=explanation` the answer also carries every contribution of this same decision (what
@@ -38,21 +43,22 @@ async def score_client(
     full = include == "explanation"
     decision = await state.decisions.decide_client(client_id, full_explanation=full)
     state.metrics.model_answered(decision.score.model_version)
-    return score_out(decision, lang, with_explanation=full)
+    return JSONAnswer(score_body(decision, lang, with_explanation=full))
 
 
 @router.get(
     "/{client_id}/explanation",
     operation_id="explain_client",
     response_model=ExplanationOut,
+    response_class=JSONAnswer,
     responses=responses(404, 503),
 )
 async def explain_client(
     client_id: ClientId, state: DecisionPath, caller: AnyCaller, lang: Lang = "en"
-) -> ExplanationOut:
+) -> JSONAnswer:
     """Every feature's contribution to the client's score, and their sums by family."""
     _, explanation = await explained_decision(state, client_id, full=True)
-    return explanation_out(client_id, explanation, lang)
+    return JSONAnswer(explanation_body(client_id, explanation, lang))
 
 
 async def explained_decision(
