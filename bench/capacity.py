@@ -231,6 +231,7 @@ class Bench:
         first_visits = len(set(ids) - self.seen)
         self.seen.update(ids)
         pool = HttpPool("127.0.0.1", self.port, self.headers, cap=self.args.connections)
+        await pool.open(self.args.open_connections)
         paths = [f"/v1/clients/{i}/score" for i in ids]
         began_at = _now()
         before, started = self.meter.read(), time.perf_counter()
@@ -343,6 +344,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--recent", type=int, default=50, help="Warm mix: how many recent files reopen.")
     parser.add_argument("--seed", type=int, default=13, help="Seed of the clients' order.")
     parser.add_argument(
+        "--open-connections",
+        type=int,
+        default=32,
+        help="Connections the generator opens before each step and sends requests over in turn: the "
+        "many clients (or an ingress's upstream pool) a gateway serves, which its processes share.",
+    )
+    parser.add_argument(
         "--redis-cluster",
         action="store_true",
         help="Run the demo's gateway count on a Redis Cluster of its own (3 masters, 3 replicas) loaded "
@@ -402,6 +410,7 @@ def run_capacity(
             "warm_mix": {"hot_share": args.hot_share, "recent": args.recent},
             "warmup": {"clients": WARMUP[0], "requests": WARMUP[1]},
             "connections_cap": args.connections,
+            "open_connections": args.open_connections,
             "timeout_s": args.timeout,
             "seed": args.seed,
         }

@@ -72,9 +72,12 @@ class TinyServer:
     most_active: int = 0
     requests: list[bytes] = field(default_factory=list)
     close_after_answer: bool = False
+    served: list[int] = field(default_factory=list)  # requests answered, per connection in accept order
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
+        connection = len(self.served)
+        self.served.append(0)
         try:
             while True:
                 try:
@@ -82,6 +85,7 @@ class TinyServer:
                 except asyncio.IncompleteReadError:
                     return
                 self.requests.append(head)
+                self.served[connection] += 1
                 self.active += 1
                 self.most_active = max(self.most_active, self.active)
                 await asyncio.sleep(self.delay)
@@ -120,6 +124,28 @@ def test_client_reads_answers_and_keeps_one_connection_alive() -> None:
     assert server.connections == 1, "sequential requests reuse one kept-alive connection"
     assert server.requests[2].startswith(b"GET /v1/clients/2/score HTTP/1.1\r\n")
     assert b"\r\nX-API-Key: k\r\n" in server.requests[2]
+
+
+@pytest.mark.integration
+def test_opened_connections_take_requests_in_turn() -> None:
+    """Requests go round the open connections (as many clients' would), not down the latest one."""
+    server = TinyServer(lambda n: ok())
+
+    async def scenario() -> HttpPool:
+        async with serving(server) as port:
+            pool = HttpPool("127.0.0.1", port, cap=6)
+            await pool.open(4)
+            await pool.open(3)  # already open: nothing more
+            for _ in range(12):
+                assert (await pool.get("/")).status == 200
+            await pool.close()
+            await pool.open(10)  # capped
+            await pool.close()
+            return pool
+
+    pool = asyncio.run(scenario())
+    assert server.served[:4] == [3, 3, 3, 3], "sequential requests rotate over the four open connections"
+    assert pool.opened == 4 + 6, "open() tops the pool up to its argument, at most to the cap"
 
 
 @pytest.mark.integration
