@@ -23,7 +23,7 @@ from grpc_health.v1 import health_pb2
 
 from credit_features.online import open_online_features
 from protos.credit.v1 import explain_pb2, explain_pb2_grpc, scoring_pb2, scoring_pb2_grpc
-from serving_base.channels import KEEPALIVE_TIME_MS, open_channel
+from serving_base.channels import open_channel
 from serving_base.limits import MAX_BATCH, MAX_REQUEST_ID_BYTES, MESSAGE_BYTES
 from serving_base.messages import feature_row, score_request
 
@@ -518,17 +518,3 @@ def test_a_channel_is_back_within_2_s_of_its_restarted_service_serving(
             service.stop()
     # then a call on the original channel succeeds within 2 s of SERVING
     assert delay <= 2.0, f"the original channel came back {delay:.2f} s after the service was SERVING"
-
-
-def test_an_idle_channel_keeps_its_connection_through_keepalive_pings(scoring_server: Service) -> None:
-    # given a channel that has made a call
-    async def state_when_idle() -> grpc.ChannelConnectivity:
-        async with open_channel(scoring_server.target) as channel:
-            await channel.unary_unary(MODEL_INFO[1])(b"", timeout=5)
-            # when it sits idle through three keepalive pings and a half
-            await asyncio.sleep(3.5 * KEEPALIVE_TIME_MS / 1000)
-            return channel.get_state()
-
-    # then the service accepted the pings: a refusal is a GOAWAY (too_many_pings) and leaves it IDLE
-    state = run(state_when_idle())
-    assert state == grpc.ChannelConnectivity.READY, f"the idle connection was dropped: {state}"
