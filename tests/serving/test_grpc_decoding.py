@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import grpc
 import pytest
-from grpc_health.v1 import health_pb2, health_pb2_grpc
-from grpc_health.v1._async import HealthServicer
+from grpc_health.v1 import health_pb2
 
 from serving_base.channels import SERVER_OPTIONS, open_channel
 from serving_base.grpc_support import RequestDecoding
 
+from .health_server import health_server
 from .test_explanation_store import run
 
 pytestmark = pytest.mark.unit
@@ -21,20 +21,14 @@ CHECK, WATCH = "/grpc.health.v1.Health/Check", "/grpc.health.v1.Health/Watch"
 
 async def call_health(method: str, payload: bytes) -> bytes:
     """The first answer of a raw call (bytes as they are) to a SERVING health service."""
-    server = grpc.aio.server(interceptors=[RequestDecoding()], options=SERVER_OPTIONS)
-    health = HealthServicer()
-    health_pb2_grpc.add_HealthServicer_to_server(health, server)
-    await health.set("", health_pb2.HealthCheckResponse.SERVING)
-    port = server.add_insecure_port("127.0.0.1:0")
-    await server.start()
-    try:
-        async with open_channel(f"127.0.0.1:{port}") as channel:
-            if method == WATCH:
-                async for answer in channel.unary_stream(method)(payload, timeout=5):
-                    return answer
-            return await channel.unary_unary(method)(payload, timeout=5)
-    finally:
-        await server.stop(0)
+    async with (
+        health_server(SERVER_OPTIONS, [RequestDecoding()]) as target,
+        open_channel(target) as channel,
+    ):
+        if method == WATCH:
+            async for answer in channel.unary_stream(method)(payload, timeout=5):
+                return answer
+        return await channel.unary_unary(method)(payload, timeout=5)
 
 
 @pytest.mark.parametrize("method", [CHECK, WATCH])

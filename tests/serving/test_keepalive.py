@@ -11,11 +11,11 @@ import asyncio
 
 import grpc
 import pytest
-from grpc_health.v1 import health_pb2, health_pb2_grpc
-from grpc_health.v1._async import HealthServicer
+from grpc_health.v1 import health_pb2
 
 from serving_base.channels import KEEPALIVE_TIME_MS, SERVER_OPTIONS, open_channel, server_options
 
+from .health_server import health_server
 from .test_explanation_store import run
 
 pytestmark = pytest.mark.integration
@@ -26,20 +26,11 @@ CHECK = "/grpc.health.v1.Health/Check"
 
 async def idle_state(options: list[tuple[str, int]] | None) -> grpc.ChannelConnectivity:
     """The state of a channel that made one call, then sat idle through three pings and a half."""
-    server = grpc.aio.server(options=options)
-    health = HealthServicer()
-    health_pb2_grpc.add_HealthServicer_to_server(health, server)
-    await health.set("", health_pb2.HealthCheckResponse.SERVING)
-    port = server.add_insecure_port("127.0.0.1:0")
-    await server.start()
-    try:
-        async with open_channel(f"127.0.0.1:{port}", keepalive_ms=PERIOD_MS) as channel:
-            request = health_pb2.HealthCheckRequest(service="").SerializeToString()
-            await channel.unary_unary(CHECK)(request, timeout=5)
-            await asyncio.sleep(3.5 * PERIOD_MS / 1000)
-            return channel.get_state()
-    finally:
-        await server.stop(0)
+    async with health_server(options) as target, open_channel(target, keepalive_ms=PERIOD_MS) as channel:
+        request = health_pb2.HealthCheckRequest(service="").SerializeToString()
+        await channel.unary_unary(CHECK)(request, timeout=5)
+        await asyncio.sleep(3.5 * PERIOD_MS / 1000)
+        return channel.get_state()
 
 
 def test_an_idle_channel_keeps_its_connection_through_keepalive_pings() -> None:
@@ -55,6 +46,6 @@ def test_an_idle_channel_keeps_its_connection_through_keepalive_pings() -> None:
 
 
 def test_the_services_accept_pings_at_half_the_clients_period() -> None:
-    assert SERVER_OPTIONS == server_options(KEEPALIVE_TIME_MS)
+    assert server_options(KEEPALIVE_TIME_MS) == SERVER_OPTIONS
     assert ("grpc.http2.min_ping_interval_without_data_ms", KEEPALIVE_TIME_MS // 2) in SERVER_OPTIONS
     assert ("grpc.keepalive_permit_without_calls", 1) in SERVER_OPTIONS
