@@ -12,6 +12,7 @@ from rich.table import Table
 
 from credit_common.data_layout import DataLayout
 from credit_common.logging import configure_logging
+from training.model.fairness_bounds import FairnessBounds
 from training.model.sampling import SEARCH_ROWS
 
 #: Shared by train and pipeline: how many training rows the comparison and the search draw.
@@ -41,6 +42,20 @@ console = Console(stderr=True)
 @app.callback()
 def _setup(log_level: Annotated[str, typer.Option(help="Logging level.")] = "WARNING") -> None:
     configure_logging(log_level)
+
+
+def fairness_bounds() -> FairnessBounds:
+    """The promotion bounds the FAIRNESS_* variables set (training.settings): read here, at the command
+    line, and handed to the jobs, which read no environment."""
+    from training.settings import TrainingSettings
+
+    settings = TrainingSettings()
+    return FairnessBounds(
+        excess_gap=settings.fairness_excess_gap,
+        excess_ratio=settings.fairness_excess_ratio,
+        max_gap=settings.fairness_max_gap,
+        min_ratio=settings.fairness_min_ratio,
+    )
 
 
 def print_summary(title: str, result: Any) -> None:
@@ -200,6 +215,7 @@ def train(
         search_rows=search_rows or None,
         monotone=not unconstrained,
         protected=with_protected,
+        fairness=fairness_bounds(),
     )
     print_summary("training", run_training(dataset_path or DataLayout.from_environment().train_set, options))
 
@@ -368,7 +384,9 @@ def drift(
     """Data drift of production against the training features (Evidently). Exit 0 = no alert, 1 = alert,
     2 = unusable input."""
     from training.monitoring.drift import EXIT_INPUT, DriftInputError, DriftOptions, detect_drift, exit_code
+    from training.monitoring.review_overrides import default_reviews_url
 
+    layout = DataLayout.from_environment()
     options = DriftOptions(
         top_n=top_n,
         alert_share=alert_share,
@@ -378,10 +396,12 @@ def drift(
         until=until,
         method=method,
         threshold=threshold,
-        reviews_url=reviews,
+        reviews_url=reviews or default_reviews_url(layout.root),
     )
     try:
-        result = detect_drift(reference, current, out, options)
+        result = detect_drift(
+            reference or layout.train_set, current or layout.predictions, out or layout.drift, options
+        )
     except (DriftInputError, LookupError) as error:
         console.print(f"[bold red]drift refused:[/] {error}")
         raise typer.Exit(code=EXIT_INPUT) from error
@@ -426,6 +446,7 @@ def pipeline(
         force=force,
         raw=raw,
         until=until,
+        fairness=fairness_bounds(),
     )
     try:
         result = run_pipeline(options)

@@ -25,6 +25,7 @@ from credit_common.data_layout import DataLayout
 from credit_features import store
 from credit_features.settings import FeatureSettings
 from training.data.raw_source import RawSource, file_digest, folder_digest, resolve
+from training.model.fairness_bounds import DEFAULT_BOUNDS, FairnessBounds
 from training.model.sampling import SEARCH_ROWS
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,8 @@ class PipelineOptions:
     force: bool = False
     raw: Path | None = None
     until: str | None = None
+    #: What a version must hold to be promoted (the command line reads them from FAIRNESS_*).
+    fairness: FairnessBounds = DEFAULT_BOUNDS
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,7 @@ def _steps(options: PipelineOptions, root: Path) -> tuple[list[_Step], Path]:
                     folds=options.folds,
                     seed=options.seed,
                     search_rows=options.search_rows,
+                    fairness=options.fairness,
                 ),
             ),
         ),

@@ -27,6 +27,7 @@ from credit_features.backend import project_name
 from credit_features.redis_layout import client_id_of
 from credit_features.tables import TABLE_NAMES, TRUTH_FILE, file_name
 from training.model.evaluate import NO_TRUTH
+from training.model.fairness_bounds import FairnessBounds
 
 from .conftest import mlflow_on
 
@@ -121,14 +122,15 @@ def download(private_redis: redis.Redis, tmp_path_factory: pytest.TempPathFactor
         patch.setenv("REDIS_CONNECTION_STRING", f"127.0.0.1:{port}")
         patch.setenv("FEAST_ONLINE_STORE", "redis")
         patch.setenv("RAY_AUTH_MODE", "disabled")
+        started_here = start_ray()
+        # 1,000 of its ~1,960 training rows are searched: the full-size pipeline's path, at test size
         # Synthetic files without their truth: the sex and age they plant into the risk show in any
         # model's decisions, and without the oracle to set them against, the absolute bounds cannot hold
         # on a few hundred hold-out rows. The gate itself is tested in test_training.
-        patch.setenv("FAIRNESS_MAX_GAP", "1")
-        patch.setenv("FAIRNESS_MIN_RATIO", "0")
-        started_here = start_ray()
-        # 1,000 of its ~1,960 training rows are searched: the full-size pipeline's path, at test size
-        options = PipelineOptions(raw=archive, trials=1, folds=2, seed=11, docs=docs, search_rows=SEARCHED)
+        lenient = FairnessBounds(max_gap=1, min_ratio=0)
+        options = PipelineOptions(
+            raw=archive, trials=1, folds=2, seed=11, docs=docs, search_rows=SEARCHED, fairness=lenient
+        )
         result = run_pipeline(options)
         yield Download(archive, root, result.seconds, private_redis, docs)
         if started_here:

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from training.model.fairness import Decided, FairnessBounds, breaches, fairness_report
+from training.model.fairness import Decided, breaches, fairness_report
+from training.model.fairness_bounds import FairnessBounds
 
 pytestmark = pytest.mark.unit
 

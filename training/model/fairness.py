@@ -27,6 +27,8 @@ import numpy as np
 import pandas as pd
 from fairlearn.metrics import MetricFrame
 
+from training.model.fairness_bounds import DEFAULT_BOUNDS, FairnessBounds
+
 #: The groups' columns of the training frame.
 GENDER = "APP_GENDER_MALE"
 AGE = "APP_AGE_YEARS"
@@ -35,22 +37,6 @@ AGE_BANDS = (18.0, 30.0, 45.0, 60.0, math.inf)
 MIN_GROUP = 50
 GRANTED, REFUSED, REFERRED = 0, 1, 2
 CODES = {"granted": GRANTED, "refused": REFUSED, "referred": REFERRED}
-
-
-@dataclass(frozen=True)
-class FairnessBounds:
-    """What a version must hold to be promoted (docs/compliance.md; set by the FAIRNESS_* variables of
-    training.settings).
-
-    With an oracle: the model's equal-opportunity gap at most `excess_gap` wider than the oracle's, its
-    lowest grant-rate ratio at most `excess_ratio` below the oracle's. Without: the gap at most
-    `max_gap`, the ratio at least `min_ratio` (the four-fifths rule).
-    """
-
-    excess_gap: float = 0.02
-    excess_ratio: float = 0.05
-    max_gap: float = 0.05
-    min_ratio: float = 0.8
 
 
 def groups(frame: pd.DataFrame) -> dict[str, pd.Series]:
@@ -160,7 +146,7 @@ class Breach:
 def breaches(
     model: dict[str, dict[str, float]],
     oracle: dict[str, dict[str, float]] | None,
-    bounds: FairnessBounds = FairnessBounds(),
+    bounds: FairnessBounds = DEFAULT_BOUNDS,
 ) -> list[Breach]:
     """The bounds the model's summaries (per attribute) break, against the oracle's when there is one."""
     found = []
@@ -227,7 +213,7 @@ def fairness_report(
     y: np.ndarray,
     model: Decided,
     oracle: Decided | None = None,
-    bounds: FairnessBounds = FairnessBounds(),
+    bounds: FairnessBounds = DEFAULT_BOUNDS,
 ) -> FairnessReport:
     """The report of `model`'s decisions on the rows of `frame` (holding the group columns), beside the
     `oracle`'s on the same rows when given."""

@@ -27,7 +27,6 @@ from sklearn.pipeline import Pipeline
 from credit_common.data_layout import DataLayout
 from credit_features.backend import FEATURE_SERVICE
 from credit_features.catalog import risk_directions
-from credit_features.settings import FeatureSettings
 from credit_model.estimators import unwrap_lightgbm
 from credit_model.lending_policy import LendingPolicy
 from credit_model.native_trees import NativeTrees
@@ -41,7 +40,8 @@ from training.model.candidates import (
 )
 from training.model.cost import DEFAULT_WEIGHTS, CostWeights
 from training.model.dataset import LABEL, feature_columns
-from training.model.fairness import Decided, FairnessBounds, FairnessReport, fairness_report
+from training.model.fairness import Decided, FairnessReport, fairness_report
+from training.model.fairness_bounds import DEFAULT_BOUNDS, FairnessBounds
 from training.model.importance import explain_globally
 from training.model.metrics import score_predictions
 from training.model.monotonicity import check_monotone
@@ -53,7 +53,6 @@ from training.model.selection import Standing, cheapest, near_best
 from training.model.tune import METRIC, SearchOutcome, lightgbm_params, search
 from training.model.validation import CvResult, cross_validate
 from training.reporting.model_card import CARD_FILE, model_card
-from training.settings import TrainingSettings
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +73,8 @@ class TrainOptions:
     #: protected attributes as inputs (what each costs is measured against the served kind).
     monotone: bool = True
     protected: bool = False
+    #: What a version must hold to be promoted (the command line reads them from FAIRNESS_*).
+    fairness: FairnessBounds = DEFAULT_BOUNDS
 
     @property
     def variant(self) -> str | None:
@@ -302,6 +303,7 @@ def _fairness(
     threshold: float,
     raw: Path,
     weights: CostWeights,
+    bounds: FairnessBounds,
 ) -> FairnessReport:
     """The version's fairness report on its hold-out (`x` its inputs, `rows` the same rows whole, with
     the group columns), beside the oracle's decisions when `raw` holds the planted truth."""
@@ -314,19 +316,16 @@ def _fairness(
     oracle = None
     if planted is not None:
         oracle = Decided(*policy_outcomes(policy, x, planted, oracle_threshold(weights)), planted)
-    settings = TrainingSettings()
-    bounds = FairnessBounds(
-        excess_gap=settings.fairness_excess_gap,
-        excess_ratio=settings.fairness_excess_ratio,
-        max_gap=settings.fairness_max_gap,
-        min_ratio=settings.fairness_min_ratio,
-    )
     return fairness_report(rows.reset_index(drop=True), y, decided, oracle, bounds)
 
 
 def train(dataset: Path, options: TrainOptions = TrainOptions()) -> TrainResult:
-    """Run the whole training on a Feast training set (`python -m training dataset` output)."""
+    """Run the whole training on a Feast training set (`python -m training dataset` output).
+
+    The set lives in a data folder (credit_common.data_layout: `<root>/dataset/train.parquet`), whose raw
+    data (the planted truth, when synthetic) and Ray Tune's results folder are the training's own."""
     started = time.perf_counter()
+    layout = DataLayout(dataset.resolve().parent.parent)
     frame = pd.read_parquet(dataset)
     columns = feature_columns(frame, protected=options.protected)
     x_all, y_all = frame[columns].astype(float), frame[LABEL].to_numpy(dtype=int)
@@ -358,8 +357,7 @@ def train(dataset: Path, options: TrainOptions = TrainOptions()) -> TrainResult:
         )
         contenders = _compare_candidates(x_search, y_search, options, progress)
         task = progress.add_task(f"Ray Tune: {options.trials} trials", total=None)
-        storage = DataLayout(FeatureSettings().data_dir).ray_results
-        tuned, searched = _tuned_contender(x_search, y_search, options, storage)
+        tuned, searched = _tuned_contender(x_search, y_search, options, layout.ray_results)
         contenders.append(tuned)
         progress.update(task, total=1, completed=1)
         chosen, pipeline = _choose(contenders, x, y)
@@ -391,8 +389,9 @@ def train(dataset: Path, options: TrainOptions = TrainOptions()) -> TrainResult:
                 proba,
                 policy=policy,
                 threshold=chosen.threshold,
-                raw=dataset.resolve().parent.parent / "raw",
+                raw=layout.raw,
                 weights=options.weights,
+                bounds=options.fairness,
             )
             mlflow.set_tags({"kind": "final", "model": chosen.name})
             _log_final_figures(

@@ -30,8 +30,6 @@ import pandas as pd
 from mlflow.exceptions import MlflowException
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from credit_common.data_layout import DataLayout
-from credit_features.settings import FeatureSettings
 from credit_model.lending_policy import LendingPolicy
 from credit_model.registry import ModelUri
 from training.model import tracking
@@ -47,7 +45,7 @@ from training.monitoring.drift_sources import (
     source_kind,
 )
 from training.monitoring.drift_stats import MATERIAL_SHIFT, Comparison, check_method, compare
-from training.monitoring.review_overrides import default_reviews_url, overrides_text, read_override_rates
+from training.monitoring.review_overrides import overrides_text, read_override_rates
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +69,8 @@ class DriftOptions:
     method: str = MATERIAL_SHIFT
     threshold: float | None = None
     progress: bool = True
-    #: The advisors' reviews database (None: the gateway's embedded default, when it exists).
+    #: The advisors' reviews database, a SQLAlchemy URL (None: none read; the command line defaults it
+    #: to the gateway's embedded database when it exists).
     reviews_url: str | None = None
 
 
@@ -279,22 +278,11 @@ def _read_sides(
 
 
 def detect_drift(
-    reference: Path | None = None,
-    current: Path | None = None,
-    out: Path | None = None,
-    options: DriftOptions = DriftOptions(),
+    reference: Path, current: Path, out: Path, options: DriftOptions = DriftOptions()
 ) -> DriftResult:
-    """Compare `current` (prediction log folder or features parquet) with `reference` (training features).
-
-    Defaults follow the data folder: dataset/train.parquet, predictions/ and drift/.
-    """
+    """Compare `current` (prediction log folder or features parquet) with `reference` (training features),
+    writing the report to `out` (the command line defaults them to the data folder's)."""
     started = time.perf_counter()
-    layout = DataLayout(FeatureSettings().data_dir)
-    reference, current, out = (
-        reference or layout.train_set,
-        current or layout.predictions,
-        out or layout.drift,
-    )
     _validate(options)
     since, until = parse_instant(options.since, "--since"), parse_instant(options.until, "--until")
     if since and until and since >= until:
@@ -341,7 +329,7 @@ def detect_drift(
         )
         alert = is_alert(comparison.drifted, len(comparison.features), options.alert_share)
         step("writing the report and the MLflow run")
-        overrides = read_override_rates(options.reviews_url or default_reviews_url(layout.root))
+        overrides = read_override_rates(options.reviews_url)
         stamp = datetime.now(tz=UTC)
         params = {
             "alert_share": options.alert_share,
