@@ -19,10 +19,12 @@ any repeat) and warm (advisors reopening clients they opened a moment ago).
 from __future__ import annotations
 
 import asyncio
+import gc
 import random
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -292,6 +294,38 @@ async def run_step(
     expected status) and its latency too, so that errors never shorten the tail. Dispatch lag is how
     late the request started, from its due time: the generator's own lateness.
     """
+    with _collector_frozen():
+        return await _run_step(
+            pool, paths, rate, seconds, check=check, timeout=timeout, expected_status=expected_status
+        )
+
+
+@contextmanager
+def _collector_frozen() -> Iterator[None]:
+    """Keep the generator's own garbage collector from pausing it in the middle of a step.
+
+    A full collection walks every object the process holds (the step's ids and paths, pandas...): 17 to
+    30 ms measured at 800 req/s, enough to hold up every answer in flight, which the step would count as
+    the product's latency. What is alive when the step starts is frozen (never walked again during it);
+    the step's own garbage is collected as usual."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+async def _run_step(
+    pool: HttpPool,
+    paths: Iterable[str | Call],
+    rate: float,
+    seconds: float,
+    *,
+    check: BodyCheck | None,
+    timeout: float,
+    expected_status: int,
+) -> StepResult:
     result = StepResult(rate, seconds)
     count = round(rate * seconds)
     tasks: list[asyncio.Task[None]] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import itertools
 import random
 from collections.abc import AsyncIterator, Callable
@@ -146,6 +147,23 @@ def test_opened_connections_take_requests_in_turn() -> None:
     pool = asyncio.run(scenario())
     assert server.served[:4] == [3, 3, 3, 3], "sequential requests rotate over the four open connections"
     assert pool.opened == 4 + 6, "open() tops the pool up to its argument, at most to the cap"
+
+
+@pytest.mark.integration
+def test_a_step_freezes_what_the_generator_held_before_it_and_thaws_it_after() -> None:
+    """A full collection of the generator's objects would pause every answer in flight mid-step."""
+    frozen: list[int] = []
+    server = TinyServer(lambda n: frozen.append(gc.get_freeze_count()) or ok())
+    held = [object() for _ in range(1000)]  # what the generator holds before the step
+
+    async def scenario() -> None:
+        async with serving(server) as port:
+            await run_step(HttpPool("127.0.0.1", port), ["/"] * 5, rate=200, seconds=0.025)
+
+    asyncio.run(scenario())
+    assert len(frozen) == 5, "every request was answered"
+    assert min(frozen) >= len(held), "everything alive at the start is frozen"
+    assert gc.get_freeze_count() == 0, "and thawed once the step ends"
 
 
 @pytest.mark.integration
