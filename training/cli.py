@@ -205,6 +205,7 @@ def train(
     from training.model.train import TrainOptions
     from training.model.train import train as run_training
 
+    layout = DataLayout.from_environment()
     options = TrainOptions(
         trials=trials,
         folds=folds,
@@ -216,8 +217,9 @@ def train(
         monotone=not unconstrained,
         protected=with_protected,
         fairness=fairness_bounds(),
+        ray_results=layout.ray_results,
     )
-    print_summary("training", run_training(dataset_path or DataLayout.from_environment().train_set, options))
+    print_summary("training", run_training(dataset_path or layout.train_set, options))
 
 
 @app.command()

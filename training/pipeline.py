@@ -129,6 +129,7 @@ def _steps(options: PipelineOptions, root: Path) -> tuple[list[_Step], Path]:
                     seed=options.seed,
                     search_rows=options.search_rows,
                     fairness=options.fairness,
+                    ray_results=layout.ray_results,
                 ),
             ),
         ),

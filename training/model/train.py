@@ -75,6 +75,9 @@ class TrainOptions:
     protected: bool = False
     #: What a version must hold to be promoted (the command line reads them from FAIRNESS_*).
     fairness: FairnessBounds = DEFAULT_BOUNDS
+    #: Where Ray Tune keeps its trials: the data folder's (the command line and the pipeline say which);
+    #: None: the folder of the data folder the training set lies in.
+    ray_results: Path | None = None
 
     @property
     def variant(self) -> str | None:
@@ -323,7 +326,7 @@ def train(dataset: Path, options: TrainOptions = TrainOptions()) -> TrainResult:
     """Run the whole training on a Feast training set (`python -m training dataset` output).
 
     The set lives in a data folder (credit_common.data_layout: `<root>/dataset/train.parquet`), whose raw
-    data (the planted truth, when synthetic) and Ray Tune's results folder are the training's own."""
+    data holds the planted truth when synthetic."""
     started = time.perf_counter()
     layout = DataLayout(dataset.resolve().parent.parent)
     frame = pd.read_parquet(dataset)
@@ -357,7 +360,8 @@ def train(dataset: Path, options: TrainOptions = TrainOptions()) -> TrainResult:
         )
         contenders = _compare_candidates(x_search, y_search, options, progress)
         task = progress.add_task(f"Ray Tune: {options.trials} trials", total=None)
-        tuned, searched = _tuned_contender(x_search, y_search, options, layout.ray_results)
+        storage = options.ray_results or layout.ray_results
+        tuned, searched = _tuned_contender(x_search, y_search, options, storage)
         contenders.append(tuned)
         progress.update(task, total=1, completed=1)
         chosen, pipeline = _choose(contenders, x, y)
