@@ -9,7 +9,8 @@ of the node), so the write goes through a plain client of the master that owns t
 two commands (a script and WAIT), in one round trip.
 
 When the master does not answer or no longer owns the key (MOVED, after a failover), the caller gets
-the failure at once (it answers 503) and the cluster client's slot map is refreshed for the next write.
+the failure at once (it answers 503), the cluster client's slot map is refreshed for the next write,
+and the clients of nodes that stopped being masters are closed.
 """
 
 from __future__ import annotations
@@ -75,14 +76,18 @@ class AcknowledgedWrites:
         return master
 
     async def _refresh(self) -> None:
-        """Forget the masters and ask the cluster for its slot map again (a failover moves slots)."""
+        """Ask the cluster for its slot map again (a failover moves slots), then close the clients of
+        the nodes that are no longer masters. The others stay open: other writes may be in flight on
+        them, and a client closed under a command fails it."""
         if not isinstance(self._client, redis.asyncio.cluster.RedisCluster):
             return
-        masters, self._masters = list(self._masters.values()), {}
-        for master in masters:
-            await master.aclose()
-        with contextlib.suppress(*REDIS_FAILURES):  # still electing: the next write asks again
+        with contextlib.suppress(*REDIS_FAILURES):  # still electing: the next failed write asks again
             await self._client.nodes_manager.initialize()
+        masters = {(node.host, node.port) for node in self._client.get_primaries()}
+        for address in [address for address in self._masters if address not in masters]:
+            demoted = self._masters.pop(address, None)  # None: a concurrent refresh closed it
+            if demoted is not None:
+                await demoted.aclose()
 
     async def close(self) -> None:
         for master in self._masters.values():

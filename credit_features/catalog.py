@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from credit_common.paths import REPO_ROOT
+from credit_features.errors import UnknownFeatureError
 
 #: Folder of the feature SQL, one `<view>.sql` per feature view (beside the Feast definitions).
 SQL_DIR = REPO_ROOT / "feature_repo" / "sql"
@@ -128,8 +129,9 @@ def feature_views() -> dict[str, str]:
 
 
 def view_of(name: str) -> str:
-    """The feature view of one feature; KeyError naming it when no SQL defines it."""
+    """The feature view of one feature; UnknownFeatureError (a KeyError) naming it when no SQL
+    defines it."""
     try:
         return feature_views()[name]
     except KeyError:
-        raise KeyError(f"unknown feature {name!r}: no feature SQL defines it") from None
+        raise UnknownFeatureError(f"unknown feature {name!r}: no feature SQL defines it") from None

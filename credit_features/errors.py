@@ -17,3 +17,7 @@ class UnknownClientError(LookupError):
     def __init__(self, client_id: int) -> None:
         super().__init__(f"unknown client {client_id}: no features in the online store")
         self.client_id = client_id
+
+
+class UnknownFeatureError(KeyError):
+    """A feature name no feature SQL defines: a caller's mistake, never the store being down."""

@@ -9,9 +9,7 @@ client with no value at all is unknown.
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from functools import cached_property
 from typing import Protocol
 
@@ -30,8 +28,7 @@ from credit_features.redis_layout import (
     feature_field,
 )
 from credit_features.settings import FeatureSettings
-
-log = logging.getLogger(__name__)
+from credit_features.store_failures import unavailable_on_failure
 
 
 class FeatureReader(Protocol):
@@ -137,20 +134,6 @@ class FeastFeatureReader:
         """Nothing to reach: the SQLite store is a file of this process."""
 
 
-@contextmanager
-def _store_errors() -> Iterator[None]:
-    """Any failure of a store read is the store being unavailable (redis-py and Feast raise many kinds)."""
-    try:
-        yield
-    except (UnknownClientError, KeyError):
-        raise
-    except Exception as error:
-        log.warning("online store read failed", extra={"error": type(error).__name__})
-        raise FeatureStoreUnavailableError(
-            f"online feature store unavailable: {type(error).__name__}"
-        ) from error
-
-
 def _known(values: np.ndarray, client_ids: Sequence[int]) -> np.ndarray:
     """The matrix, or UnknownClientError for the first client with no value at all."""
     unknown = np.flatnonzero(np.isnan(values).all(axis=1))
@@ -167,24 +150,24 @@ class OnlineFeatures:
 
     def matrix(self, client_ids: Sequence[int], names: Sequence[str]) -> np.ndarray:
         """(clients × names) matrix; raises UnknownClientError for the first unknown client."""
-        with _store_errors():
+        with unavailable_on_failure("the online feature store"):
             values = self.reader.matrix(client_ids, names)
         return _known(values, client_ids)
 
     async def matrix_async(self, client_ids: Sequence[int], names: Sequence[str]) -> np.ndarray:
         """`matrix` for an event loop, without blocking it."""
-        with _store_errors():
+        with unavailable_on_failure("the online feature store"):
             values = await self.reader.matrix_async(client_ids, names)
         return _known(values, client_ids)
 
     async def known_clients(self) -> list[int] | None:
         """Every client the store holds, sorted; None when the backend cannot list them."""
-        with _store_errors():
+        with unavailable_on_failure("the online feature store"):
             return await self.reader.client_ids()
 
     async def ping(self) -> None:
         """Raises FeatureStoreUnavailableError when the store does not answer within its timeout."""
-        with _store_errors():
+        with unavailable_on_failure("the online feature store"):
             await self.reader.ping()
 
     def rows(self, client_ids: Sequence[int], names: Sequence[str]) -> list[dict[str, float | None]]:

@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 
 from limits import RateLimitItem
 
-from credit_features.redis_client import REDIS_FAILURES, AsyncRedis
+from credit_features.redis_client import AsyncRedis
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +148,9 @@ class SharedThrottle:
         try:
             # EVAL: a replica promoted by a failover has no script cache (NOSCRIPT to an EVALSHA).
             totals = await self._client.eval(_SHARE, len(names), *names, *arguments)
-        except REDIS_FAILURES as error:
+        except Exception as error:
+            # Not only RedisErrors (see credit_features.store_failures): one escaping would end the
+            # sharing task silently.
             for slot, added in self._sharing.items():
                 self._pending[slot] += added
             self._sharing = {}

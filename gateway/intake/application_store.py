@@ -25,8 +25,7 @@ failure is FeatureStoreUnavailableError (503), never a half-written client.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -35,7 +34,7 @@ from credit_common.client_ids import FIRST_ALLOCATED_ID, MAX_CLIENT_ID
 from credit_features.acknowledged_writes import AcknowledgedWrites
 from credit_features.backend import project_name
 from credit_features.errors import FeatureStoreUnavailableError
-from credit_features.redis_client import REDIS_FAILURES, AsyncRedis, bounded_async_redis
+from credit_features.redis_client import AsyncRedis, bounded_async_redis
 from credit_features.redis_layout import (
     client_keys,
     feature_field,
@@ -44,6 +43,7 @@ from credit_features.redis_layout import (
     value_protos,
 )
 from credit_features.settings import FeatureSettings
+from credit_features.store_failures import unavailable_on_failure
 
 PREFIX = "credit:applications"
 #: The view a new application fills (the others hold history, which a new client has none of).
@@ -86,16 +86,6 @@ def feature_hash(features: Sequence[str], values: np.ndarray, event_micros: int)
     }
 
 
-@contextmanager
-def _unavailable_on_failure() -> Iterator[None]:
-    try:
-        yield
-    except REDIS_FAILURES as error:
-        raise FeatureStoreUnavailableError(
-            f"the application store is unavailable: {type(error).__name__}"
-        ) from error
-
-
 class ApplicationStore:
     """Id allocation, atomic writes and reads of new applications in the online store's Redis."""
 
@@ -122,7 +112,7 @@ class ApplicationStore:
         """A client id never handed out before, in the allocated range and above `floor` (the tables'
         largest id). ClientIdsExhaustedError when none is left."""
         lowest = max(int(floor), FIRST_ALLOCATED_ID - 1)
-        with _unavailable_on_failure():
+        with unavailable_on_failure("the application store"):
             # EVAL, not a registered script's EVALSHA: a replica promoted by a failover has no script
             # cache, and redis-py's cluster client answered NOSCRIPT from then on.
             allocated = int(await self._client.eval(_NEXT_ID, 1, self._counter, lowest, MAX_CLIENT_ID))
@@ -139,7 +129,7 @@ class ApplicationStore:
         (features_key,) = client_keys(self._project, [client_id])
         raw = json.dumps(dict(record), separators=(",", ":")).encode()
         pairs = [part for item in {**features, RECORD_FIELD: raw}.items() for part in item]
-        with _unavailable_on_failure():
+        with unavailable_on_failure("the application store"):
             # Indexed first: the search skips an id whose client was not written (ids as text, equal
             # scores, so that a prefix is a range).
             await self._client.zadd(self._index, {str(client_id): 0})
@@ -152,7 +142,7 @@ class ApplicationStore:
         text, as the application tables' search lists them: id, contract, income type, amount."""
         found: list[dict[str, Any]] = []
         offset = 0
-        with _unavailable_on_failure():
+        with unavailable_on_failure("the application store"):
             while len(found) < limit:
                 page = await self._client.zrangebylex(
                     self._index, f"[{prefix}", f"[{prefix}\xff", offset, limit
@@ -165,7 +155,7 @@ class ApplicationStore:
 
     async def get(self, client_id: int) -> dict[str, Any] | None:
         """The raw fields of a posted application, or None."""
-        with _unavailable_on_failure():
+        with unavailable_on_failure("the application store"):
             (stored,) = await self._records([client_id])
         return stored or None
 
