@@ -31,6 +31,9 @@ install: $(VENV)/.installed
 RAW ?=
 #: The tests' own Redis Cluster (tests/integration/test_redis_cluster.py empties it).
 TEST_REDIS_CLUSTER_PORT ?= 7100
+#: Two pytest workers (one per core), each given whole modules (tests/conftest.py): the suite's waits
+#: overlap. `make test TEST_WORKERS=` runs it in one process.
+TEST_WORKERS ?= -n 2 --dist loadscope
 demo: install
 	bash scripts/ensure_services.sh || echo "no Redis: the embedded SQLite online store is used"
 	$(BIN)/python scripts/demo_env.py $(DATA)
@@ -49,7 +52,7 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/ci.yml
-	TEST_REDIS_CLUSTER_PORT=$(TEST_REDIS_CLUSTER_PORT) $(BIN)/python -m pytest
+	TEST_REDIS_CLUSTER_PORT=$(TEST_REDIS_CLUSTER_PORT) $(BIN)/python -m pytest $(TEST_WORKERS)
 
 ## protos: regenerate the gRPC code from protos/credit/v1/*.proto
 protos: install

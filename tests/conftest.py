@@ -21,7 +21,13 @@ from credit_common.data_layout import DataLayout
 # Fixtures shared by an integration and an e2e module, built once per session: registered here.
 from tests.linear_champion import linear_champion, linear_registry, linear_services  # noqa: F401
 
-TEST_REDIS_DB = int(os.environ.get("TEST_REDIS_DB", "15"))
+#: `make test` runs two pytest workers (xdist, `--dist loadscope`: whole modules to a worker, so that
+#: a module's services start once). Each worker builds the session's platform if it runs a test that
+#: needs it, in its own Redis database (15, then 10: integration modules own 11 to 14), set here for
+#: every reader.
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+os.environ.setdefault("TEST_REDIS_DB", str(15 - 5 * _WORKER))
+TEST_REDIS_DB = int(os.environ["TEST_REDIS_DB"])
 SCALE = 0.01
 
 

@@ -110,7 +110,9 @@ def test_a_key_over_its_rate_is_429_with_retry_after_while_another_key_passes(ga
     # then only the request over the rate is refused, saying when to retry
     codes = [r.status_code for r in replies]
     assert codes == [200] * PER_KEY + [429], f"the request over the key's rate is refused: {codes}"
-    assert 1 <= int(replies[-1].headers["Retry-After"]) <= 60, "seconds until the key's minute frees"
+    # (a minute counted in 6-s slices, the oldest sliding out over its own 6 s: 66 s at most)
+    retry = int(replies[-1].headers["Retry-After"])
+    assert 1 <= retry <= 66, f"seconds until the key's window has room: {retry}"
     assert "API key" in replies[-1].json()["detail"], f"a JSON detail naming the limit: {replies[-1].text}"
     assert other.status_code == 200, f"another key keeps its own window: {other.status_code} {other.text}"
 
