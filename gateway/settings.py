@@ -94,6 +94,12 @@ class GatewaySettings(BaseSettings):
         "postgresql+psycopg://user@host/db (empty: the SQLite file <data>/reviews/reviews.sqlite).",
     )
 
+    history_database_url: str = Field(
+        "",
+        description="The shared PostgreSQL the clients' history is read from, as `python -m training "
+        "publish-history` fills it (postgresql://user@host/db); empty: the local Parquet files.",
+    )
+
     @field_validator("api_keys")
     @classmethod
     def _hashes_only(cls, keys: dict[str, KeyEntry]) -> dict[str, KeyEntry]:

@@ -12,8 +12,10 @@ from rich.table import Table
 
 from credit_common.data_layout import DataLayout
 from credit_common.logging import configure_logging
+from training.features.load_options import OnlineLoadOptions
 from training.model.fairness_bounds import FairnessBounds
 from training.model.sampling import SEARCH_ROWS
+from training.settings import TrainingSettings
 
 #: Shared by train and pipeline: how many training rows the comparison and the search draw.
 SearchRows = Annotated[
@@ -47,8 +49,6 @@ def _setup(log_level: Annotated[str, typer.Option(help="Logging level.")] = "WAR
 def fairness_bounds() -> FairnessBounds:
     """The promotion bounds the FAIRNESS_* variables set (training.settings): read here, at the command
     line, and handed to the jobs, which read no environment."""
-    from training.settings import TrainingSettings
-
     settings = TrainingSettings()
     return FairnessBounds(
         excess_gap=settings.fairness_excess_gap,
@@ -56,6 +56,12 @@ def fairness_bounds() -> FairnessBounds:
         max_gap=settings.fairness_max_gap,
         min_ratio=settings.fairness_min_ratio,
     )
+
+
+def online_load_options() -> OnlineLoadOptions:
+    """How the online store is loaded, from FEAST_FAST_MATERIALIZE and MATERIALIZE_DUCKDB_MEMORY."""
+    settings = TrainingSettings()
+    return OnlineLoadOptions(fast=settings.fast_materialize, duckdb_memory=settings.materialize_duckdb_memory)
 
 
 def print_summary(title: str, result: Any) -> None:
@@ -154,8 +160,22 @@ def materialize() -> None:
     from training.features.materialize import materialize_online
 
     settings = FeatureSettings()
-    materialize_online(settings=settings)
+    materialize_online(settings=settings, load=online_load_options())
     console.print(f"feast materialize-incremental: done ({online_backend(settings)} online store)")
+
+
+@app.command("publish-history")
+def publish_history(
+    url: Annotated[
+        str, typer.Option(help="The shared PostgreSQL the gateways read histories from (postgresql://...).")
+    ],
+    parquet: Parquet = None,
+) -> None:
+    """Summarise the clients' history tables into a shared PostgreSQL (GATEWAY_HISTORY_DATABASE_URL):
+    N gateway machines then read it instead of each mounting the Parquet files."""
+    from training.data.history_publish import publish_history as publish
+
+    print_summary("history published", publish(parquet or DataLayout.from_environment().parquet, url))
 
 
 @app.command()
@@ -449,6 +469,7 @@ def pipeline(
         raw=raw,
         until=until,
         fairness=fairness_bounds(),
+        online_load=online_load_options(),
     )
     try:
         result = run_pipeline(options)

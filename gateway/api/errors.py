@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from credit_features.errors import FeatureStoreUnavailableError, UnknownClientError
-from gateway.client_file.errors import GroupError
+from gateway.client_file.errors import GroupError, HistoryUnavailableError
 from gateway.intake.application_store import ClientIdsExhaustedError
 from gateway.intake.limit import IntakeBusyError
 
@@ -93,6 +93,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(FeatureStoreUnavailableError)
     async def store_down(request: Request, error: FeatureStoreUnavailableError) -> JSONResponse:
         return _unavailable(request, "the online feature store is unavailable; retry later")
+
+    @app.exception_handler(HistoryUnavailableError)
+    async def history_down(request: Request, error: HistoryUnavailableError) -> JSONResponse:
+        log.warning("history database failed", extra={"route": _route(request), "why": str(error)})
+        return _unavailable(request, "the history database is unavailable; retry later")
 
     @app.exception_handler(ClientIdsExhaustedError)
     async def ids_exhausted(request: Request, error: ClientIdsExhaustedError) -> JSONResponse:

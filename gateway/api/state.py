@@ -17,7 +17,7 @@ from gateway.api.decision_state import DecisionState, open_decision_state
 from gateway.api.deps import get_state
 from gateway.api.metrics import GatewayMetrics
 from gateway.client_file.directory import ClientDirectory
-from gateway.client_file.history import HistoryReader
+from gateway.client_file.history import HistoryReader, HistorySource
 from gateway.client_file.population import Population
 from gateway.intake.application_store import ApplicationStore
 from gateway.intake.limit import IntakeLimit
@@ -33,7 +33,7 @@ class GatewayState(DecisionState):
     """The decision path's objects, and those of the client's file, intake and reviews."""
 
     directory: ClientDirectory
-    history: HistoryReader
+    history: HistorySource
     population: Population
     intake: IntakeLimit
     reviews: ReviewStore
@@ -42,10 +42,20 @@ class GatewayState(DecisionState):
         await super().close()
         if self.directory.applications is not None:
             await self.directory.applications.close()
+        await self.history.close()
         self.reviews.close()
 
 
 State = Annotated[GatewayState, Depends(get_state)]
+
+
+def open_history(settings: GatewaySettings, layout: DataLayout) -> HistorySource:
+    """The shared history database when one is configured (N machines), else the local Parquet files."""
+    if settings.history_database_url:
+        from gateway.client_file.shared_history import SharedHistoryReader  # psycopg only where used
+
+        return SharedHistoryReader(settings.history_database_url)
+    return HistoryReader(layout.parquet)
 
 
 def comparison_features(count: int) -> list[str]:
@@ -64,7 +74,7 @@ async def open_state(settings: GatewaySettings, metrics: GatewayMetrics) -> Gate
     redis = decision.online_backend == "redis"
     applications = ApplicationStore.open(decision.feature_settings) if redis else None
     directory = ClientDirectory(layout, applications)
-    history = HistoryReader(layout.parquet)
+    history = open_history(settings, layout)
     log.info("gateway ready", extra={"comparison_features": len(features), "clients": len(population.ids)})
     return GatewayState(
         **vars(decision),

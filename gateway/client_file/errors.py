@@ -11,3 +11,7 @@ class GroupError(ValueError):
     def __init__(self, parameter: str, message: str) -> None:
         super().__init__(message)
         self.parameter = parameter
+
+
+class HistoryUnavailableError(RuntimeError):
+    """The shared history database does not answer (or holds no published history): retry later."""

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 
@@ -105,6 +106,69 @@ def _count(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
+def _years_ago(days: Any) -> float:
+    return round(-float(days) / DAYS_PER_YEAR, 2)
+
+
+def bureau_credit(row: Sequence[Any]) -> BureauCredit:
+    """(status, type, days since, amount, debt, days overdue, late months) as the view lists it."""
+    active, kind, days, amount, debt, overdue, late = row
+    return BureauCredit(
+        str(active),
+        str(kind),
+        _years_ago(days),
+        _number(amount),
+        _number(debt),
+        _count(overdue),
+        _count(late),
+    )
+
+
+def previous_application(row: Sequence[Any]) -> PreviousApplication:
+    """(contract, status, days since, amount asked, amount granted) as the view lists it."""
+    kind, status, days, asked, granted = row
+    return PreviousApplication(str(kind), str(status), _years_ago(days), _number(asked), _number(granted))
+
+
+def repayment(rows: Sequence[Sequence[Any]]) -> Repayment:
+    """From one row per year ago: (year, payments, late payments, late, known delays, underpaid,
+    compared amounts, days late)."""
+    late = sum(int(r[3] or 0) for r in rows)
+    known = sum(int(r[4]) for r in rows)
+    underpaid = sum(int(r[5] or 0) for r in rows)
+    compared = sum(int(r[6]) for r in rows)
+    days_late = sum(float(r[7] or 0) for r in rows)
+    return Repayment(
+        payments=sum(int(r[1]) for r in rows),
+        late_share=late / known if known else None,
+        underpaid_share=underpaid / compared if compared else None,
+        mean_days_late=days_late / late if late else None,
+        by_year=[RepaymentYear(int(r[0]), int(r[1]), int(r[2])) for r in rows],
+    )
+
+
+def card(row: Sequence[Any] | None) -> Card:
+    """(months, mean balance, mean utilisation, months overdue); None: no card."""
+    if row is None:
+        return Card(0, None, None, 0)
+    months, balance, utilisation, overdue = row
+    return Card(int(months), _number(balance), _number(utilisation), int(overdue))
+
+
+def pos(row: Sequence[Any] | None) -> Pos:
+    """(months, active loans, months overdue); None: no point-of-sale loan."""
+    return Pos(0, 0, 0) if row is None else Pos(int(row[0]), int(row[1]), int(row[2]))
+
+
+class HistorySource(Protocol):
+    """Where the client file reads histories: the local Parquet files (HistoryReader) or the shared
+    database (gateway.client_file.shared_history)."""
+
+    async def history(self, client_id: int) -> History: ...
+
+    async def close(self) -> None: ...
+
+
 class HistoryReader:
     """Reads one client's history from the raw parquet tables (one DuckDB cursor per call)."""
 
@@ -122,6 +186,9 @@ class HistoryReader:
     async def history(self, client_id: int) -> History:
         """The client's history, read in a worker thread (DuckDB releases the GIL while it scans)."""
         return await asyncio.to_thread(self.read, client_id)
+
+    async def close(self) -> None:
+        self._con.close()
 
     def read(self, client_id: int) -> History:
         cursor = self._con.cursor()
@@ -166,18 +233,7 @@ class HistoryReader:
                 {"low": min(ids), "high": max(ids), "ids": ids},
             ).fetchall()
         )
-        credits = [
-            BureauCredit(
-                credit_active=str(active),
-                credit_type=str(kind),
-                years_ago=round(-float(days) / DAYS_PER_YEAR, 2),
-                amount=_number(amount),
-                debt=_number(debt),
-                overdue_days=_count(overdue),
-                months_late=_count(late.get(bureau_id)),
-            )
-            for bureau_id, active, kind, days, amount, debt, overdue, _ in rows
-        ]
+        credits = [bureau_credit((*row[1:7], late.get(row[0]))) for row in rows]
         return credits, int(rows[0][-1])
 
     @staticmethod
@@ -191,16 +247,7 @@ class HistoryReader:
             """,
             {"id": client_id, "limit": MAX_ROWS},
         ).fetchall()
-        applications = [
-            PreviousApplication(
-                contract_type=str(kind),
-                status=str(status),
-                years_ago=round(-float(days) / DAYS_PER_YEAR, 2),
-                amount_asked=_number(asked),
-                amount_granted=_number(granted),
-            )
-            for kind, status, days, asked, granted, _ in rows
-        ]
+        applications = [previous_application(row[:5]) for row in rows]
         return applications, int(rows[0][-1]) if rows else 0
 
     @staticmethod
@@ -222,36 +269,20 @@ class HistoryReader:
             """,
             {"id": client_id},
         ).fetchall()
-        payments = sum(int(r[1]) for r in rows)
-        late = sum(int(r[3] or 0) for r in rows)
-        known = sum(int(r[4]) for r in rows)
-        underpaid = sum(int(r[5] or 0) for r in rows)
-        compared = sum(int(r[6]) for r in rows)
-        days_late = sum(float(r[7] or 0) for r in rows)
-        return Repayment(
-            payments=payments,
-            late_share=late / known if known else None,
-            underpaid_share=underpaid / compared if compared else None,
-            mean_days_late=days_late / late if late else None,
-            by_year=[RepaymentYear(int(r[0]), int(r[1]), int(r[2])) for r in rows],
-        )
+        return repayment(rows)
 
     @staticmethod
     def _card(cursor: duckdb.DuckDBPyConnection, client_id: int) -> Card:
-        months, balance, utilisation, overdue = cursor.execute(
-            """
+        query = """
             SELECT count(*), avg(AMT_BALANCE), avg(AMT_BALANCE / NULLIF(AMT_CREDIT_LIMIT_ACTUAL, 0)),
                    count(*) FILTER (WHERE SK_DPD > 0)
             FROM credit_card_balance WHERE SK_ID_CURR = $id
-            """,
-            {"id": client_id},
-        ).fetchone()
-        return Card(int(months), _number(balance), _number(utilisation), int(overdue))
+        """
+        return card(cursor.execute(query, {"id": client_id}).fetchone())
 
     @staticmethod
     def _pos(cursor: duckdb.DuckDBPyConnection, client_id: int) -> Pos:
-        months, active, overdue = cursor.execute(
-            """
+        query = """
             WITH months AS (
                 SELECT SK_ID_PREV, NAME_CONTRACT_STATUS, SK_DPD,
                        row_number() OVER (PARTITION BY SK_ID_PREV ORDER BY MONTHS_BALANCE DESC) AS recency
@@ -260,7 +291,5 @@ class HistoryReader:
             SELECT count(*), count(*) FILTER (WHERE recency = 1 AND NAME_CONTRACT_STATUS = 'Active'),
                    count(*) FILTER (WHERE SK_DPD > 0)
             FROM months
-            """,
-            {"id": client_id},
-        ).fetchone()
-        return Pos(int(months), int(active), int(overdue))
+        """
+        return pos(cursor.execute(query, {"id": client_id}).fetchone())
