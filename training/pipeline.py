@@ -25,6 +25,7 @@ from credit_common.data_layout import DataLayout
 from credit_features import store
 from credit_features.settings import FeatureSettings
 from training.data.raw_source import RawSource, file_digest, folder_digest, resolve
+from training.features.load_options import DEFAULT_LOAD, OnlineLoadOptions
 from training.model.fairness_bounds import DEFAULT_BOUNDS, FairnessBounds
 from training.model.sampling import SEARCH_ROWS
 
@@ -56,6 +57,8 @@ class PipelineOptions:
     until: str | None = None
     #: What a version must hold to be promoted (the command line reads them from FAIRNESS_*).
     fairness: FairnessBounds = DEFAULT_BOUNDS
+    #: How the online store is loaded (the command line reads it from FEAST_FAST_MATERIALIZE...).
+    online_load: OnlineLoadOptions = DEFAULT_LOAD
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,7 @@ def _steps(options: PipelineOptions, root: Path) -> tuple[list[_Step], Path]:
         ("ingest", lambda: ingest_folder(raw=raw, out=parquet)),
         ("features", lambda: build_features(parquet_dir=parquet, out=features)),
         ("apply", store.apply),
-        ("materialize", reload_online),
+        ("materialize", lambda: reload_online(load=options.online_load)),
         ("dataset", lambda: build_dataset(parquet, dataset, "train")),
         ("production set", lambda: build_dataset(parquet, dataset, "test")),
         (

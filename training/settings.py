@@ -5,6 +5,8 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from training.features.load_options import DUCKDB_MEMORY
+
 
 class TrainingSettings(BaseSettings):
     """Knobs of the training package, read from the environment where the jobs run."""
@@ -39,11 +41,7 @@ class TrainingSettings(BaseSettings):
         description="Write Redis through the vectorised path; false runs `feast materialize-incremental`.",
     )
     materialize_duckdb_memory: str = Field(
-        "3GB",
+        DUCKDB_MEMORY,
         validation_alias="MATERIALIZE_DUCKDB_MEMORY",
-        description=(
-            "DuckDB memory limit of the materialization's queries (spills beyond it). A first load joins"
-            " every view's latest rows: 1.2 GB of features, a 2.0 GB peak for the Kaggle population;"
-            " it stopped, out of memory, under 512MB."
-        ),
+        description="DuckDB memory limit of the materialization's queries (spills beyond it).",
     )

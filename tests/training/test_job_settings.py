@@ -8,6 +8,8 @@ import pydantic
 import pytest
 
 from training import cli
+from training.features import load_options, materialize, reload, whole_hashes
+from training.features.load_options import DEFAULT_LOAD, OnlineLoadOptions
 from training.model import train
 from training.model.fairness_bounds import DEFAULT_BOUNDS, FairnessBounds
 from training.monitoring import drift
@@ -28,6 +30,23 @@ def test_a_bad_fairness_variable_is_refused_by_name(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("FAIRNESS_MIN_RATIO", "1.5")
     with pytest.raises(pydantic.ValidationError, match="FAIRNESS_MIN_RATIO"):
         cli.fairness_bounds()
+
+
+def test_the_materialize_variables_become_the_jobs_load_options(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("FEAST_FAST_MATERIALIZE", "MATERIALIZE_DUCKDB_MEMORY"):
+        monkeypatch.delenv(name, raising=False)
+    assert cli.online_load_options() == DEFAULT_LOAD == OnlineLoadOptions(fast=True, duckdb_memory="3GB")
+    monkeypatch.setenv("FEAST_FAST_MATERIALIZE", "0")
+    monkeypatch.setenv("MATERIALIZE_DUCKDB_MEMORY", "512MB")
+    assert cli.online_load_options() == OnlineLoadOptions(fast=False, duckdb_memory="512MB")
+
+
+@pytest.mark.parametrize("module", [load_options, materialize, reload, whole_hashes])
+def test_the_load_jobs_read_no_training_settings(module: object) -> None:
+    # (they still default to the features core's settings, FeatureSettings, when none are given)
+    source = inspect.getsource(module)  # type: ignore[arg-type]
+    for reader in ("TrainingSettings", "os.environ", "from_environment("):
+        assert reader not in source, f"{module.__name__} reads {reader}: the command line's job"  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("module", [train, drift])

@@ -59,9 +59,9 @@ from training.features.latest_rows import (
     source_path,
     stream_batches,
 )
+from training.features.load_options import DEFAULT_LOAD, DUCKDB_MEMORY, OnlineLoadOptions
 from training.features.redis_pipeline import open_pipeline
 from training.features.whole_hashes import holds_no_client, load_whole_hashes, server_takes_whole_hashes
-from training.settings import TrainingSettings
 
 log = logging.getLogger(__name__)
 
@@ -179,14 +179,13 @@ def _newer_only(keys: list[bytes], micros: np.ndarray, stored: list[list[bytes |
 
 
 def _write_view(
-    store: FeatureStore, view: FeatureView, window: Window, progress: Progress | None
+    store: FeatureStore, view: FeatureView, window: Window, progress: Progress | None, memory_limit: str
 ) -> ViewResult:
     """Stream the view's latest rows into Redis, one pipelined batch at a time."""
     started = time.perf_counter()
     online = store.config.online_store
     client = open_redis(online.connection_string, online.redis_type.value)
     batch_size = store.config.materialization_config.online_write_batch_size or 10_000
-    memory_limit = TrainingSettings().materialize_duckdb_memory
     total, batches = _latest_rows(view, source_path(store, view), window, batch_size, memory_limit)
     encoder = _HashEncoder(view.name, [f.name for f in view.features])
     ttl = online.key_ttl_seconds
@@ -263,7 +262,7 @@ def _registry_bookkeeping(
 
 
 def _materialize_one(
-    store: FeatureStore, view: FeatureView, window: Window, progress: Progress | None
+    store: FeatureStore, view: FeatureView, window: Window, progress: Progress | None, memory_limit: str
 ) -> ViewResult:
     """One view: fast path with Feast's registry bookkeeping (state, interval), or Feast's path."""
     reason = _fast_path_reason(store, view)
@@ -271,7 +270,7 @@ def _materialize_one(
         log.warning("view takes Feast's own path", extra={"view": view.name, "reason": reason})
         return _feast_view(store, view, window)
     with _registry_bookkeeping(store, [view], window):
-        result = _write_view(store, view, window, progress)
+        result = _write_view(store, view, window, progress, memory_limit)
     log.info("view materialized", extra=result.__dict__)
     return result
 
@@ -291,11 +290,15 @@ def _takes_whole_hashes(store: FeatureStore, windows: list[tuple[FeatureView, Wi
 
 
 def _load_whole_hashes(
-    store: FeatureStore, views: list[FeatureView], window: Window, progress: Progress | None
+    store: FeatureStore,
+    views: list[FeatureView],
+    window: Window,
+    progress: Progress | None,
+    memory_limit: str,
 ) -> list[ViewResult]:
     """Every client's whole hash; clients that got a hash meanwhile then take the per-view path."""
     with _registry_bookkeeping(store, views, window):
-        loaded = load_whole_hashes(store, views, window, progress)
+        loaded = load_whole_hashes(store, views, window, progress, memory_limit)
     results = [
         ViewResult(
             view.name,
@@ -335,7 +338,7 @@ def online_views(store: FeatureStore, names: Sequence[str] | None = None) -> lis
 
 
 def _run(
-    store: FeatureStore, windows: list[tuple[FeatureView, Window]], show_progress: bool
+    store: FeatureStore, windows: list[tuple[FeatureView, Window]], show_progress: bool, memory_limit: str
 ) -> MaterializeResult:
     started = time.perf_counter()
     console = Console(stderr=True)
@@ -343,9 +346,10 @@ def _run(
     with Progress(*columns, console=console, disable=not show_progress) as progress:
         shown = progress if show_progress else None
         if _takes_whole_hashes(store, windows):
-            results = _load_whole_hashes(store, [view for view, _ in windows], windows[0][1], shown)
+            views = [view for view, _ in windows]
+            results = _load_whole_hashes(store, views, windows[0][1], shown, memory_limit)
         else:
-            results = [_materialize_one(store, view, window, shown) for view, window in windows]
+            results = [_materialize_one(store, view, window, shown, memory_limit) for view, window in windows]
     seconds = time.perf_counter() - started
     rows = sum(max(r.rows, 0) for r in results)
     summary = MaterializeResult(
@@ -386,16 +390,23 @@ def materialize(
     store: FeatureStore,
     start: datetime,
     end: datetime,
+    *,
     views: Sequence[str] | None = None,
     show_progress: bool = True,
+    memory_limit: str = DUCKDB_MEMORY,
 ) -> MaterializeResult:
     """Like `FeatureStore.materialize(start, end)`: every online view's latest rows in [start, end]."""
     window = Window(_aware(start), _aware(end))
-    return _run(store, [(v, window) for v in online_views(store, views)], show_progress)
+    return _run(store, [(v, window) for v in online_views(store, views)], show_progress, memory_limit)
 
 
 def materialize_incremental(
-    store: FeatureStore, end: datetime, views: Sequence[str] | None = None, show_progress: bool = True
+    store: FeatureStore,
+    end: datetime,
+    *,
+    views: Sequence[str] | None = None,
+    show_progress: bool = True,
+    memory_limit: str = DUCKDB_MEMORY,
 ) -> MaterializeResult:
     """Like `feast materialize-incremental end`: each view from its last materialized end time (or
     now - ttl the first time) to `end`, so the two paths can take turns on the same registry."""
@@ -408,7 +419,7 @@ def materialize_incremental(
                 raise ValueError(f"view {view.name} has no ttl and was never materialized: no start time")
             start = datetime.now(tz=UTC) - view.ttl
         windows.append((view, Window(_aware(start), end)))
-    return _run(store, windows, show_progress)
+    return _run(store, windows, show_progress, memory_limit)
 
 
 def _aware(moment: datetime) -> datetime:
@@ -420,17 +431,18 @@ def materialize_online(
     end: datetime | None = None,
     settings: FeatureSettings | None = None,
     backend: OnlineBackend | None = None,
+    load: OnlineLoadOptions = DEFAULT_LOAD,
 ) -> MaterializeResult | None:
     """Move the latest feature values up to `end` into the online store (`materialize-incremental`).
 
     Redis takes the vectorised path (same bytes as Feast, many times faster); SQLite, or
-    FEAST_FAST_MATERIALIZE=0, runs the real `feast materialize-incremental` CLI.
+    `load.fast` false, runs the real `feast materialize-incremental` CLI.
     """
     settings = settings or FeatureSettings()
     end = (end or datetime.now(tz=UTC)).replace(microsecond=0)  # the CLI's resolution: same intervals
     backend = backend or online_backend(settings)
-    if backend == "redis" and TrainingSettings().fast_materialize:
-        return materialize_incremental(get_store(settings, backend), end)
+    if backend == "redis" and load.fast:
+        return materialize_incremental(get_store(settings, backend), end, memory_limit=load.duckdb_memory)
     feast_cli(
         "materialize-incremental", end.strftime("%Y-%m-%dT%H:%M:%S"), settings=settings, backend=backend
     )

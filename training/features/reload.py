@@ -27,8 +27,8 @@ from credit_features.redis_layout import client_id_of, client_key_pattern
 from credit_features.settings import FeatureSettings
 from credit_features.store import feast_cli, get_store
 from training.features.latest_rows import source_path
+from training.features.load_options import DEFAULT_LOAD, OnlineLoadOptions
 from training.features.materialize import materialize, online_views
-from training.settings import TrainingSettings
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,9 @@ def _clear_other(store: FeatureStore) -> int:
 
 
 def reload_online(
-    settings: FeatureSettings | None = None, backend: OnlineBackend | None = None
+    settings: FeatureSettings | None = None,
+    backend: OnlineBackend | None = None,
+    load: OnlineLoadOptions = DEFAULT_LOAD,
 ) -> ReloadResult:
     """Replace the online store's clients with every client of the feature tables (after `apply`)."""
     started = time.perf_counter()
@@ -106,10 +108,10 @@ def reload_online(
     store = get_store(settings, backend)
     first, last, applications = event_span(store)
     end = max(last, datetime.now(tz=UTC).replace(microsecond=0))
-    fast = backend == "redis" and TrainingSettings().fast_materialize
+    fast = backend == "redis" and load.fast
     cleared = _clear_redis(store) if backend == "redis" else _clear_other(store)
     if fast:
-        materialize(store, first, end)
+        materialize(store, first, end, memory_limit=load.duckdb_memory)
     else:
         feast_cli("materialize", _cli_time(first), _cli_time(end), settings=settings, backend=backend)
     # Counted in Redis itself; another store has no cheap count of its keys (-1: not counted).

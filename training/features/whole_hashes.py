@@ -54,8 +54,8 @@ from training.features.latest_rows import (
     source_path,
     stream_batches,
 )
+from training.features.load_options import DUCKDB_MEMORY
 from training.features.redis_pipeline import open_pipeline
-from training.settings import TrainingSettings
 
 log = logging.getLogger(__name__)
 
@@ -210,11 +210,11 @@ class _Encoder:
 
 
 def _joined_rows(
-    views: Sequence[FeatureView], store: FeatureStore, window: Window, batch_size: int
+    views: Sequence[FeatureView], store: FeatureStore, window: Window, batch_size: int, memory_limit: str
 ) -> tuple[int, Iterator[pa.RecordBatch]]:
     """Clients count and stream of their latest rows of every view, side by side: the client id, then
     per view its event time (null: no row in the window) and its features."""
-    connection = duckdb_connection(TrainingSettings().materialize_duckdb_memory)
+    connection = duckdb_connection(memory_limit)
     connection.execute("SET preserve_insertion_order = false")  # clients in any order: less to hold
     ctes, columns, joins, parameters = [], [], [], []
     for number, view in enumerate(views):
@@ -245,14 +245,18 @@ def _busy_rows(errors: list[Exception | None]) -> np.ndarray:
 
 
 def load_whole_hashes(
-    store: FeatureStore, views: Sequence[FeatureView], window: Window, progress: Progress | None
+    store: FeatureStore,
+    views: Sequence[FeatureView],
+    window: Window,
+    progress: Progress | None,
+    memory_limit: str = DUCKDB_MEMORY,
 ) -> LoadResult:
     """Create the hash of every client of the views' latest rows in the window that has none yet."""
     started = time.perf_counter()
     online = store.config.online_store
     client = open_redis(online.connection_string, online.redis_type.value)
     batch_size = store.config.materialization_config.online_write_batch_size or 10_000
-    total, batches = _joined_rows(views, store, window, batch_size)
+    total, batches = _joined_rows(views, store, window, batch_size, memory_limit)
     encoder = _Encoder(store.project, views, online.key_ttl_seconds)
     task = progress.add_task("whole hashes", total=total) if progress else None
     read = np.zeros(len(views), dtype=np.int64)
