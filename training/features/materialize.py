@@ -313,7 +313,7 @@ def _load_whole_hashes(
     ]
     if loaded.busy:
         log.warning("clients already had a hash: per-view path for them", extra={"clients": loaded.busy})
-        merged = [_materialize_one(store, view, window, progress) for view in views]
+        merged = [_materialize_one(store, view, window, progress, memory_limit) for view in views]
         results = [
             ViewResult(
                 r.view,
