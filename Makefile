@@ -90,7 +90,7 @@ BENCH_REDIS_DB ?= 3
 BENCHES := bench-datagen bench-features bench-ingest bench-pipeline bench-materialize bench-online-memory \
   bench-cluster-failover bench-train bench-grpc bench-capacity bench-applications bench-monotonicity bench-drift
 BENCH_ENV = set -a && . $(BENCH_DATA)/demo.env && set +a &&
-.PHONY: $(BENCHES) bench-platform bench-demo-platform bench-serving
+.PHONY: $(BENCHES) bench-platform bench-demo-platform bench-serving bench-history-source
 
 bench: install
 	bash scripts/ensure_services.sh
@@ -154,6 +154,12 @@ bench-monotonicity: bench-demo-platform
 
 bench-drift:
 	$(BIN)/python -m bench.drift --work $(DATA)/bench/drift
+
+## bench-history-source: the clients' history from a shared PostgreSQL against the Parquet files
+##   (needs PostgreSQL; HISTORY_DATABASE_URL, default the machine's database `test`); not in `make bench`
+HISTORY_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
+bench-history-source:
+	$(BIN)/python -m bench.history_source --url $(HISTORY_DATABASE_URL) --work $(DATA)/bench/history
 
 clean:
 	rm -rf $(DATA) mlruns .pytest_cache

@@ -42,6 +42,11 @@ MEASURES: dict[str, tuple[str, ...]] = {
     "footprint": _SERVING,
     "prediction_log": ("gateway/decisions", "credit_model"),
     "drift": ("training/monitoring", "credit_features"),
+    "history_source": (
+        "gateway/client_file",
+        "training/data/history_publish.py",
+        "credit_common/history_tables.py",
+    ),
 }
 
 
