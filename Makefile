@@ -155,11 +155,12 @@ bench-monotonicity: bench-demo-platform
 bench-drift:
 	$(BIN)/python -m bench.drift --work $(DATA)/bench/drift
 
-## bench-history-source: the clients' history from a shared PostgreSQL against the Parquet files
-##   (needs PostgreSQL; HISTORY_DATABASE_URL, default the machine's database `test`); not in `make bench`
-HISTORY_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
+## bench-history-source: the client's file (history, applications, population) from a shared PostgreSQL
+##   against the Parquet files
+##   (needs PostgreSQL; CLIENT_FILE_DATABASE_URL, default the machine's database `test`); not in `make bench`
+CLIENT_FILE_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 bench-history-source:
-	$(BIN)/python -m bench.history_source --url $(HISTORY_DATABASE_URL) --work $(DATA)/bench/history
+	$(BIN)/python -m bench.history_source --url $(CLIENT_FILE_DATABASE_URL) --work $(DATA)/bench/history
 
 clean:
 	rm -rf $(DATA) mlruns .pytest_cache

@@ -1,10 +1,14 @@
-"""What reading the clients' history from a shared PostgreSQL costs, beside the local Parquet files.
+"""What reading the client's file from a shared PostgreSQL costs, beside the local Parquet files.
 
-On synthetic tables at `--scale` (generated and ingested once into `--work`, reused): the publish job
-(`python -m training publish-history`: DuckDB summaries copied in with psycopg), the database's size
-beside the six Parquet files', and one client's history read by each source for `--clients` clients
-drawn at random, one after another (p50 and p99 of each read): the Parquet reader as the gateway
-runs it (DuckDB over the files), the shared reader over one pooled connection.
+On synthetic tables at `--scale` (generated, ingested and turned into features once into `--work`,
+reused):
+- the history: its publish (DuckDB summaries copied in with psycopg), the database's size beside the
+  six Parquet files', and one client's history read by each source for `--clients` clients drawn at
+  random, one after another (p50 and p99): the Parquet reader as the gateway runs it (DuckDB over the
+  files), the shared reader over one pooled connection;
+- the two whole tables a gateway reads at start-up: their publish (application fields, and the
+  population with every feature column) and stored size, and the time each source takes to give a
+  gateway its applications and its population of `--features` comparison columns.
 
     python -m bench.history_source [--scale 0.1] [--url postgresql://postgres@127.0.0.1:5432/test]
 """
@@ -14,7 +18,9 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -26,9 +32,14 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.stamp import BenchRun, bench_run
+from credit_common.data_layout import DataLayout
 from credit_common.history_tables import COLUMNS, libpq_url
+from credit_features.client_file_data import application_fields, population
+from credit_features.client_file_snapshot import APPLICATIONS, POPULATION, publish_tables
 from gateway.client_file.history import TABLES, HistoryReader
+from gateway.client_file.population import Population
 from gateway.client_file.shared_history import SharedHistoryReader
+from gateway.client_file.tables import DatabaseTables, FolderTables
 from training.data.history_publish import publish_history
 
 console = Console(stderr=True)
@@ -39,13 +50,17 @@ app = typer.Typer(add_completion=False)
 def _tables(scale: float, work: Path) -> Path:
     """The ingested tables at `scale` (generated and ingested once)."""
     parquet = work / f"scale-{scale}" / "parquet"
+    raw, features = parquet.parent / "raw", parquet.parent / "features"
+    steps = []
     if not (parquet / "bureau_balance.parquet").exists():
-        raw = parquet.parent / "raw"
-        for step in (
+        steps += [
             ["datagen", "--scale", str(scale), "--out", str(raw)],
             ["ingest", "--raw", str(raw), "--out", str(parquet)],
-        ):
-            subprocess.run([sys.executable, "-m", "training", *step], check=True)
+        ]
+    if not (features / "application.parquet").exists():
+        steps.append(["features", "--parquet", str(parquet), "--out", str(features)])
+    for step in steps:
+        subprocess.run([sys.executable, "-m", "training", *step], check=True)
     return parquet
 
 
@@ -75,6 +90,49 @@ async def _read_database(url: str, clients: list[int]) -> list[float]:
         seconds.append(time.perf_counter() - started)
     await reader.close()
     return seconds
+
+
+def _seconds(read: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    read()
+    return round(time.perf_counter() - started, 3)
+
+
+def _record_tables(run: BenchRun, layout: DataLayout, url: str, features: int) -> None:
+    """The whole tables: publish, stored size, and each source's start-up read."""
+    at = f"client file at scale {run.config['scale']:g}"
+    started = time.perf_counter()
+    tables = {APPLICATIONS: application_fields(layout), POPULATION: population(layout)}
+    stored = publish_tables(url, tables)
+    published = round(time.perf_counter() - started, 2)
+    run.figure(
+        "tables_publish_seconds", published, unit="s", label=f"{at}: publish applications + population"
+    )
+    megabytes = round(sum(stored.values()) / 2**20, 1)
+    run.figure("tables_database_mb", megabytes, unit="MB", label=f"{at}: applications + population stored")
+    run.detail("population_columns", tables[POPULATION].num_columns)
+    # the gateway's comparison columns: some features, and the filters' fields
+    compared = [c for c in tables[POPULATION].column_names if c not in ("SK_ID_CURR", "TARGET")][:features]
+    wanted = Population.columns(compared)
+    with tempfile.TemporaryDirectory() as cache:
+        for source, tables_of in (
+            ("files", FolderTables(layout)),
+            ("database", DatabaseTables(url, Path(cache))),
+        ):
+            if source == "files":
+                layout.applications_cache.unlink(missing_ok=True)  # a first start: the copy is written
+            run.figure(
+                f"{source}_applications_seconds",
+                _seconds(tables_of.applications),
+                unit="s",
+                label=f"{at}: applications at a first start, from the {source}",
+            )
+            run.figure(
+                f"{source}_population_seconds",
+                _seconds(lambda tables_of=tables_of: tables_of.population(wanted)),
+                unit="s",
+                label=f"{at}: population of {len(wanted)} columns at start-up, from the {source}",
+            )
 
 
 def _record(run: BenchRun, parquet: Path, url: str, clients: list[int]) -> None:
@@ -113,8 +171,9 @@ def main(
     ] = "postgresql://postgres@127.0.0.1:5432/test",
     clients: Annotated[int, typer.Option(min=10, help="Clients read by each source.")] = 300,
     work: Annotated[Path, typer.Option(help="Where the tables are kept.")] = Path("data/bench/history"),
+    features: Annotated[int, typer.Option(min=1, help="Comparison features a gateway reads.")] = 20,
 ) -> None:
-    """Publish the history at `scale` and time reads from each source."""
+    """Publish the client's file at `scale` and time reads from each source."""
     parquet = _tables(scale, work)
     applications = parquet / "application_train.parquet"
     con = duckdb.connect()
@@ -127,13 +186,15 @@ def main(
         "scale": scale,
         "applications": int(count),
         "clients_read": clients,
+        "comparison_features": features,
         "database": url.split("@")[-1],
     }
     # One result per size: history_source (the default 0.1), history_source-1 (Kaggle's)...
     name = "history_source" if scale == DEFAULT_SCALE else f"history_source-{scale:g}"
     with bench_run(name, config) as run:
         _record(run, parquet, url, [int(row[0]) for row in drawn])
-    table = Table("figure", "value", title=f"history source, scale {scale}")
+        _record_tables(run, DataLayout(parquet.parent), url, features)
+    table = Table("figure", "value", title=f"client's file source, scale {scale}")
     for figure in run.figures.values():
         table.add_row(figure.label, f"{figure.value:g} {figure.unit}")
     console.print(table)

@@ -45,7 +45,10 @@ MEASURES: dict[str, tuple[str, ...]] = {
     "history_source": (
         "gateway/client_file",
         "training/data/history_publish.py",
+        "training/data/client_file_publish.py",
         "credit_common/history_tables.py",
+        "credit_features/client_file_data.py",
+        "credit_features/client_file_snapshot.py",
     ),
 }
 

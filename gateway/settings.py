@@ -94,10 +94,11 @@ class GatewaySettings(BaseSettings):
         "postgresql+psycopg://user@host/db (empty: the SQLite file <data>/reviews/reviews.sqlite).",
     )
 
-    history_database_url: str = Field(
+    client_file_database_url: str = Field(
         "",
-        description="The shared PostgreSQL the clients' history is read from, as `python -m training "
-        "publish-history` fills it (postgresql://user@host/db); empty: the local Parquet files.",
+        description="The shared PostgreSQL the client's file is read from (history, application fields, "
+        "comparison population), as `python -m training publish-client-file` fills it "
+        "(postgresql://user@host/db); empty: the data folder's Parquet files.",
     )
 
     @field_validator("api_keys")

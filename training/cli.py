@@ -164,18 +164,21 @@ def materialize() -> None:
     console.print(f"feast materialize-incremental: done ({online_backend(settings)} online store)")
 
 
-@app.command("publish-history")
-def publish_history(
+@app.command("publish-client-file")
+def publish_client_file(
     url: Annotated[
-        str, typer.Option(help="The shared PostgreSQL the gateways read histories from (postgresql://...).")
+        str,
+        typer.Option(
+            help="The shared PostgreSQL the gateways read the client's file from (postgresql://...)."
+        ),
     ],
-    parquet: Parquet = None,
 ) -> None:
-    """Summarise the clients' history tables into a shared PostgreSQL (GATEWAY_HISTORY_DATABASE_URL):
-    N gateway machines then read it instead of each mounting the Parquet files."""
-    from training.data.history_publish import publish_history as publish
+    """Publish the client's file (history summaries, application fields, comparison population) to a
+    shared PostgreSQL (GATEWAY_CLIENT_FILE_DATABASE_URL): N gateway machines then read it instead of
+    each mounting the data folder."""
+    from training.data.client_file_publish import publish_client_file as publish
 
-    print_summary("history published", publish(parquet or DataLayout.from_environment().parquet, url))
+    print_summary("client's file published", publish(DataLayout.from_environment(), url))
 
 
 @app.command()

@@ -19,6 +19,7 @@ from gateway.api.metrics import GatewayMetrics
 from gateway.client_file.directory import ClientDirectory
 from gateway.client_file.history import HistoryReader, HistorySource
 from gateway.client_file.population import Population
+from gateway.client_file.tables import open_tables
 from gateway.intake.application_store import ApplicationStore
 from gateway.intake.limit import IntakeLimit
 from gateway.settings import GatewaySettings
@@ -50,11 +51,11 @@ State = Annotated[GatewayState, Depends(get_state)]
 
 
 def open_history(settings: GatewaySettings, layout: DataLayout) -> HistorySource:
-    """The shared history database when one is configured (N machines), else the local Parquet files."""
-    if settings.history_database_url:
+    """The shared database when one is configured (N machines), else the local Parquet files."""
+    if settings.client_file_database_url:
         from gateway.client_file.shared_history import SharedHistoryReader  # psycopg only where used
 
-        return SharedHistoryReader(settings.history_database_url)
+        return SharedHistoryReader(settings.client_file_database_url)
     return HistoryReader(layout.parquet)
 
 
@@ -69,11 +70,14 @@ async def open_state(settings: GatewaySettings, metrics: GatewayMetrics) -> Gate
     decision = open_decision_state(settings, metrics)
     features = comparison_features(settings.comparison_features)
     layout = DataLayout(settings.data_dir)
-    population = Population.load(layout, features, settings.similar_clients)
+    tables = open_tables(settings.client_file_database_url, layout)
+    population = Population.from_table(
+        tables.population(Population.columns(features)), features, settings.similar_clients
+    )
     # New applications live in Redis (durable, shared by every gateway process); none without it.
     redis = decision.online_backend == "redis"
     applications = ApplicationStore.open(decision.feature_settings) if redis else None
-    directory = ClientDirectory(layout, applications)
+    directory = ClientDirectory(tables.applications(), applications)
     history = open_history(settings, layout)
     log.info("gateway ready", extra={"comparison_features": len(features), "clients": len(population.ids)})
     return GatewayState(

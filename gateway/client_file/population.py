@@ -1,14 +1,15 @@
 """Comparison of a client with all clients, a filtered group, or the most similar clients.
 
-Loaded once at start-up from the offline feature tables: the features offered for comparison and the
+Loaded once at start-up from the client's file's population table (gateway.client_file.tables: the
+data folder's feature tables or the shared database): the features offered for comparison and the
 fields groups are filtered on. Similar clients are nearest neighbours on standardised key features.
 
-Past clients' outcomes (TARGET of the ingested training applications, `parquet/application_train.parquet`
-beside the feature tables; never a feature) split a group into those who repaid and those who defaulted,
-in aggregate only: counts per histogram bin, and a scatter plot's dots coloured by side. The client's own
-row never counts (its file never shows its outcome), and a group with fewer than MIN_OUTCOME_SIDE past
-clients on either side is shown undivided, with the reason, so that a small group (similar clients, a
-narrow filter) never lets one person's default be read off a chart.
+Past clients' outcomes (TARGET of the ingested training applications; never a feature) split a group
+into those who repaid and those who defaulted, in aggregate only: counts per histogram bin, and a
+scatter plot's dots coloured by side. The client's own row never counts (its file never shows its
+outcome), and a group with fewer than MIN_OUTCOME_SIDE past clients on either side is shown undivided,
+with the reason, so that a small group (similar clients, a narrow filter) never lets one person's
+default be read off a chart.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from sklearn.neighbors import NearestNeighbors
 
-from credit_common.data_layout import DataLayout
+from credit_features.client_file_data import OUTCOME
 from gateway.client_file.errors import GroupError
 
 log = logging.getLogger(__name__)
@@ -36,8 +37,6 @@ FILTER_FEATURES = {
     "age_band": "APP_AGE_YEARS",
 }
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
-#: The outcome of a past client: 1 defaulted, 0 repaid (training applications only; none for the others).
-OUTCOME = "TARGET"
 #: Fewest past clients on each side (repaid, defaulted) for a group's outcomes to be shown. Below it the
 #: chart shows the group undivided and says why: one person's default is never to be read off a chart.
 MIN_OUTCOME_SIDE = 20
@@ -128,38 +127,19 @@ class Population:
             frame[OUTCOME].to_numpy(dtype=float) if OUTCOME in frame else np.full(len(frame), np.nan)
         )
 
+    @staticmethod
+    def columns(features: Sequence[str]) -> list[str]:
+        """The population's columns a comparison on `features` needs: those, and the filters' fields."""
+        return sorted({*features, *FILTER_FEATURES.values()})
+
     @classmethod
-    def load(cls, layout: DataLayout, features: Sequence[str], similar_k: int) -> Population:
-        """Read the needed columns from the feature tables (DuckDB joins the views by client), and past
-        clients' outcomes from the ingested training applications (without that file no group's
-        outcomes are shown)."""
-        features_dir = layout.features
-        wanted = {*features, *FILTER_FEATURES.values()}
-        con = duckdb.connect()
-        frames = []
-        for table in sorted(features_dir.glob("*.parquet")):
-            available = set(
-                con.execute(f"DESCRIBE SELECT * FROM read_parquet('{table}')").df()["column_name"]
-            )
-            chosen = sorted(wanted & available)
-            if chosen:
-                cols = ", ".join(f'"{c}"' for c in chosen)
-                frames.append(
-                    con.execute(f"SELECT SK_ID_CURR, {cols} FROM read_parquet('{table}')")
-                    .df()
-                    .set_index("SK_ID_CURR")
-                )
-        if not frames:
-            raise FileNotFoundError(f"no feature tables with comparison features under {features_dir}")
-        frame = pd.concat(frames, axis=1).reset_index()
-        outcomes = layout.parquet / "application_train.parquet"
-        if outcomes.is_file():
-            labels = con.execute(f"SELECT SK_ID_CURR, {OUTCOME} FROM read_parquet(?)", [str(outcomes)]).df()
-            frame = frame.merge(labels, on="SK_ID_CURR", how="left", validate="one_to_one")
-        else:
-            log.warning("no past outcomes: comparisons are not split", extra={"path": str(outcomes)})
-        log.info("population loaded", extra={"clients": len(frame), "features": len(features)})
-        return cls(frame, features, similar_k)
+    def from_table(cls, table: pa.Table, features: Sequence[str], similar_k: int) -> Population:
+        """The population of the client's file's table (gateway.client_file.tables): its comparison
+        features, and past outcomes when it holds them (without, no group's outcomes are shown)."""
+        if OUTCOME not in table.column_names:
+            log.warning("no past outcomes: comparisons are not split")
+        log.info("population loaded", extra={"clients": table.num_rows, "features": len(features)})
+        return cls(table.to_pandas(), features, similar_k)
 
     def _standardise(self, key: np.ndarray) -> np.ndarray:
         filled = np.where(np.isnan(key), self._median, key)

@@ -25,6 +25,7 @@ from gateway.client_file.population import (
     Population,
     outcome_split,
 )
+from gateway.client_file.tables import FolderTables
 from gateway.settings import GatewaySettings
 
 pytestmark = pytest.mark.unit
@@ -172,7 +173,8 @@ def test_load_reads_the_outcome_beside_the_feature_tables(tmp_path: Path) -> Non
     past = whole.dropna(subset=["TARGET"])[["SK_ID_CURR", "TARGET"]].astype({"TARGET": "int64"})
     past.to_parquet(tmp_path / "parquet" / "application_train.parquet")
     # when the population loads
-    people = Population.load(DataLayout(tmp_path), FEATURES, 10)
+    tables = FolderTables(DataLayout(tmp_path))
+    people = Population.from_table(tables.population(Population.columns(FEATURES)), FEATURES, 10)
     # then each client has its outcome, never a feature to compare or filter on
     assert np.nansum(people.outcomes) == 20
     assert np.isnan(people.outcomes).sum() == 20
@@ -180,7 +182,8 @@ def test_load_reads_the_outcome_beside_the_feature_tables(tmp_path: Path) -> Non
     assert "TARGET" not in people.features
     # and without the training applications nothing is split
     (tmp_path / "parquet" / "application_train.parquet").unlink()
-    assert np.isnan(Population.load(DataLayout(tmp_path), FEATURES, 10).outcomes).all()
+    alone = Population.from_table(tables.population(Population.columns(FEATURES)), FEATURES, 10)
+    assert np.isnan(alone.outcomes).all()
 
 
 def api(people: Population) -> TestClient:
