@@ -138,7 +138,7 @@ def _record_tables(run: BenchRun, layout: DataLayout, url: str, features: int) -
 def _record(run: BenchRun, parquet: Path, url: str, clients: list[int]) -> None:
     at = f"history at scale {run.config['scale']:g}"
     published = publish_history(parquet, url)
-    run.figure("publish_seconds", published.seconds, unit="s", label=f"{at}: publish-history, whole job")
+    run.figure("publish_seconds", published.seconds, unit="s", label=f"{at}: publish, history tables")
     run.detail("rows", published.rows)
     with psycopg.connect(libpq_url(url)) as database:
         (size,) = database.execute(
