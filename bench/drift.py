@@ -47,8 +47,9 @@ from dataclasses import asdict
 from pathlib import Path
 from bench.champion import champion_size
 from bench.child import usage
+from training.cli import tracking_store
 from training.monitoring.drift import DriftOptions, detect_drift
-r = detect_drift(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]),
+r = detect_drift(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), tracking_store(),
                  DriftOptions(max_rows=int(sys.argv[4]), progress=False))
 print(json.dumps(asdict(r) | champion_size() | usage()))
 """

@@ -53,10 +53,11 @@ SAMPLE_SECONDS = 1.0
 _PIPELINE = """
 import json, sys
 from pathlib import Path
+from training.cli import pipeline_targets
 from training.pipeline import PipelineOptions, run_pipeline
 o = json.loads(sys.argv[1])
 r = run_pipeline(PipelineOptions(raw=Path(o["raw"]), trials=o["trials"], folds=o["folds"],
-                                 search_rows=o["search_rows"]))
+                                 search_rows=o["search_rows"]), pipeline_targets())
 print(json.dumps(r.seconds))
 """
 

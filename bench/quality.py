@@ -31,14 +31,15 @@ _VARIANT = """
 import json, sys
 from dataclasses import asdict, replace
 from pathlib import Path
+from training.cli import tracking_store
 from training.model.evaluate import evaluate
 from training.model.train import TrainOptions, train
 platform, variant = Path(sys.argv[1]), sys.argv[2]
 options = TrainOptions(trials=int(sys.argv[3]), folds=int(sys.argv[4]), seed=int(sys.argv[5]))
 options = replace(options, monotone=False) if variant == "unconstrained" else replace(options, protected=True)
-trained = train(platform / "dataset" / "train.parquet", options)
+trained = train(platform / "dataset" / "train.parquet", tracking_store(), options)
 dataset, out = platform / "dataset" / "train.parquet", platform / f"evaluation-{variant}.json"
-result = evaluate(dataset, platform / "raw", out, version_name=trained.model_version)
+result = evaluate(dataset, platform / "raw", tracking_store(), out, version_name=trained.model_version)
 print(json.dumps({"variant": variant, "chosen": trained.chosen, "promoted": trained.promoted,
                   "search_seconds": trained.search_seconds, **asdict(result)}))
 """

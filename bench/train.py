@@ -107,8 +107,10 @@ from dataclasses import asdict
 from pathlib import Path
 from bench.champion import champion_size
 from bench.child import usage
+from training.cli import tracking_store
 from training.model.evaluate import evaluate
-result = evaluate(Path(sys.argv[1]) / "dataset" / "train.parquet", Path(sys.argv[1]) / "raw")
+platform = Path(sys.argv[1])
+result = evaluate(platform / "dataset" / "train.parquet", platform / "raw", tracking_store())
 print(json.dumps(asdict(result) | champion_size() | usage()))
 """
 

@@ -57,6 +57,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     """The whole offline platform, built by `training.pipeline` in a temporary data folder."""
     import ray
 
+    from training.cli import pipeline_targets
     from training.pipeline import PipelineOptions, run_pipeline, step_output
 
     root = tmp_path_factory.mktemp("platform")
@@ -68,7 +69,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         patch.setenv("FEAST_ONLINE_STORE", "redis")
         patch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{root / 'mlflow.db'}")
         patch.setenv("RAY_AUTH_MODE", "disabled")
-        result = run_pipeline(PipelineOptions(scale=SCALE, seed=7, trials=3, folds=2))
+        result = run_pipeline(PipelineOptions(scale=SCALE, seed=7, trials=3, folds=2), pipeline_targets())
         assert not result.reused, "a fresh folder rebuilds every step"
         layout = DataLayout(root)
         yield Platform(
@@ -77,7 +78,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
             parquet=layout.parquet,
             features=layout.features,
             dataset=layout.train_set,
-            train_result=SimpleNamespace(**step_output("train")),
+            train_result=SimpleNamespace(**step_output("train", layout)),
         )
         ray.shutdown()
 

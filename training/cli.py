@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -16,6 +16,10 @@ from training.features.load_options import OnlineLoadOptions
 from training.model.fairness_bounds import FairnessBounds
 from training.model.sampling import SEARCH_ROWS
 from training.settings import TrainingSettings
+
+if TYPE_CHECKING:  # MLflow loads only with the commands that use it
+    from training.model.tracking import TrackingStore
+    from training.pipeline import PipelineTargets
 
 #: Shared by train and pipeline: how many training rows the comparison and the search draw.
 SearchRows = Annotated[
@@ -62,6 +66,24 @@ def online_load_options() -> OnlineLoadOptions:
     """How the online store is loaded, from FEAST_FAST_MATERIALIZE and MATERIALIZE_DUCKDB_MEMORY."""
     settings = TrainingSettings()
     return OnlineLoadOptions(fast=settings.fast_materialize, duckdb_memory=settings.materialize_duckdb_memory)
+
+
+def tracking_store() -> TrackingStore:
+    """MLflow's store as MLFLOW_TRACKING_URI and CREDIT_DATA_DIR name it: read here, handed to the jobs."""
+    from credit_model.settings import ModelSettings
+    from training.model.tracking import TrackingStore
+
+    return TrackingStore.from_settings(ModelSettings())
+
+
+def pipeline_targets() -> PipelineTargets:
+    """The data folder, feature store and tracking store the variables name (or their embedded
+    defaults), as `make demo` sets them."""
+    from credit_features.settings import FeatureSettings
+    from training.pipeline import PipelineTargets
+
+    features = FeatureSettings()
+    return PipelineTargets(DataLayout(features.data_dir), features, tracking_store())
 
 
 def print_summary(title: str, result: Any) -> None:
@@ -242,7 +264,7 @@ def train(
         fairness=fairness_bounds(),
         ray_results=layout.ray_results,
     )
-    print_summary("training", run_training(dataset_path or layout.train_set, options))
+    print_summary("training", run_training(dataset_path or layout.train_set, tracking_store(), options))
 
 
 @app.command()
@@ -268,7 +290,7 @@ def evaluate(
     layout = DataLayout.from_environment()
     dataset_path, raw, out = dataset_path or layout.train_set, raw or layout.raw, out or layout.evaluation
     title = f"version {version} on the hold-out" if version else "champion on the hold-out"
-    print_summary(title, run_evaluation(dataset_path, raw, out, version_name=version))
+    print_summary(title, run_evaluation(dataset_path, raw, tracking_store(), out, version_name=version))
 
 
 @app.command("fairness-override")
@@ -281,7 +303,7 @@ def fairness_override(
     then apply the champion rule to it again."""
     from training.model import tracking
 
-    tracking.configure()
+    tracking.configure(tracking_store())
     from mlflow import MlflowClient
 
     from training.reporting.model_card import CARD_FILE, model_card
@@ -360,7 +382,7 @@ def report(
     from training.reporting.report import write_report
 
     dataset_path = dataset_path or DataLayout.from_environment().train_set
-    print_summary("methodology note", write_report(dataset_path, docs))
+    print_summary("methodology note", write_report(dataset_path, tracking_store(), docs))
 
 
 @app.command()
@@ -425,7 +447,11 @@ def drift(
     )
     try:
         result = detect_drift(
-            reference or layout.train_set, current or layout.predictions, out or layout.drift, options
+            reference or layout.train_set,
+            current or layout.predictions,
+            out or layout.drift,
+            tracking_store(),
+            options,
         )
     except (DriftInputError, LookupError) as error:
         console.print(f"[bold red]drift refused:[/] {error}")
@@ -475,7 +501,7 @@ def pipeline(
         online_load=online_load_options(),
     )
     try:
-        result = run_pipeline(options)
+        result = run_pipeline(options, pipeline_targets())
     except (IngestError, RawSourceError, PipelineError) as error:
         console.print(f"[bold red]pipeline refused:[/] {error}")
         raise typer.Exit(code=2) from error

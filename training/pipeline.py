@@ -28,6 +28,7 @@ from training.data.raw_source import RawSource, file_digest, folder_digest, reso
 from training.features.load_options import DEFAULT_LOAD, OnlineLoadOptions
 from training.model.fairness_bounds import DEFAULT_BOUNDS, FairnessBounds
 from training.model.sampling import SEARCH_ROWS
+from training.model.tracking import TrackingStore
 
 log = logging.getLogger(__name__)
 console = Console(stderr=True)
@@ -40,6 +41,16 @@ SOURCE_FILE = "raw_source.json"
 
 class PipelineError(ValueError):
     """The pipeline's options cannot be run; the message names the option."""
+
+
+@dataclass(frozen=True)
+class PipelineTargets:
+    """Where the pipeline reads and writes: the data folder, the feature store (Feast's registry, the
+    online store) and the tracking store. The entry point builds them; no step reads the environment."""
+
+    layout: DataLayout
+    features: FeatureSettings
+    tracking: TrackingStore
 
 
 @dataclass(frozen=True)
@@ -99,7 +110,7 @@ def _source_step(options: PipelineOptions, root: Path) -> tuple[_Step | None, Pa
     return _Step("unpack", lambda: resolve(given, unpacked), lambda: file_digest(given)), unpacked
 
 
-def _steps(options: PipelineOptions, root: Path) -> tuple[list[_Step], Path]:
+def _steps(options: PipelineOptions, targets: PipelineTargets) -> tuple[list[_Step], Path]:
     from training.data.ingest import ingest_folder
     from training.features.build import build_features
     from training.features.reload import reload_online
@@ -108,8 +119,8 @@ def _steps(options: PipelineOptions, root: Path) -> tuple[list[_Step], Path]:
     from training.model.train import TrainOptions, train
     from training.reporting.report import write_report
 
-    first, raw = _source_step(options, root)
-    layout = DataLayout(root)
+    layout = targets.layout
+    first, raw = _source_step(options, layout.root)
     parquet, features, dataset = layout.parquet, layout.features, layout.dataset
 
     def raw_digest() -> str:
@@ -118,14 +129,15 @@ def _steps(options: PipelineOptions, root: Path) -> tuple[list[_Step], Path]:
     jobs: list[tuple[str, Callable[[], object]]] = [
         ("ingest", lambda: ingest_folder(raw=raw, out=parquet)),
         ("features", lambda: build_features(parquet_dir=parquet, out=features)),
-        ("apply", store.apply),
-        ("materialize", lambda: reload_online(load=options.online_load)),
+        ("apply", lambda: store.apply(targets.features)),
+        ("materialize", lambda: reload_online(targets.features, load=options.online_load)),
         ("dataset", lambda: build_dataset(parquet, dataset, "train")),
         ("production set", lambda: build_dataset(parquet, dataset, "test")),
         (
             "train",
             lambda: train(
                 layout.train_set,
+                targets.tracking,
                 TrainOptions(
                     trials=options.trials,
                     folds=options.folds,
@@ -136,10 +148,10 @@ def _steps(options: PipelineOptions, root: Path) -> tuple[list[_Step], Path]:
                 ),
             ),
         ),
-        ("evaluate", lambda: evaluate(layout.train_set, raw, layout.evaluation)),
+        ("evaluate", lambda: evaluate(layout.train_set, raw, targets.tracking, layout.evaluation)),
     ]
     if options.docs is not None:
-        jobs.append(("report", lambda: write_report(layout.train_set, options.docs)))
+        jobs.append(("report", lambda: write_report(layout.train_set, targets.tracking, options.docs)))
     steps = [_Step(name, job, raw_digest) for name, job in jobs]
     return ([first] if first else []) + steps, raw
 
@@ -151,11 +163,9 @@ def _summary(result: object) -> dict:
     return {}
 
 
-def step_output(name: str) -> dict:
-    """What a finished step recorded (e.g. step_output('train')['model_version'])."""
-    return json.loads(
-        (DataLayout(FeatureSettings().data_dir).done_markers / name.replace(" ", "_")).read_text()
-    )
+def step_output(name: str, layout: DataLayout) -> dict:
+    """What a finished step recorded (e.g. step_output('train', layout)['model_version'])."""
+    return json.loads((layout.done_markers / name.replace(" ", "_")).read_text())
 
 
 def _built_from(marker: Path) -> str | None:
@@ -165,14 +175,14 @@ def _built_from(marker: Path) -> str | None:
         return None
 
 
-def run_pipeline(options: PipelineOptions) -> PipelineResult:
+def run_pipeline(options: PipelineOptions, targets: PipelineTargets) -> PipelineResult:
     """Run every step not yet built from the same data, in order; stop at the first failure."""
-    root = FeatureSettings().data_dir
-    markers = DataLayout(root).done_markers
+    root = targets.layout.root
+    markers = targets.layout.done_markers
     markers.mkdir(parents=True, exist_ok=True)
     seconds: dict[str, float] = {}
     reused: list[str] = []
-    steps, raw = _steps(options, root)
+    steps, raw = _steps(options, targets)
     names = [step.name for step in steps]
     if options.until is not None and options.until not in names:
         raise PipelineError(f"--until {options.until!r} is not a step; steps: {', '.join(names)}")

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from credit_model.journal_records import Decision
 from gateway.decisions.prediction_log import PredictionLog
-from training.cli import app
+from training.cli import app, tracking_store
 from training.data.datagen import generate
 from training.data.ingest import ingest_folder
 from training.features.build import build_features
@@ -83,7 +83,9 @@ def _verdicts(out: Path) -> dict[str, dict]:
 def test_planted_drift_is_found_on_the_shifted_features(platform, production, tmp_path: Path) -> None:
     # given production applications whose incomes, contract mix and ages were shifted
     # when the job compares them with the training features
-    result = detect_drift(platform.dataset, production["drifted"], tmp_path, DriftOptions(progress=False))
+    result = detect_drift(
+        platform.dataset, production["drifted"], tmp_path, tracking_store(), DriftOptions(progress=False)
+    )
     # then every shifted feature among the monitored ones is flagged, and the score moved with them
     verdicts = _verdicts(tmp_path)
     monitored = PLANTED & set(verdicts)
@@ -152,7 +154,7 @@ def _write_log(folder: Path, rows: pd.DataFrame, day: str, version: str) -> None
 
 def test_a_prediction_log_window_alerts_and_is_logged_to_mlflow(platform, production, tmp_path: Path) -> None:
     # given a prediction log: drifted applications on March 1st, clean ones on March 2nd
-    tracking.configure()
+    tracking.configure(tracking_store())
     champion = tracking.champion(MlflowClient())
     assert champion is not None, "the session platform trains a champion"
     version = str(champion.version)
@@ -167,7 +169,7 @@ def test_a_prediction_log_window_alerts_and_is_logged_to_mlflow(platform, produc
         app, [*common, "--since", "2025-03-01", "--until", "2025-03-02", "--alert-share", "0.05",
               "--out", str(tmp_path / "day1")],
     )  # fmt: skip
-    experiment = tracking.configure()
+    experiment = tracking.configure(tracking_store())
     client = MlflowClient()
     run = client.search_runs(
         [experiment], "tags.kind = 'drift'", max_results=1, order_by=["attributes.start_time DESC"]
@@ -202,7 +204,13 @@ def test_a_prediction_log_window_alerts_and_is_logged_to_mlflow(platform, produc
 
 def test_a_set_compared_with_itself_does_not_drift(platform, tmp_path: Path) -> None:
     # both sides are scored by the champion: the same rows give the same scores and no drift at all
-    detect_drift(platform.dataset, platform.dataset, tmp_path, DriftOptions(progress=False, max_rows=0))
+    detect_drift(
+        platform.dataset,
+        platform.dataset,
+        tmp_path,
+        tracking_store(),
+        DriftOptions(progress=False, max_rows=0),
+    )
     payload = json.loads((tmp_path / "drift.json").read_text())
     assert payload["drifted_features"] == 0, "a set never drifts from itself"
     assert payload["score"]["drift_score"] == pytest.approx(0.0, abs=1e-12), payload["score"]

@@ -101,6 +101,7 @@ def download(private_redis: redis.Redis, tmp_path_factory: pytest.TempPathFactor
     """The real-format zip taken through the whole pipeline (datagen skipped) in a fresh data folder."""
     import ray
 
+    from training.cli import pipeline_targets
     from training.data.datagen import generate
     from training.pipeline import PipelineOptions, run_pipeline
 
@@ -131,7 +132,7 @@ def download(private_redis: redis.Redis, tmp_path_factory: pytest.TempPathFactor
         options = PipelineOptions(
             raw=archive, trials=1, folds=2, seed=11, docs=docs, search_rows=SEARCHED, fairness=lenient
         )
-        result = run_pipeline(options)
+        result = run_pipeline(options, pipeline_targets())
         yield Download(archive, root, result.seconds, private_redis, docs)
         if started_here:
             ray.shutdown()
@@ -182,6 +183,7 @@ def test_every_application_of_the_download_is_served(download: Download) -> None
 def test_switching_between_synthetic_and_real_data_rebuilds(
     download: Download, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from training.cli import pipeline_targets
     from training.data.datagen import generate
     from training.pipeline import PipelineOptions, run_pipeline
 
@@ -192,7 +194,7 @@ def test_switching_between_synthetic_and_real_data_rebuilds(
     synthetic = Path(generate(out=tmp_path / "synthetic", scale=0.005, seed=3, drift=False).out)
 
     # When the same data folder is given synthetic data (a folder with its truth file)
-    to_synthetic = run_pipeline(PipelineOptions(raw=synthetic, until="materialize"))
+    to_synthetic = run_pipeline(PipelineOptions(raw=synthetic, until="materialize"), pipeline_targets())
 
     # Then every step is rebuilt, the online store holds the synthetic clients only, and no later
     # step can be reused from the real data
@@ -202,8 +204,8 @@ def test_switching_between_synthetic_and_real_data_rebuilds(
     assert not (download.root / ".done" / "train").exists(), "the real data's model is no longer 'built'"
 
     # When the download is given again, twice
-    back = run_pipeline(PipelineOptions(raw=download.archive, until="materialize"))
-    again = run_pipeline(PipelineOptions(raw=download.archive, until="materialize"))
+    back = run_pipeline(PipelineOptions(raw=download.archive, until="materialize"), pipeline_targets())
+    again = run_pipeline(PipelineOptions(raw=download.archive, until="materialize"), pipeline_targets())
 
     # Then its files (unpacked once) are ingested again, and the second run reuses everything
     assert back.reused == ["unpack"], f"only the unchanged unpacking may be reused: {back.reused}"

@@ -11,6 +11,7 @@ import pytest
 from mlflow import MlflowClient
 
 from credit_features.backend import FEATURE_SERVICE
+from training.cli import tracking_store
 from training.model import tracking
 from training.model.evaluate import evaluate
 from training.reporting.report import SECTIONS, write_report
@@ -56,7 +57,7 @@ def test_every_model_and_trial_has_its_child_run(platform) -> None:
 
 
 def test_the_champion_is_close_to_the_oracle(platform, tmp_path: Path) -> None:
-    figures = evaluate(platform.dataset, platform.raw, tmp_path / "evaluation.json")
+    figures = evaluate(platform.dataset, platform.raw, tracking_store(), tmp_path / "evaluation.json")
     assert (tmp_path / "evaluation.json").exists(), "figures written as JSON"
     # small data and a tiny budget: loose bounds, the real goals are measured by bench/train. Both
     # sides: a model clearly better than the planted truth has seen what it must not (a leak).
@@ -71,7 +72,7 @@ def test_the_champion_is_close_to_the_oracle(platform, tmp_path: Path) -> None:
 
 
 def test_the_methodology_note_has_every_section(platform, tmp_path: Path) -> None:
-    result = write_report(platform.dataset, tmp_path)
+    result = write_report(platform.dataset, tracking_store(), tmp_path)
     text = Path(result.markdown).read_text()
     for title in SECTIONS:
         assert f"## {title}" in text, f"section '{title}' missing"

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 
 import pydantic
 import pytest
 
-from training import cli
+from training import cli, pipeline
 from training.features import load_options, materialize, reload, whole_hashes
 from training.features.load_options import DEFAULT_LOAD, OnlineLoadOptions
-from training.model import train
+from training.model import evaluate, tracking, train
 from training.model.fairness_bounds import DEFAULT_BOUNDS, FairnessBounds
+from training.model.tracking import TrackingStore
 from training.monitoring import drift
+from training.reporting import report
 
 pytestmark = pytest.mark.unit
 
@@ -49,8 +52,24 @@ def test_the_load_jobs_read_no_training_settings(module: object) -> None:
         assert reader not in source, f"{module.__name__} reads {reader}: the command line's job"  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("module", [train, drift])
-def test_the_train_and_drift_jobs_read_no_settings(module: object) -> None:
+@pytest.mark.parametrize("module", [train, drift, evaluate, report, tracking, pipeline])
+def test_the_training_jobs_and_the_pipeline_read_no_settings(module: object) -> None:
     source = inspect.getsource(module)  # type: ignore[arg-type]
     for reader in ("Settings()", "os.environ", "from_environment("):
         assert reader not in source, f"{module.__name__} reads {reader}: the command line's job"  # type: ignore[attr-defined]
+
+
+def test_the_data_and_tracking_variables_become_the_pipelines_targets(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("CREDIT_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    embedded = cli.tracking_store()
+    assert embedded == TrackingStore(
+        f"sqlite:///{tmp_path.resolve() / 'mlflow.db'}", tmp_path / "mlartifacts"
+    )
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://registry:5000")
+    targets = cli.pipeline_targets()
+    assert targets.layout.root == tmp_path
+    assert targets.features.data_dir == tmp_path
+    assert targets.tracking == TrackingStore("http://registry:5000", tmp_path / "mlartifacts")

@@ -127,11 +127,15 @@ def _policy_costs(
 
 
 def evaluate(
-    dataset: Path, raw: Path, out: Path | None = None, version_name: str | None = None
+    dataset: Path,
+    raw: Path,
+    tracking_store: tracking.TrackingStore,
+    out: Path | None = None,
+    version_name: str | None = None,
 ) -> Evaluation:
     """Score the champion (or the registered version `version_name`) on its hold-out rows; compare with
     the planted probability when there is one."""
-    tracking.configure()
+    tracking.configure(tracking_store)
     client = MlflowClient()
     version, run = (
         tracking.champion_run(client) if version_name is None else tracking.version_run(version_name, client)

@@ -58,23 +58,33 @@ FAIRNESS_REPORT = "fairness/report.json"
 VARIANT_TAG = "variant"
 
 
-def tracking_uri() -> str:
-    """MLFLOW_TRACKING_URI, or a SQLite file under the data folder (the embedded default)."""
-    return ModelSettings().tracking_uri
+@dataclass(frozen=True)
+class TrackingStore:
+    """Where runs and models are recorded: MLflow's tracking URI, and the folder an embedded store
+    keeps artifacts in. Built once by the entry point (command line, tests) and handed to every job,
+    so that no job reads the environment for it."""
+
+    uri: str
+    artifacts: Path
+
+    @classmethod
+    def from_settings(cls, settings: ModelSettings) -> TrackingStore:
+        """MLFLOW_TRACKING_URI, or a SQLite file under the data folder (the embedded default)."""
+        return cls(settings.tracking_uri, DataLayout(settings.data_dir).mlflow_artifacts)
 
 
-def configure() -> str:
+def configure(store: TrackingStore) -> str:
     """Point MLflow at the tracking store and make sure the experiment exists; returns its id.
 
     Artifacts go under the data folder, not under whatever the current directory happens to be.
     """
-    mlflow.set_tracking_uri(tracking_uri())
+    mlflow.set_tracking_uri(store.uri)
     experiment = mlflow.get_experiment_by_name(EXPERIMENT)
-    if experiment is None and tracking_uri().startswith(("http://", "https://")):
+    if experiment is None and store.uri.startswith(("http://", "https://")):
         # A tracking server owns its artifact store (a shared volume or S3): let it choose.
         experiment_id = mlflow.create_experiment(EXPERIMENT)
     elif experiment is None:
-        artifacts = DataLayout(ModelSettings().data_dir).mlflow_artifacts.resolve()
+        artifacts = store.artifacts.resolve()
         artifacts.mkdir(parents=True, exist_ok=True)
         experiment_id = mlflow.create_experiment(EXPERIMENT, artifact_location=artifacts.as_uri())
     else:

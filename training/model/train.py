@@ -322,7 +322,9 @@ def _fairness(
     return fairness_report(rows.reset_index(drop=True), y, decided, oracle, bounds)
 
 
-def train(dataset: Path, options: TrainOptions = TrainOptions()) -> TrainResult:
+def train(
+    dataset: Path, tracking_store: tracking.TrackingStore, options: TrainOptions = TrainOptions()
+) -> TrainResult:
     """Run the whole training on a Feast training set (`python -m training dataset` output).
 
     The set lives in a data folder (credit_common.data_layout: `<root>/dataset/train.parquet`), whose raw
@@ -337,7 +339,7 @@ def train(dataset: Path, options: TrainOptions = TrainOptions()) -> TrainResult:
     )
     drawn = stratified_draw(y, options.search_rows, options.seed)
     x_search, y_search = (x, y) if drawn is None else (x.iloc[drawn], y[drawn])
-    tracking.configure()
+    tracking.configure(tracking_store)
     stamp = datetime.now(tz=UTC).strftime("%Y%m%d-%H%M%S")
     with mlflow.start_run(run_name=f"training-{stamp}") as parent, Progress() as progress:
         mlflow.log_params(

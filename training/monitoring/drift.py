@@ -278,7 +278,11 @@ def _read_sides(
 
 
 def detect_drift(
-    reference: Path, current: Path, out: Path, options: DriftOptions = DriftOptions()
+    reference: Path,
+    current: Path,
+    out: Path,
+    tracking_store: tracking.TrackingStore,
+    options: DriftOptions = DriftOptions(),
 ) -> DriftResult:
     """Compare `current` (prediction log folder or features parquet) with `reference` (training features),
     writing the report to `out` (the command line defaults them to the data folder's)."""
@@ -292,7 +296,7 @@ def detect_drift(
     current_kind = source_kind(current, "--current")
     with _steps(options.progress, total=5) as step:
         step("loading the champion")
-        tracking.configure()
+        tracking.configure(tracking_store)
         version, run = tracking.champion_run()
         uri = str(ModelUri(tracking.MODEL_NAME, version=version.version))
         order = tracking.feature_order(uri)

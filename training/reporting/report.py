@@ -179,9 +179,11 @@ def _evaluation_text(metrics: dict[str, float], tags: dict[str, str]) -> str:
     return "`python -m training evaluate` adds the hold-out evaluation here."
 
 
-def write_report(dataset: Path, docs: Path = Path("docs")) -> ReportResult:
+def write_report(
+    dataset: Path, tracking_store: tracking.TrackingStore, docs: Path = Path("docs")
+) -> ReportResult:
     """Write docs/methodology.md and .html (figures under docs/figures/) from the champion's runs."""
-    tracking.configure()
+    tracking.configure(tracking_store)
     client = MlflowClient()
     version, final = tracking.champion_run(client)
     parent = client.get_run(final.data.tags["mlflow.parentRunId"])
