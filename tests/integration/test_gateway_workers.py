@@ -55,6 +55,19 @@ def wait_healthy(server: Service, timeout: float = 180) -> dict:
     raise TimeoutError(f"not healthy after {timeout} s:\n{server.log.read_text()[-3000:]}")
 
 
+def decided(server: Service, client_id: int, attempts: int = 3) -> httpx.Response:
+    """A score on a new connection, asked again after a 503 as a client does (after its Retry-After,
+    at most 1 s here): this Redis and the 2 cores are shared with another pytest worker, and a read
+    that waits past its 0.25 s budget is a 503 by design. No decision is logged for a 503 (the
+    features are read before anything is decided), so the log still counts one row per 200."""
+    for _ in range(attempts - 1):
+        reply = httpx.get(f"{server.url}/v1/clients/{client_id}/score", headers=ADVISOR, timeout=60)
+        if reply.status_code != 503:
+            return reply
+        time.sleep(min(float(reply.headers["Retry-After"]), 1.0))
+    return httpx.get(f"{server.url}/v1/clients/{client_id}/score", headers=ADVISOR, timeout=60)
+
+
 def wait_exited(pid: int, timeout: float = 30) -> None:
     """Return once process `pid` is gone: reaped by its supervisor, hence every thread of it ended and
     its sockets closed (a zombie leader is not enough: its other threads may still hold them)."""
@@ -76,7 +89,7 @@ def test_health_metrics_and_the_log_add_up_both_workers(two_workers: tuple[Servi
     assert health["dependencies"]["workers"] == {"ok": True, "detail": "2 of 2 workers serving"}, health
     # when 40 decisions come on 40 connections (the kernel spreads connections, not requests)
     for _ in range(REQUESTS):
-        reply = httpx.get(f"{server.url}/v1/clients/{client_id}/score", headers=ADVISOR, timeout=60)
+        reply = decided(server, client_id)
         assert reply.status_code == 200, reply.text
     # then both workers logged decisions, and the log reads them as one
     pids = {int(re.search(r"-(\d+)\.", path.name).group(1)) for path in log_files(folder / "predictions")}  # type: ignore[union-attr]
