@@ -64,7 +64,7 @@ def decided(server: Service, client_id: int, attempts: int = 3) -> httpx.Respons
         reply = httpx.get(f"{server.url}/v1/clients/{client_id}/score", headers=ADVISOR, timeout=60)
         if reply.status_code != 503:
             return reply
-        time.sleep(min(float(reply.headers["Retry-After"]), 1.0))
+        time.sleep(min(float(reply.headers.get("Retry-After", "1")), 1.0))
     return httpx.get(f"{server.url}/v1/clients/{client_id}/score", headers=ADVISOR, timeout=60)
 
 
