@@ -81,7 +81,8 @@ class FolderTables:
 @dataclass(frozen=True)
 class DatabaseTables:
     """The tables the publish job copied into the shared database; the applications' copy is cached
-    under `cache_dir`, named by the version it holds."""
+    under `cache_dir`, named by the version it holds (the copies of earlier versions are removed when
+    a new one is written: a process still mapping one keeps its pages until it ends)."""
 
     url: str
     cache_dir: Path
@@ -92,7 +93,12 @@ class DatabaseTables:
             return _mapped(cache)
         snapshot = read_table(self.url, APPLICATIONS)
         # named by what was read: a publish between the two reads does not mislabel the copy
-        return _copied(self.cache_dir / f"applications-{snapshot.version}.arrow", snapshot.table)
+        cache = self.cache_dir / f"applications-{snapshot.version}.arrow"
+        table = _copied(cache, snapshot.table)
+        for older in self.cache_dir.glob("applications-*.arrow"):
+            if older != cache:
+                older.unlink(missing_ok=True)
+        return table
 
     def population(self, columns: Collection[str]) -> pa.Table:
         return read_table(self.url, POPULATION, [CLIENT_ID, *columns, OUTCOME]).table

@@ -424,6 +424,7 @@ def test_after_a_swap_the_whole_population_is_explained_for_the_served_version(
     uri = ModelUri.parse(champion_uri)
     store = redis_store()
     store.delete(population_key(uri.name, str(uri.version)))
+    clients = run(open_online_features().known_clients())
     explain = start_server(
         "explain_service",
         tmp_path,
@@ -437,12 +438,14 @@ def test_after_a_swap_the_whole_population_is_explained_for_the_served_version(
         deadline = time.monotonic() + 120
         while store.get(population_key(uri.name, str(uri.version))) is None and time.monotonic() < deadline:
             time.sleep(0.5)
-        clients = run(open_online_features().known_clients())
+        later = run(open_online_features().known_clients())
     finally:
         explain.stop()
-    # then every client of the online store has its explanation stored for that version (gateway's reasons)
+    # then every client of the online store has its explanation stored for that version (gateway's
+    # reasons). The warm-up explains the clients it lists when it starts: an application posted
+    # meanwhile (a module-scoped gateway of this worker may still be taking one) may or may not be in.
     assert clients, "the online store lists its clients"
-    assert int(store.get(population_key(uri.name, str(uri.version)))) == len(clients)
+    assert len(clients) <= int(store.get(population_key(uri.name, str(uri.version)))) <= len(later)
     rows = open_online_features().matrix(clients, ModelBundle.of(open_registry().load(uri)).features)
     stored = store.mget(explanation_keys(uri.name, str(uri.version), [3] * len(clients), rows))
     assert sum(blob is None for blob in stored) == 0, "no known client is left to compute on request"

@@ -20,11 +20,13 @@ from credit_features.client_file_snapshot import (
     POPULATION,
     ClientFileNotPublishedError,
     publish_tables,
+    published_version,
     read_table,
 )
 from gateway.client_file.errors import HistoryUnavailableError
 from gateway.client_file.history import HistoryReader
 from gateway.client_file.shared_history import SharedHistoryReader
+from gateway.client_file.tables import DatabaseTables
 from tests.postgres import TemporaryPostgres
 from training.data.client_file_publish import ClientFilePublishResult, publish_client_file
 
@@ -123,7 +125,7 @@ def test_the_published_tables_read_back_as_the_data_folder_builds_them(
 
 
 def test_a_publish_replaces_a_table_whole_and_an_unpublished_one_is_named(
-    postgres: TemporaryPostgres,
+    published: ClientFilePublishResult, postgres: TemporaryPostgres, tmp_path: Path
 ) -> None:
     first = read_table(postgres.url, APPLICATIONS)
     with psycopg.connect(libpq_url(postgres.url), autocommit=True) as database:
@@ -133,10 +135,16 @@ def test_a_publish_replaces_a_table_whole_and_an_unpublished_one_is_named(
     with pytest.raises(ClientFileNotPublishedError, match="publish-client-file"):
         read_table(url, APPLICATIONS)
     publish_tables(url, {APPLICATIONS: first.table.slice(0, 10)})
+    cache = tmp_path / "cache"
+    assert DatabaseTables(url, cache).applications().num_rows == 10
     publish_tables(url, {APPLICATIONS: first.table.slice(10, 5).select(["SK_ID_CURR"])})
     again = read_table(url, APPLICATIONS).table
     assert again.column_names == ["SK_ID_CURR"], "no column of the earlier publish is left"
     assert again.num_rows == 5
+    # a gateway starting after the new publication copies it, and the earlier copy is removed
+    assert DatabaseTables(url, cache).applications().equals(again)
+    copies = list(cache.glob("applications-*.arrow"))
+    assert copies == [cache / f"applications-{published_version(url, APPLICATIONS)}.arrow"], copies
     with pytest.raises(ClientFileNotPublishedError, match="population"):
         read_table(url, POPULATION)
 
