@@ -79,13 +79,18 @@ for port in "${PORTS[@]}"; do
     --logfile "${REDIS_CLUSTER_DIR}/redis-${port}.log" >/dev/null
 done
 # A restarted node replays its append-only file before it answers: a second on a quiet machine, many
-# more on a busy one.
+# more on a busy one. Once it has answered, it may answer LOADING again for a moment (a replica loading
+# its master's data after a full resync): the convergence loop below waits for that, not this one.
 for port in "${PORTS[@]}"; do
+  answered=""
   for _ in $(seq "$((START_TIMEOUT_S * 10))"); do
-    serving_commands "${port}" && break
+    if serving_commands "${port}"; then
+      answered=yes
+      break
+    fi
     sleep 0.1
   done
-  serving_commands "${port}" || fail "redis-server on port ${port} does not answer within ${START_TIMEOUT_S} s; \
+  [ -n "${answered}" ] || fail "redis-server on port ${port} does not answer within ${START_TIMEOUT_S} s; \
 its log (${REDIS_CLUSTER_DIR}/redis-${port}.log) ends with:
 $(tail -n 15 "${REDIS_CLUSTER_DIR}/redis-${port}.log" 2>/dev/null)"
 done
