@@ -30,8 +30,9 @@ BATCH_ROWS = 16
 #: What a busy box throws at a batch now and then: a Redis call past the store's 50 ms timeout (seen
 #: with a linear model, whose pipeline holds the GIL, beside other processes on two cores).
 TRANSIENT = (redis.RedisError, FeatureStoreUnavailableError, OSError)
-#: A batch that meets one is tried again after a pause, this many times in all, before the warm-up stops.
-ATTEMPTS = 3
+#: A batch that meets one is tried again after a pause, this many times in all, before the warm-up stops
+#: (unmarked: a population is marked explained only once every one of its answers is stored).
+ATTEMPTS = 5
 RETRY_PAUSE_SECONDS = 1.0
 
 
@@ -114,7 +115,7 @@ async def _explain_batch(
     if not todo:
         return 0
     explanations = await asyncio.to_thread(explainer.explain, matrix[todo])
-    await store.put(
+    await store.write(
         {
             keys[i]: explanation_body(explainer, each_way, explanation)
             for i, explanation in zip(todo, explanations, strict=True)

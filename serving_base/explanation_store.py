@@ -172,16 +172,22 @@ class ExplanationStore:
             self._warn("mark", error)
 
     async def put(self, bodies: dict[bytes, explain_pb2.ExplainResponse]) -> None:
-        """Store explanations, given without request and client ids (those belong to one call)."""
+        """Store explanations, given without request and client ids (those belong to one call), if the
+        store is up: a request's answer is not held up by its cache."""
         if not bodies or self._paused():
             return
         try:
-            async with self._client.pipeline(transaction=False) as pipe:
-                for key, body in bodies.items():
-                    pipe.set(key, encode_answer(body), ex=self._ttl)
-                await pipe.execute()
+            await self.write(bodies)
         except REDIS_FAILURES as error:
             self._warn("write", error)
+
+    async def write(self, bodies: dict[bytes, explain_pb2.ExplainResponse]) -> None:
+        """Store explanations or raise: for the population's warm-up, which marks the population
+        explained only once every answer is stored (so it retries a failed write instead)."""
+        async with self._client.pipeline(transaction=False) as pipe:
+            for key, body in bodies.items():
+                pipe.set(key, encode_answer(body), ex=self._ttl)
+            await pipe.execute()
 
     async def missing(self, keys: Sequence[bytes]) -> list[bool]:
         """For each key, whether nothing is stored under it yet."""
