@@ -3,7 +3,6 @@ marked explained only once every one of its answers is stored (a readiness check
 
 from __future__ import annotations
 
-import asyncio
 import os
 import uuid
 from collections.abc import Sequence
@@ -26,6 +25,7 @@ from explain_service.responses import explanation_body
 from protos.credit.v1 import explain_pb2
 from serving_base.bundle import ModelBundle
 from serving_base.explanation_store import ExplanationStore, explanation_keys, population_key
+from tests.async_run import run_coroutine
 
 pytestmark = pytest.mark.unit
 REDIS = f"{os.environ.get('REDIS_HOST', '127.0.0.1')}:6379,db={os.environ.get('TEST_REDIS_DB', '15')}"
@@ -102,7 +102,7 @@ def warm(explainer: TreeExplainer, store: ExplanationStore, rows: np.ndarray) ->
         finally:
             await store.close()
 
-    return asyncio.run(scenario())
+    return run_coroutine(scenario())
 
 
 def test_a_failed_write_is_tried_again_and_the_population_marked_once_all_is_stored(
