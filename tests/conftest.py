@@ -70,6 +70,9 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         patch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{root / 'mlflow.db'}")
         patch.setenv("RAY_AUTH_MODE", "disabled")
         result = run_pipeline(PipelineOptions(scale=SCALE, seed=7, trials=3, folds=2), pipeline_targets())
+        # The search's local Ray is done with: left running, its daemons and idle workers would take
+        # about 3% of a core for the rest of the session (the few tests that need Ray start their own).
+        ray.shutdown()
         assert not result.reused, "a fresh folder rebuilds every step"
         layout = DataLayout(root)
         yield Platform(
@@ -80,7 +83,6 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
             dataset=layout.train_set,
             train_result=SimpleNamespace(**step_output("train", layout)),
         )
-        ray.shutdown()
 
 
 @pytest.fixture(scope="session")
