@@ -17,6 +17,7 @@ def main() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     from ui.app import build_app
     from ui.auth import LOGIN_MESSAGE, Authenticator
+    from ui.event_queue import queued
     from ui.gateway_client import GatewayClient
     from ui.layout import CSS, theme
 
@@ -25,7 +26,7 @@ def main() -> None:
     client = GatewayClient(settings.gateway_url, settings.api_key.get_secret_value(), settings.timeout)
     demo = build_app(client, settings.default_language)
     log.info("ui starting", extra={"port": settings.port, "users": len(settings.users)})
-    demo.queue(default_concurrency_limit=8).launch(
+    queued(demo, concurrency=8).launch(
         server_name=settings.host,
         server_port=settings.port,
         auth=Authenticator(settings.users) if settings.users else None,
