@@ -82,7 +82,7 @@ def test_online_application_features_equal_the_batch_build(features_platform: Pa
 
 def test_materialized_redis_values_equal_the_offline_tables(features_platform: Path) -> None:
     # given the latest offline values of 50 clients in every view
-    materialize_online()
+    materialize_online(FeatureSettings())
     views = {
         p.stem: pd.read_parquet(p).set_index("SK_ID_CURR")
         for p in (features_platform / "features").glob("*.parquet")

@@ -44,16 +44,11 @@ def test_the_materialize_variables_become_the_jobs_load_options(monkeypatch: pyt
     assert cli.online_load_options() == OnlineLoadOptions(fast=False, duckdb_memory="512MB")
 
 
-@pytest.mark.parametrize("module", [load_options, materialize, reload, whole_hashes])
-def test_the_load_jobs_read_no_training_settings(module: object) -> None:
-    # (they still default to the features core's settings, FeatureSettings, when none are given)
-    source = inspect.getsource(module)  # type: ignore[arg-type]
-    for reader in ("TrainingSettings", "os.environ", "from_environment("):
-        assert reader not in source, f"{module.__name__} reads {reader}: the command line's job"  # type: ignore[attr-defined]
+JOBS = [load_options, materialize, reload, whole_hashes, train, drift, evaluate, report, tracking, pipeline]
 
 
-@pytest.mark.parametrize("module", [train, drift, evaluate, report, tracking, pipeline])
-def test_the_training_jobs_and_the_pipeline_read_no_settings(module: object) -> None:
+@pytest.mark.parametrize("module", JOBS)
+def test_the_jobs_and_the_pipeline_read_no_settings(module: object) -> None:
     source = inspect.getsource(module)  # type: ignore[arg-type]
     for reader in ("Settings()", "os.environ", "from_environment("):
         assert reader not in source, f"{module.__name__} reads {reader}: the command line's job"  # type: ignore[attr-defined]

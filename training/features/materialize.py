@@ -428,17 +428,17 @@ def _aware(moment: datetime) -> datetime:
 
 
 def materialize_online(
+    settings: FeatureSettings,
     end: datetime | None = None,
-    settings: FeatureSettings | None = None,
     backend: OnlineBackend | None = None,
     load: OnlineLoadOptions = DEFAULT_LOAD,
 ) -> MaterializeResult | None:
-    """Move the latest feature values up to `end` into the online store (`materialize-incremental`).
+    """Move the latest feature values up to `end` into the online store (`materialize-incremental`)
+    that `settings` name (the command line reads them: a job reads no environment).
 
     Redis takes the vectorised path (same bytes as Feast, many times faster); SQLite, or
     `load.fast` false, runs the real `feast materialize-incremental` CLI.
     """
-    settings = settings or FeatureSettings()
     end = (end or datetime.now(tz=UTC)).replace(microsecond=0)  # the CLI's resolution: same intervals
     backend = backend or online_backend(settings)
     if backend == "redis" and load.fast:

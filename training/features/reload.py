@@ -97,13 +97,13 @@ def _clear_other(store: FeatureStore) -> int:
 
 
 def reload_online(
-    settings: FeatureSettings | None = None,
+    settings: FeatureSettings,
     backend: OnlineBackend | None = None,
     load: OnlineLoadOptions = DEFAULT_LOAD,
 ) -> ReloadResult:
-    """Replace the online store's clients with every client of the feature tables (after `apply`)."""
+    """Replace the online store's clients (the one `settings` name) with every client of the feature
+    tables (after `apply`)."""
     started = time.perf_counter()
-    settings = settings or FeatureSettings()
     backend = backend or online_backend(settings)
     store = get_store(settings, backend)
     first, last, applications = event_span(store)
