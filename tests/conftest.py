@@ -2,13 +2,15 @@
 
 data → Parquet → features → Feast apply → materialize (Redis) → training sets → training (Ray Tune,
 MLflow registry) → evaluation, at scale 0.01 under a temporary folder, against real services: Redis
-(a dedicated database index, flushed first), Feast's DuckDB offline store, a SQLite MLflow store.
+(a dedicated database index, flushed first), Feast's DuckDB offline store, a SQLite MLflow store. Built
+once per run: the other pytest workers copy it (tests/platform_offer.py).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -20,11 +22,12 @@ from credit_common.data_layout import DataLayout
 
 # Fixtures shared by an integration and an e2e module, built once per session: registered here.
 from tests.linear_champion import linear_champion, linear_registry, linear_services  # noqa: F401
+from tests.platform_offer import PlatformOffer
 
 #: `make test` runs two pytest workers (xdist, `--dist loadscope`: whole modules to a worker, so that
-#: a module's services start once). Each worker builds the session's platform if it runs a test that
-#: needs it, in its own Redis database (15, then 10: integration modules own 11 to 14), set here for
-#: every reader.
+#: a module's services start once). Each worker has a session platform of its own if it runs a test
+#: that needs one (the first built, the others copied), in its own Redis database (15, then 10:
+#: integration modules own 11 to 14), set here for every reader.
 _WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
 os.environ.setdefault("TEST_REDIS_DB", str(15 - 5 * _WORKER))
 TEST_REDIS_DB = int(os.environ["TEST_REDIS_DB"])
@@ -58,22 +61,32 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     import ray
 
     from training.cli import pipeline_targets
+    from training.model import tracking
     from training.pipeline import PipelineOptions, run_pipeline, step_output
 
     root = tmp_path_factory.mktemp("platform")
     host = os.environ.get("REDIS_HOST", "127.0.0.1")
-    _require_redis(f"redis://{host}:6379/{TEST_REDIS_DB}").flushdb()
+    online = _require_redis(f"redis://{host}:6379/{TEST_REDIS_DB}")
+    online.flushdb()
+    offer = PlatformOffer.of_run(tmp_path_factory)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CREDIT_DATA_DIR", str(root))
         patch.setenv("REDIS_CONNECTION_STRING", f"{host}:6379,db={TEST_REDIS_DB}")
         patch.setenv("FEAST_ONLINE_STORE", "redis")
         patch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{root / 'mlflow.db'}")
         patch.setenv("RAY_AUTH_MODE", "disabled")
-        result = run_pipeline(PipelineOptions(scale=SCALE, seed=7, trials=3, folds=2), pipeline_targets())
-        # The search's local Ray is done with: left running, its daemons and idle workers would take
-        # about 3% of a core for the rest of the session (the few tests that need Ray start their own).
-        ray.shutdown()
-        assert not result.reused, "a fresh folder rebuilds every step"
+        with offer.turn() if offer else nullcontext():  # tests/platform_offer.py: built once per run
+            targets = pipeline_targets()
+            if offer is not None and offer.take(root, online):
+                tracking.configure(targets.tracking)  # MLflow's process-wide settings, as a build leaves them
+            else:
+                result = run_pipeline(PipelineOptions(scale=SCALE, seed=7, trials=3, folds=2), targets)
+                # The search's local Ray is done with: left running, its daemons and idle workers would
+                # take about 3% of a core for the rest of the session (tests needing Ray start their own).
+                ray.shutdown()
+                assert not result.reused, "a fresh folder rebuilds every step"
+                if offer is not None:
+                    offer.publish(root, online)
         layout = DataLayout(root)
         yield Platform(
             root=root,
