@@ -31,7 +31,7 @@ from credit_features.backend import FEATURE_SERVICE
 from credit_features.online import open_online_features
 from credit_model.linear_shap import LinearShap
 from credit_model.registry import CHAMPION, EXPERIMENT, MODEL_NAME
-from gateway.api.state import IMPORTANCE_ARTIFACT
+from gateway.client_file.comparison_features import IMPORTANCE_ARTIFACT
 from tests.integration.conftest import mlflow_on, start_gateway, start_mlflow_server, start_server
 from training.model import tracking
 from training.model.candidates import candidates, categorical_features

@@ -10,12 +10,11 @@ from typing import Annotated
 from fastapi import Depends
 
 from credit_common.data_layout import DataLayout
-from credit_model.registries import open_registry
-from credit_model.registry import CHAMPION_URI, ModelUri
 from credit_model.reviews import ReviewStore
 from gateway.api.decision_state import DecisionState, open_decision_state
 from gateway.api.deps import get_state
 from gateway.api.metrics import GatewayMetrics
+from gateway.client_file.comparison_features import comparison_features
 from gateway.client_file.directory import ClientDirectory
 from gateway.client_file.history import HistoryReader, HistorySource
 from gateway.client_file.population import Population
@@ -25,8 +24,6 @@ from gateway.intake.limit import IntakeLimit
 from gateway.settings import GatewaySettings
 
 log = logging.getLogger(__name__)
-#: The champion's global SHAP importance, logged by training beside the model.
-IMPORTANCE_ARTIFACT = "shap_importance.json"
 
 
 @dataclass
@@ -59,16 +56,10 @@ def open_history(settings: GatewaySettings, layout: DataLayout) -> HistorySource
     return HistoryReader(layout.parquet)
 
 
-def comparison_features(count: int) -> list[str]:
-    """The champion's most important features (global SHAP), the ones worth comparing."""
-    importance = open_registry().run_json(ModelUri.parse(CHAMPION_URI), IMPORTANCE_ARTIFACT)
-    return list(importance)[:count]
-
-
 async def open_state(settings: GatewaySettings, metrics: GatewayMetrics) -> GatewayState:
     """The decision path's state, then the directory, the comparison population and intake."""
     decision = open_decision_state(settings, metrics)
-    features = comparison_features(settings.comparison_features)
+    features = await comparison_features(settings.comparison_features)
     layout = DataLayout(settings.data_dir)
     tables = open_tables(settings.client_file_database_url, layout)
     population = Population.from_table(

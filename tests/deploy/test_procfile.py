@@ -22,8 +22,11 @@ def test_the_demo_procfile_parses_into_its_processes() -> None:
     processes = parse_procfile(Path("deploy/Procfile").read_text())
     assert list(processes)[:6] == ["mlflow", "scoring", "explain", "gateway", "gateway-file", "ui"]
     assert processes["gateway"] == ".venv/bin/python -m gateway"
-    # the whole gateway behind the public one: its own port, one process, no forwarding, no counting
-    assert processes["gateway-file"].startswith("GATEWAY_PORT=$GATEWAY_FILE_PORT GATEWAY_WORKERS=1 ")
+    # the whole gateway behind the public one: the registry over HTTP as the services read it, its own
+    # port, one process, no forwarding, no counting
+    assert processes["gateway-file"].startswith(
+        "MLFLOW_TRACKING_URI=http://127.0.0.1:$MLFLOW_PORT GATEWAY_PORT=$GATEWAY_FILE_PORT GATEWAY_WORKERS=1 "
+    )
     assert "GATEWAY_CLIENT_FILE_URL= GATEWAY_RATE_LIMITS=false" in processes["gateway-file"]
 
 
