@@ -121,13 +121,21 @@ def api_keys_json() -> str:
     )
 
 
+#: The session's MLflow server while it runs, by the registry it serves: a gateway started on that
+#: registry reads it through the server, as `make demo`'s does (without the MLflow client: about a
+#: second less CPU per start).
+_SERVED_REGISTRIES: dict[str, str] = {}
+
+
 def start_gateway(folder: Path, scoring: str, explain: str, **env: str) -> Service:
     """`python -m gateway` on a free port against the given gRPC services."""
+    served = _SERVED_REGISTRIES.get(os.environ.get("MLFLOW_TRACKING_URI", ""))
     variables = {
         "GATEWAY_SCORING_TARGET": scoring,
         "GATEWAY_EXPLAIN_TARGET": explain,
         "GATEWAY_API_KEYS": api_keys_json(),
         "GATEWAY_PREDICTION_LOG_DIR": str(folder / "predictions"),
+        **({"MLFLOW_TRACKING_URI": served} if served else {}),
         **env,
     }
     return start_service("gateway", folder, env=variables, port_env="GATEWAY_PORT")
@@ -136,8 +144,11 @@ def start_gateway(folder: Path, scoring: str, explain: str, **env: str) -> Servi
 @pytest.fixture(scope="session")
 def mlflow_server(platform, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     """An MLflow tracking server over the session's registry, as `make demo` runs one."""
-    server = start_mlflow_server(tmp_path_factory.mktemp("mlflow"), os.environ["MLFLOW_TRACKING_URI"])
+    registry = os.environ["MLFLOW_TRACKING_URI"]
+    server = start_mlflow_server(tmp_path_factory.mktemp("mlflow"), registry)
+    _SERVED_REGISTRIES[registry] = server.url
     yield server
+    del _SERVED_REGISTRIES[registry]
     server.stop()
 
 
