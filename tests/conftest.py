@@ -23,6 +23,7 @@ from credit_common.data_layout import DataLayout
 # Fixtures shared by an integration and an e2e module, built once per session: registered here.
 from tests.linear_champion import linear_champion, linear_registry, linear_services  # noqa: F401
 from tests.platform_offer import PlatformOffer
+from tests.session_services import explain_server, mlflow_server, scoring_server  # noqa: F401
 
 #: `make test` runs two pytest workers (xdist, `--dist loadscope`: whole modules to a worker, so that
 #: a module's services start once). Each worker has a session platform of its own if it runs a test

@@ -32,7 +32,8 @@ from credit_features.online import open_online_features
 from credit_model.linear_shap import LinearShap
 from credit_model.registry import CHAMPION, EXPERIMENT, MODEL_NAME
 from gateway.client_file.comparison_features import IMPORTANCE_ARTIFACT
-from tests.integration.conftest import mlflow_on, start_gateway, start_mlflow_server, start_server
+from tests.integration.conftest import mlflow_on, start_gateway
+from tests.session_services import start_mlflow_server, start_server
 from training.model import tracking
 from training.model.candidates import candidates, categorical_features
 from training.model.cost import DEFAULT_WEIGHTS, best_threshold

@@ -17,7 +17,6 @@ import httpx
 import pytest
 
 from credit_common.processes import Service, start_service
-from tests.integration.conftest import explain_server, mlflow_server, scoring_server  # noqa: F401
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -40,8 +39,8 @@ ADVISOR, PASSWORD = "advisor", "correct horse battery staple"
 
 @pytest.fixture(scope="session")
 def e2e_gateway(
-    scoring_server,  # noqa: F811
-    explain_server,  # noqa: F811
+    scoring_server: Service,
+    explain_server: Service,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Service]:
     """The gateway as `make demo` runs it, knowing the UI's key (role advisor) by its hash only: the

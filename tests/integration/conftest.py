@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +15,7 @@ from mlflow.tracking._tracking_service.utils import _use_tracking_uri
 from credit_common.processes import Service, free_port, start_service
 from gateway.admission.auth import hash_key
 from tests.async_run import run_coroutine  # noqa: F401 (the integration tests import it from here)
+from tests.session_services import served_registry, start_mlflow_server, start_server
 from training.model import tracking
 
 __all__ = [
@@ -61,30 +61,6 @@ def mlflow_on(uri: str) -> Iterator[None]:
             yield
 
 
-def start_server(module: str, folder: Path, *args: str, env: dict[str, str] | None = None) -> Service:
-    """A gRPC service (`scoring_service` or `explain_service`) with the session's environment."""
-    return start_service(module, folder, *args, env=env)
-
-
-def start_mlflow_server(folder: Path, store_uri: str) -> Service:
-    """An MLflow tracking server over the registry at `store_uri`, ready when it returns: the services
-    read the registry over HTTP, as in `make demo`."""
-    server = start_service(
-        "mlflow",
-        folder,
-        "server",
-        env={
-            "MLFLOW_BACKEND_STORE_URI": store_uri,
-            "MLFLOW_HOST": "127.0.0.1",
-            "MLFLOW_WORKERS": "1",
-            "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
-        },
-        port_env="MLFLOW_PORT",
-    )
-    server.wait_ready("/health")
-    return server
-
-
 def register_copy_of_champion(alias: str) -> str:
     """A second version of the champion's pipeline under `alias` (as a retraining would register)."""
     champion = tracking.champion()
@@ -121,15 +97,9 @@ def api_keys_json() -> str:
     )
 
 
-#: The session's MLflow server while it runs, by the registry it serves: a gateway started on that
-#: registry reads it through the server, as `make demo`'s does (without the MLflow client: about a
-#: second less CPU per start).
-_SERVED_REGISTRIES: dict[str, str] = {}
-
-
 def start_gateway(folder: Path, scoring: str, explain: str, **env: str) -> Service:
     """`python -m gateway` on a free port against the given gRPC services."""
-    served = _SERVED_REGISTRIES.get(os.environ.get("MLFLOW_TRACKING_URI", ""))
+    served = served_registry()
     variables = {
         "GATEWAY_SCORING_TARGET": scoring,
         "GATEWAY_EXPLAIN_TARGET": explain,
@@ -139,35 +109,6 @@ def start_gateway(folder: Path, scoring: str, explain: str, **env: str) -> Servi
         **env,
     }
     return start_service("gateway", folder, env=variables, port_env="GATEWAY_PORT")
-
-
-@pytest.fixture(scope="session")
-def mlflow_server(platform, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    """An MLflow tracking server over the session's registry, as `make demo` runs one."""
-    registry = os.environ["MLFLOW_TRACKING_URI"]
-    server = start_mlflow_server(tmp_path_factory.mktemp("mlflow"), registry)
-    _SERVED_REGISTRIES[registry] = server.url
-    yield server
-    del _SERVED_REGISTRIES[registry]
-    server.stop()
-
-
-def _serving(module: str, folder: Path, registry: Service) -> Iterator[Service]:
-    # The services read the registry over HTTP, as in `make demo` and beyond one machine.
-    server = start_server(module, folder, "--poll-seconds", "1", env={"MLFLOW_TRACKING_URI": registry.url})
-    server.wait_serving()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="session")
-def scoring_server(mlflow_server: Service, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    yield from _serving("scoring_service", tmp_path_factory.mktemp("scoring"), mlflow_server)
-
-
-@pytest.fixture(scope="session")
-def explain_server(mlflow_server: Service, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    yield from _serving("explain_service", tmp_path_factory.mktemp("explain"), mlflow_server)
 
 
 @pytest.fixture(scope="session")
