@@ -22,6 +22,7 @@ from gateway.admission.throttle import Throttle
 from gateway.api import errors
 from gateway.api.decision_state import DecisionState
 from gateway.api.metrics import GatewayMetrics
+from gateway.api.score_lane import ScoreLane
 from gateway.settings import GatewaySettings
 from gateway.worker_board import Board
 
@@ -88,6 +89,7 @@ def build_app(
     admission.install(app, settings, throttle)
     metrics.install(app)  # added last, so outermost: it counts the admission's refusals too
     errors.install(app)
+    app.router.routes.append(ScoreLane())  # ahead of the routers: the score's common case (see there)
     for router in routers:
         app.include_router(router)
     return app

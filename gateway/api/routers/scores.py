@@ -8,12 +8,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, status
 
 from explain_service.client import Explanation
+from gateway.api.decision_state import DecisionState
 from gateway.api.deps import AnyCaller, DecisionPath
 from gateway.api.json_answer import JSONAnswer
 from gateway.api.openapi import AUTHENTICATED, responses
 from gateway.api.schemas import ClientIdPath as ClientId
 from gateway.api.schemas import ExplanationOut, ScoreOut
-from gateway.api.views import explanation_body, score_body
+from gateway.api.views import Body, explanation_body, score_body
 from gateway.decisions.reasons import Language
 from gateway.decisions.service import ScoredDecision
 
@@ -40,10 +41,14 @@ async def score_client(
     With `include=explanation` the answer also carries every contribution of this same decision (what
     an advisor's client view shows), computed once.
     """
-    full = include == "explanation"
+    return JSONAnswer(await score_answer(state, client_id, lang, full=include == "explanation"))
+
+
+async def score_answer(state: DecisionState, client_id: int, lang: Language, *, full: bool) -> Body:
+    """The score's answer, whether this route or gateway.api.score_lane took the request."""
     decision = await state.decisions.decide_client(client_id, full_explanation=full)
     state.metrics.model_answered(decision.score.model_version)
-    return JSONAnswer(score_body(decision, lang, with_explanation=full))
+    return score_body(decision, lang, with_explanation=full)
 
 
 @router.get(
