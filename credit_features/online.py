@@ -89,12 +89,14 @@ class RedisFeatureReader:
         return self._decode(replies, fields)
 
     async def client_ids(self) -> list[int]:
-        """Every client the store holds (a SCAN: incremental, it never blocks Redis)."""
-        found = []
+        """Every client the store holds, once each (a SCAN: incremental, it never blocks Redis, but it may
+        return a key twice while Redis rehashes its keyspace, which the explanations written beside the
+        features make it do: a listing after a warm-up came out one client longer than the population)."""
+        found = set()
         async for key in self._async_client.scan_iter(match=client_key_pattern(self._project), count=1000):
             client_id = client_id_of(key, self._project)
             if client_id is not None:
-                found.append(client_id)
+                found.add(client_id)
         return sorted(found)
 
     async def ping(self) -> None:

@@ -35,6 +35,29 @@ TEST_REDIS_DB = int(os.environ["TEST_REDIS_DB"])
 SCALE = 0.01
 
 
+#: Modules that share an expensive session fixture, run by one worker as if they were one module (each
+#: worker would otherwise build it for itself): the linear champion (fitting, registering, its MLflow
+#: server and two services: 30-45 s of CPU on this machine).
+SHARED_SCOPES = {
+    "tests/integration/test_linear_champion.py": "linear champion",
+    "tests/e2e/test_linear_champion_app.py": "linear champion",
+}
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """`--dist loadscope`, with the modules of SHARED_SCOPES given to one worker together."""
+    if config.getoption("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedScopes(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return SHARED_SCOPES.get(module) or super()._split_scope(nodeid)
+
+    return SharedScopes(config, log)  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True)
 class Platform:
     """Folders of the session's platform and what its training recorded."""
