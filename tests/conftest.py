@@ -35,25 +35,27 @@ TEST_REDIS_DB = int(os.environ["TEST_REDIS_DB"])
 SCALE = 0.01
 
 
-#: Modules that share an expensive session fixture, run by one worker as if they were one module (each
-#: worker would otherwise build it for itself): the linear champion (fitting, registering, its MLflow
-#: server and two services: 30-45 s of CPU on this machine).
+#: Modules that share expensive session fixtures, run by one worker as if they were one module (each
+#: worker would otherwise start them for itself), by the start of their path:
+#: - the browser tests: Chromium, the e2e gateways and the UI;
+#: - the linear champion's integration module, whose champion (fitted, registered, with its MLflow
+#:   server and two services: 30-45 s of CPU on this machine) is also the browser tests'.
 SHARED_SCOPES = {
-    "tests/integration/test_linear_champion.py": "linear champion",
-    "tests/e2e/test_linear_champion_app.py": "linear champion",
+    "tests/e2e/": "browser and linear champion",
+    "tests/integration/test_linear_champion.py": "browser and linear champion",
 }
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
-    """`--dist loadscope`, with the modules of SHARED_SCOPES given to one worker together."""
+    """`--dist loadscope`, with the modules of each SHARED_SCOPES entry given to one worker together."""
     if config.getoption("dist") != "loadscope":
         return None
     from xdist.scheduler import LoadScopeScheduling
 
     class SharedScopes(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            module = nodeid.split("::", 1)[0]
-            return SHARED_SCOPES.get(module) or super()._split_scope(nodeid)
+            shared = (scope for start, scope in SHARED_SCOPES.items() if nodeid.startswith(start))
+            return next(shared, None) or super()._split_scope(nodeid)
 
     return SharedScopes(config, log)  # type: ignore[arg-type]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from credit_features.online import RedisFeatureReader
 from credit_features.redis_layout import client_keys
 from credit_features.settings import FeatureSettings
+from tests.async_run import run_coroutine
 
 pytestmark = pytest.mark.unit
 PROJECT = "credit"
@@ -26,4 +26,4 @@ def test_a_key_scan_returns_twice_is_one_client() -> None:
 
     reader._async_client.scan_iter = scan_iter  # type: ignore[method-assign]
     # when the clients are listed, then each is there once, in order
-    assert asyncio.run(reader.client_ids()) == [1, 2, 3]
+    assert run_coroutine(reader.client_ids()) == [1, 2, 3]
