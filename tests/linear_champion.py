@@ -69,7 +69,7 @@ class LinearServices(NamedTuple):
 
     scoring: Service
     explain: Service
-    clients_at_start: int
+    clients_at_start: tuple[int, ...]
 
 
 @pytest.fixture(scope="session")
@@ -141,7 +141,7 @@ def linear_services(
     folder = tmp_path_factory.mktemp("linear-services")
     # In a thread: a browser test's Playwright may hold this thread's event loop.
     with ThreadPoolExecutor(1) as pool:
-        clients = len(pool.submit(asyncio.run, open_online_features().known_clients()).result())
+        clients = tuple(pool.submit(asyncio.run, open_online_features().known_clients()).result() or ())
     started = [
         start_server(
             module,
