@@ -173,7 +173,7 @@ def test_a_step_holds_only_its_requests_in_flight() -> None:
     alive: list[int] = []
 
     def answer(n: int) -> bytes:
-        if n == 300:  # the step's last request: every earlier one has been answered
+        if n == 300:  # the step's last request has arrived (answers that follow see it too)
             alive.append(sum(isinstance(o, asyncio.Task) for o in gc.get_objects()))
         return ok()
 
@@ -185,8 +185,8 @@ def test_a_step_holds_only_its_requests_in_flight() -> None:
 
     row = asyncio.run(scenario())
     assert row["ok"] == row["sent"] == 300, "every request was sent and answered"
-    assert len(alive) == 1, "the last request was answered once"
-    assert alive[0] < 30, f"finished requests are let go during the step: {alive[0]} tasks alive"
+    assert alive, "the tasks were counted once the last request arrived"
+    assert max(alive) < 30, f"finished requests are let go during the step: {max(alive)} tasks alive"
 
 
 @pytest.mark.integration
