@@ -114,12 +114,12 @@ class Service:
             time.sleep(0.3)
         raise TimeoutError(f"{self.url} not ready after {timeout}s:\n{self.log.read_text()[-3000:]}")
 
-    def stop(self, sig: int = signal.SIGTERM) -> int:
-        """Signal the process (SIGTERM drains) and wait for it; returns its exit code."""
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30.0) -> int:
+        """Signal the process (SIGTERM drains), wait for it (SIGKILL after `timeout` s); its exit code."""
         if self.process.poll() is None:
             self.process.send_signal(sig)
             try:
-                self.process.wait(timeout=30)
+                self.process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()

@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 #: More deaths than this within RESTART_WINDOW seconds: the supervisor gives up (and exits 1).
 MOST_RESTARTS, RESTART_WINDOW = 5, 60.0
+#: How long stopping workers have to drain before they are killed.
+STOP_SECONDS = 30.0
 
 
 def reuse_port_socket(host: str, port: int) -> socket.socket:
@@ -128,14 +130,28 @@ class Supervisor:
         self._stopping = True
 
     def _stop_all(self) -> None:
-        """SIGTERM each worker (uvicorn drains its requests), SIGKILL what is left after 30 s."""
+        """SIGTERM each worker (uvicorn drains its requests), SIGKILL what is left after STOP_SECONDS.
+        Each worker's stop is logged with its duration: a slow drain shows in the log, not only as a kill."""
+        started = time.monotonic()
         for worker in self._workers.values():
             if worker.is_alive():
                 worker.terminate()
-        deadline = time.monotonic() + 30
-        for worker in self._workers.values():
+        deadline = started + STOP_SECONDS
+        killed = 0
+        for index, worker in self._workers.items():
             worker.join(max(0.0, deadline - time.monotonic()))
             if worker.is_alive():
                 worker.kill()
                 worker.join()
-        log.info("gateway workers stopped", extra={"workers": self.count})
+                killed += 1
+                log.error("gateway worker killed: it did not stop in time", extra={"worker": index})
+            else:
+                seconds = round(time.monotonic() - started, 3)
+                log.info(
+                    "gateway worker stopped",
+                    extra={"worker": index, "exit_code": worker.exitcode, "seconds": seconds},
+                )
+        seconds = round(time.monotonic() - started, 3)
+        log.info(
+            "gateway workers stopped", extra={"workers": self.count, "killed": killed, "seconds": seconds}
+        )

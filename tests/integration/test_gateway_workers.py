@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from credit_model.decision_log import log_files, read_log
+from gateway.workers import STOP_SECONDS
 
 from .conftest import ADVISOR_KEY, SERVICE_KEY, Service, start_gateway
 
@@ -135,5 +136,10 @@ def test_a_killed_worker_is_replaced_and_health_says_so_meanwhile(two_workers: t
 def test_sigterm_stops_every_worker(two_workers: tuple[Service, Path]) -> None:
     server, folder = two_workers
     pids = worker_pids(folder / "run")
-    assert server.stop() == 0, "a clean stop"
+    # Longer than the supervisor's own budget, so that it is the supervisor that ends a slow drain (by
+    # a kill it logs): CI once saw this wait, then 30 s like the budget, kill the supervisor itself.
+    code = server.stop(timeout=STOP_SECONDS + 30)
+    assert code == 0, f"a clean stop, exit {code}:\n{server.log.read_text()[-4000:]}"
+    stopped = [line for line in server.log.read_text().splitlines() if "gateway workers stopped" in line]
+    assert len(stopped) == 1, "the supervisor said when its workers were all gone"
     assert not [pid for pid in pids if Path(f"/proc/{pid}").exists()], "no worker outlives the supervisor"
