@@ -48,6 +48,12 @@ class GatewaySettings(BaseSettings):
     reuse_explanations: bool = Field(
         True, description="Answer from the explain service's store when it holds this (version, row)."
     )
+    recent_explanations: int = Field(
+        256,
+        ge=0,
+        description="Stored explanations a process keeps decoded, with their reasons rendered, for the "
+        "files reopened next (0: none; about 40 KB each with one language's reasons).",
+    )
     api_keys: dict[str, KeyEntry] = Field(
         default_factory=dict, description="SHA-256 of each API key -> its holder and roles (JSON)."
     )

@@ -27,6 +27,7 @@ import logging
 import time
 import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import get_args
 
@@ -85,6 +86,18 @@ def encode_answer(body: explain_pb2.ExplainResponse) -> bytes:
 def decode_answer(blob: bytes) -> explain_pb2.ExplainResponse:
     inflater = zlib.decompressobj(wbits=-15, zdict=compression_dictionary())
     return explain_pb2.ExplainResponse.FromString(inflater.decompress(blob) + inflater.flush())
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    """An answer found in the store: its key, which names the computation it is the result of (so the
+    same key always holds the same answer), and its bytes."""
+
+    key: bytes
+    blob: bytes
+
+    def decoded(self) -> explain_pb2.ExplainResponse:
+        return decode_answer(self.blob)
 
 
 def version_namespace(model_name: str, version: str) -> str:
@@ -148,7 +161,7 @@ class ExplanationStore:
 
     async def reusable(
         self, model_uri: str, version: str, each_way: int, row: np.ndarray
-    ) -> explain_pb2.ExplainResponse | None:
+    ) -> StoredAnswer | None:
         """The stored explanation of a row, only while `version` is the one the explain service
         following `model_uri` serves (one MGET reads both; one per node on a cluster): the gateway's way
         to skip the gRPC call without ever serving a decision of a replaced model."""
@@ -162,7 +175,7 @@ class ExplanationStore:
             return None
         if blob is None or served is None or served.decode() != version:
             return None
-        return decode_answer(blob)
+        return StoredAnswer(key, blob)
 
     async def mark_served(self, model_uri: str, bundle: ModelBundle) -> None:
         """Record the version served for `model_uri` (readers compare it with theirs)."""

@@ -68,6 +68,7 @@ def open_decision_state(settings: GatewaySettings, metrics: GatewayMetrics) -> D
         prediction_log,
         explain_budget=settings.explain_timeout,
         explanations=explanation_store,
+        recent_explanations=settings.recent_explanations,
     )
     return DecisionState(
         settings,

@@ -42,7 +42,11 @@ def score_body(decision: ScoredDecision, language: Language, *, with_explanation
         "model_version": score.model_version,
         "explanation_available": explanation is not None,
         "explanation_missing_reason": decision.explanation_missing_reason,
-        "reasons": None if explanation is None else reasons_body(explanation, language),
+        "reasons": (
+            None
+            if explanation is None
+            else decision.derived(("reasons", language), lambda: reasons_body(explanation, language))
+        ),
         "explanation": (
             explanation_body(decision.client_id, explanation, language)
             if with_explanation and explanation is not None

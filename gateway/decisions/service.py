@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Hashable, Mapping
+from dataclasses import dataclass, replace
+from typing import TypeVar
 
 import grpc
 import numpy as np
@@ -32,13 +33,15 @@ from credit_model.decision_ids import new_decision_id
 from credit_model.journal_records import Decision
 from credit_model.lending_policy import LendingPolicy
 from credit_model.served_reasons import ServedReasons
-from explain_service.client import ExplainClient, Explanation, explanation_from
+from explain_service.client import ExplainClient, Explanation
 from gateway.decisions.prediction_log import PredictionLog, now
+from gateway.decisions.recent_explanations import RecentExplanation, RecentExplanations
 from scoring_service.client import Score, ScoringClient
 from serving_base.explanation_store import ExplanationStore
 from serving_base.messages import REASONS_EACH_WAY, feature_row, score_request
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,13 @@ class ScoredDecision:
     features: tuple[str, ...]
     row: np.ndarray  # the values it was taken on, in `features` order (for the prediction log)
     each_way: int  # the reasons asked of Explain each way (0: every contribution)
+    recent: RecentExplanation | None = None  # the stored explanation reused, as this process keeps it
+
+    def derived(self, what: Hashable, make: Callable[[], T]) -> T:
+        """What `make` derives from this decision's explanation (reasons in a language, say): made once
+        per stored explanation when the decision reused one, since it is the same for every decision
+        on it; made now otherwise. `what` names everything but the explanation that `make` reads."""
+        return make() if self.recent is None else self.recent.derived(what, make)
 
     def served_reasons(self) -> ServedReasons:
         """The reasons this answer carries, as the prediction log keeps them (and a replay derives)."""
@@ -110,6 +120,7 @@ class DecisionService:
         *,
         explain_budget: float,
         explanations: ExplanationStore | None = None,
+        recent_explanations: int = 0,
     ) -> None:
         self.scoring = scoring
         self.explain = explain
@@ -117,6 +128,7 @@ class DecisionService:
         self.prediction_log = prediction_log
         self.explain_budget = explain_budget
         self.explanations = explanations
+        self.recent = RecentExplanations(recent_explanations)
         self._model: ServedModel | None = None
 
     async def served_model(self, refresh: bool = False) -> ServedModel:
@@ -186,17 +198,17 @@ class DecisionService:
         request_id = new_decision_id()
         # Reasons need only the strongest factors each way, not all 400-odd.
         each_way = 0 if full_explanation else REASONS_EACH_WAY
-        stored = None
+        stored = recent = None
         if self.explanations is not None and model.uri:  # a Scoring older than model_uri: no reuse
             stored = await self.explanations.reusable(model.uri, model.version, each_way, row)
         if stored is not None:
-            stored.request_id, stored.client_id = request_id, client_id
-            explanation, missing = explanation_from(stored), None
-            score = _score_of(explanation)
+            recent = self.recent.of(stored)
+            explanation = replace(recent.explanation, request_id=request_id, client_id=client_id)
+            score, missing = score_of(explanation), None
         else:
             score, explanation, missing = await self._ask_services(model, row, request_id, each_way)
         decided = ScoredDecision(
-            request_id, client_id, score, explanation, missing, model.features, row, each_way
+            request_id, client_id, score, explanation, missing, model.features, row, each_way, recent
         )
         if record:
             self.record(decided)
@@ -228,7 +240,7 @@ class DecisionService:
                 values=decided.row,
                 model_name=score.model_name,
                 policy_version=score.policy_version,
-                reasons=decided.served_reasons().to_json(),
+                reasons=decided.derived("served reasons", lambda: decided.served_reasons().to_json()),
             )
         )
 
@@ -243,10 +255,10 @@ class DecisionService:
         except (TimeoutError, grpc.aio.AioRpcError) as error:
             missing = _missing_reason(request_id, error)
             return await self.scoring.score_request(request), None, missing
-        return _score_of(explanation), explanation, None
+        return score_of(explanation), explanation, None
 
 
-def _score_of(explanation: Explanation) -> Score:
+def score_of(explanation: Explanation) -> Score:
     """The decision an explanation carries (the same bundle scored it)."""
     return Score(
         request_id=explanation.request_id,

@@ -111,8 +111,8 @@ def test_stored_bodies_come_back_identical_and_unserved_versions_are_dropped() -
             assert await store.missing(first) == [True, True, True], "version 1 is served nowhere"
             assert await store.missing(second[:2]) == [False, False], "version 2 is kept"
             assert await store.missing(third[:1]) == [False], "the challenger's version 3 is kept"
-            assert await store.reusable(champion, "2", 3, rows[0]) == body(0.2)
-            assert await store.reusable(challenger, "3", 3, rows[0]) == body(0.4)
+            assert (await store.reusable(champion, "2", 3, rows[0])).decoded() == body(0.2)
+            assert (await store.reusable(challenger, "3", 3, rows[0])).decoded() == body(0.4)
             assert await store.reusable(champion, "3", 3, rows[0]) is None, "not what the champion serves"
             await store.put({first[0]: body(0.1)})  # an answer of version 1 written late
             assert await store.reusable(champion, "1", 3, rows[0]) is None, (
