@@ -27,6 +27,7 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 from limits import RateLimitItem
 
@@ -58,8 +59,10 @@ return totals
 """
 
 
-def _window_key(window: RateLimitItem, identity: Sequence[str]) -> tuple[str, float]:
-    """The window's key and the length of its slices, seconds."""
+@lru_cache(maxsize=4096)
+def _window_key(window: RateLimitItem, identity: tuple[str, ...]) -> tuple[str, float]:
+    """The window's key and the length of its slices, seconds (kept: admission asks for a few per
+    request, always the same ones for a caller)."""
     seconds = float(window.get_expiry())
     return f"{PREFIX}:{':'.join(identity)}:{window.amount}/{int(seconds)}s", seconds / SLICES
 
@@ -114,6 +117,8 @@ class SharedThrottle:
         """None if the window has room for one more request now, else the seconds until it has."""
         at = int(now // seconds)
         counts = [self._count(key, at - back) for back in range(SLICES, -1, -1)]  # oldest first
+        if sum(counts) < limit:
+            return None  # room even with the oldest slice counted whole: the common case, decided here
         elapsed = (now - at * seconds) / seconds  # share of the current slice gone by
         # The count falls as slices slide out: the oldest one gradually over a slice's time, then
         # the next. Room comes back once the slices still inside leave space for one more.
