@@ -17,6 +17,7 @@ from gateway.api.forwarding import ClientFileForwarder
 from gateway.api.metrics import GatewayMetrics
 from gateway.decisions.prediction_log import PredictionLog
 from gateway.decisions.service import DecisionService
+from gateway.decisions.spare_cpu import SpareCpu
 from gateway.settings import GatewaySettings
 from scoring_service.client import ScoringClient
 from serving_base.channels import open_channel
@@ -56,7 +57,7 @@ def open_decision_state(settings: GatewaySettings, metrics: GatewayMetrics) -> D
     # Keepalive, and a reconnect backoff capped at 1 s: back within a second of a service's restart.
     scoring_channel = open_channel(settings.scoring_target, interceptors)
     explain_channel = open_channel(settings.explain_target, interceptors)
-    prediction_log = PredictionLog(settings.predictions)
+    prediction_log = PredictionLog(settings.predictions, spare=SpareCpu())  # compacts on a spare core
     explanation_store = None
     if settings.reuse_explanations and backend == "redis":
         explanation_store = ExplanationStore.open(feature_settings)

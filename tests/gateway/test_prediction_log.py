@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from credit_model.decision_log import log_files, read_log
 from credit_model.journal_records import Decision, header
 from gateway.decisions.log_compaction import write_part
 from gateway.decisions.prediction_log import PredictionLog
+from gateway.decisions.spare_cpu import SpareCpu
 
 pytestmark = pytest.mark.unit
 
@@ -264,3 +266,53 @@ def test_journals_a_process_died_creating_are_discarded(tmp_path: Path) -> None:
     # then the dead one is gone and the fresh one left to its creator
     assert not dead.exists(), "nothing of it was acknowledged"
     assert fresh.exists(), "it may be a live process between its create and its lock"
+
+
+class _Machine:
+    """A machine whose CPU is busy or idle at the test's word (its /proc/stat, as SpareCpu reads it)."""
+
+    def __init__(self, busy: bool) -> None:
+        self.busy = busy
+        self._idle = self._total = 0.0
+
+    def read(self) -> tuple[float, float]:
+        self._total += 100
+        self._idle += 0 if self.busy else 100
+        return self._idle, self._total
+
+
+def test_a_closed_segment_waits_for_a_spare_core_before_its_compaction(tmp_path: Path) -> None:
+    # given a log of 2-decision segments on a machine whose cores are all busy
+    machine = _Machine(busy=True)
+    log = PredictionLog(tmp_path, sync_seconds=60, segment_rows=2, spare=SpareCpu(machine.read, cores=2))
+    # when a segment closes
+    for i in range(3):
+        log.append(_decision(i, _row(i)))
+    threading.Event().wait(2.5)  # two polls and a half
+    # then it stays a journal while the machine is busy (readers read it as it is)
+    assert not list(tmp_path.rglob("*.parquet")), "no compaction on a busy machine"
+    assert read_log(tmp_path).num_rows == 3
+    # and becomes a part once a core is idle
+    machine.busy = False
+    deadline = time.monotonic() + 30
+    while not list(tmp_path.rglob("*.parquet")) and time.monotonic() < deadline:
+        threading.Event().wait(0.1)
+    assert [pq.ParquetFile(f).metadata.num_rows for f in tmp_path.rglob("*.parquet")] == [2]
+    log.close()
+
+
+def test_a_stopping_gateway_does_not_wait_for_a_spare_core(tmp_path: Path) -> None:
+    # given a closed segment waiting for a spare core that never comes
+    log = PredictionLog(
+        tmp_path, sync_seconds=60, segment_rows=2, spare=SpareCpu(_Machine(True).read, cores=2)
+    )
+    for i in range(3):
+        log.append(_decision(i, _row(i)))
+    threading.Event().wait(1.5)
+    # when the log closes
+    started = time.monotonic()
+    log.close()
+    # then every decision is compacted at once, not after the longest wait
+    assert time.monotonic() - started < 60, "DEFER_SECONDS is 300"
+    assert sorted(pq.ParquetFile(f).metadata.num_rows for f in tmp_path.rglob("*.parquet")) == [1, 2]
+    assert not list(tmp_path.rglob("*.journal"))
