@@ -18,7 +18,7 @@ import numpy as np
 from credit_features.backend import online_backend, project_name
 from credit_features.catalog import view_of
 from credit_features.errors import FeatureStoreUnavailableError, UnknownClientError
-from credit_features.redis_client import SyncRedis, bounded_async_redis, bounded_redis
+from credit_features.redis_client import SyncRedis, bounded_async_redis, bounded_redis, request_reads
 from credit_features.redis_layout import (
     ENTITY,
     client_id_of,
@@ -51,6 +51,7 @@ class RedisFeatureReader:
         # For the services' and the gateway's event loop: no thread hop per read (one loop per process).
         # A stalled store fails the read within the request's budget (the caller answers 503).
         self._async_client = bounded_async_redis(settings)
+        self._reads = request_reads(settings)  # a decision's one HGETALL (pipelined where it can be)
         self._project = project or project_name()
         self._fields: dict[tuple[str, ...], list[bytes]] = {}
 
@@ -81,7 +82,7 @@ class RedisFeatureReader:
         fields = self._fields_of(names)
         if len(client_ids) == 1:  # a decision: one command costs redis-py a third of a pipeline's CPU
             (key,) = client_keys(self._project, client_ids)
-            return self._decode([await self._async_client.hgetall(key)], fields)
+            return self._decode([await self._reads.hgetall(key)], fields)
         async with self._async_client.pipeline(transaction=False) as pipe:
             for key in client_keys(self._project, client_ids):
                 pipe.hgetall(key)

@@ -25,6 +25,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from credit_features.redis_layout import parse_connection_string
+from credit_features.redis_pipelined import PipelinedRedis
 from credit_features.settings import FeatureSettings, RedisType
 
 #: What one online-store read or write may take on a request path: well inside the gateway's
@@ -35,6 +36,10 @@ REQUEST_TIMEOUT_SECONDS = 0.25
 #: follows MOVED redirections and splits pipelines per node).
 SyncRedis = redis.Redis | redis.cluster.RedisCluster
 AsyncRedis = redis.asyncio.Redis | redis.asyncio.cluster.RedisCluster
+#: What a request path reads with: the pipelined client of one server, or redis-py's (gets and hashes).
+AsyncReads = AsyncRedis | PipelinedRedis
+#: The connection-string options the pipelined client takes; with any other, redis-py reads.
+_PIPELINED_OPTIONS = frozenset({"db", "username", "password", "socket_timeout", "socket_connect_timeout"})
 
 
 #: What a failed call may raise: redis-py's errors, a cluster client's own (no slot map, a slot no
@@ -107,7 +112,25 @@ def bounded_async_redis(settings: FeatureSettings, timeout: float = REQUEST_TIME
     return open_async_redis(settings.redis_connection_string, settings.redis_type, **_bounded(timeout))
 
 
-async def get_many(client: AsyncRedis, keys: Sequence[bytes | str]) -> list[bytes | None]:
+def request_reads(settings: FeatureSettings, timeout: float = REQUEST_TIMEOUT_SECONDS) -> AsyncReads:
+    """The client a request's reads go through: pipelined over one connection (credit_features.
+    redis_pipelined says why) on one server whose connection string it understands; redis-py's
+    otherwise (a cluster, TLS...). Either fails after `timeout` seconds (or the string's socket_timeout)."""
+    hosts, options = parse_connection_string(settings.redis_connection_string)
+    if settings.redis_type == "redis_cluster" or not options.keys() <= _PIPELINED_OPTIONS:
+        return bounded_async_redis(settings, timeout)
+    (host, port), *_ = hosts
+    return PipelinedRedis(
+        host,
+        port,
+        timeout=float(options.get("socket_timeout", timeout)),  # type: ignore[arg-type]
+        db=int(options.get("db", 0)),  # type: ignore[call-overload]
+        username=str(options["username"]) if "username" in options else None,
+        password=str(options["password"]) if "password" in options else None,
+    )
+
+
+async def get_many(client: AsyncReads, keys: Sequence[bytes | str]) -> list[bytes | None]:
     """The values of `keys`, in order: one MGET on a server, one per slot on a cluster (whose MGET
     takes the keys of one slot only)."""
     if isinstance(client, redis.asyncio.cluster.RedisCluster):

@@ -36,7 +36,14 @@ import numpy as np
 from credit_features.backend import FEATURE_SERVICE
 from credit_features.catalog import feature_catalog
 from credit_features.families import FAMILY_BY_KEY
-from credit_features.redis_client import REDIS_FAILURES, AsyncRedis, bounded_async_redis, get_many
+from credit_features.redis_client import (
+    REDIS_FAILURES,
+    AsyncReads,
+    AsyncRedis,
+    bounded_async_redis,
+    get_many,
+    request_reads,
+)
 from credit_features.settings import FeatureSettings
 from credit_model.lending_policy import Rule
 from credit_model.registry import ModelUri
@@ -138,22 +145,29 @@ def population_key(model_name: str, version: str) -> str:
 class ExplanationStore:
     """Serialized explanations (ExplainResponse without request and client ids) by key, in Redis."""
 
-    def __init__(self, client: AsyncRedis, ttl_seconds: int = DEFAULT_TTL_SECONDS) -> None:
+    def __init__(
+        self, client: AsyncRedis, ttl_seconds: int = DEFAULT_TTL_SECONDS, reads: AsyncReads | None = None
+    ) -> None:
         self._client = client
+        self._reads = reads or client  # the gets (pipelined where they can be: request_reads)
         self._ttl = ttl_seconds
         self._paused_until = 0.0
 
     @classmethod
     def open(cls, settings: FeatureSettings, ttl_seconds: int = DEFAULT_TTL_SECONDS) -> ExplanationStore:
         """The store in the online store's Redis, with a socket timeout fit for a cache."""
-        return cls(bounded_async_redis(settings, SOCKET_TIMEOUT_SECONDS), ttl_seconds)
+        return cls(
+            bounded_async_redis(settings, SOCKET_TIMEOUT_SECONDS),
+            ttl_seconds,
+            request_reads(settings, SOCKET_TIMEOUT_SECONDS),
+        )
 
     async def get(self, keys: Sequence[bytes]) -> list[explain_pb2.ExplainResponse | None]:
         """The stored explanation of each key, None where there is none (or the store failed)."""
         if self._paused():
             return [None] * len(keys)
         try:
-            blobs = await get_many(self._client, keys)
+            blobs = await get_many(self._reads, keys)
         except REDIS_FAILURES as error:
             self._warn("read", error)
             return [None] * len(keys)
@@ -169,7 +183,7 @@ class ExplanationStore:
             return None
         key = explanation_keys(ModelUri.parse(model_uri).name, version, [each_way], row.reshape(1, -1))[0]
         try:
-            blob, served = await get_many(self._client, [key, served_key(model_uri)])
+            blob, served = await get_many(self._reads, [key, served_key(model_uri)])
         except REDIS_FAILURES as error:
             self._warn("read", error)
             return None
@@ -251,3 +265,5 @@ class ExplanationStore:
 
     async def close(self) -> None:
         await self._client.aclose()
+        if self._reads is not self._client:
+            await self._reads.aclose()
