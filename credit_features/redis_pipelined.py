@@ -58,6 +58,8 @@ class _Connection(asyncio.Protocol):
         self._parser.feed(data)
         try:
             while (reply := self._parser.gets()) is not False:
+                if not self.waiting:
+                    raise redis.exceptions.InvalidResponse("a reply to no command")
                 waiter = self.waiting.popleft()
                 if not waiter.done():  # else its caller gave up: the reply is nobody's
                     waiter.set_result(reply)
